@@ -1,0 +1,15 @@
+// Copies the non-TypeScript files the build needs (SQL migrations) next to the compiled code.
+import { cpSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+function walk(dir, visit) {
+  for (const entry of readdirSync(dir)) {
+    const path = join(dir, entry);
+    if (statSync(path).isDirectory()) walk(path, visit);
+    else visit(path);
+  }
+}
+
+walk('src', (path) => {
+  if (path.endsWith('.sql')) cpSync(path, join('dist', path.slice('src/'.length)));
+});

@@ -1,0 +1,63 @@
+import { resolve } from 'node:path';
+import { createMemory } from '../config/create-memory.js';
+import type { MemoryService } from '../core/memory-service.js';
+import { StrataError } from '../errors/strata-error.js';
+
+export interface GlobalOptions {
+  readonly data?: string;
+  readonly tenant?: string;
+  readonly json?: boolean;
+}
+
+/** The embedded database file: --data, else STRATA_DB, else ./strata.db. */
+export function dataPath(options: GlobalOptions): string {
+  return resolve(options.data ?? process.env.STRATA_DB ?? 'strata.db');
+}
+
+export async function withMemory<T>(options: GlobalOptions, run: (memory: MemoryService) => Promise<T>): Promise<T> {
+  const memory = await createMemory({ path: dataPath(options), tenantId: options.tenant ?? process.env.STRATA_TENANT ?? 'default' });
+  try {
+    return await run(memory);
+  } finally {
+    await memory.close();
+  }
+}
+
+/** Prints JSON with --json, else the human form. */
+export function output(options: GlobalOptions, value: unknown, human: () => string): void {
+  process.stdout.write(`${options.json ? JSON.stringify(value, null, 2) : human()}\n`);
+}
+
+export function fail(error: unknown, json: boolean): never {
+  if (error instanceof StrataError) {
+    if (json) process.stderr.write(`${JSON.stringify({ error: error.toJSON() })}\n`);
+    else process.stderr.write(`error ${error.code}: ${error.message}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`error: ${(error as Error)?.stack ?? String(error)}\n`);
+  process.exit(2);
+}
+
+export function list(value: string | undefined): string[] | undefined {
+  return value === undefined
+    ? undefined
+    : value
+        .split(',')
+        .map((part) => part.trim())
+        .filter(Boolean);
+}
+
+export function int(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n)) throw new StrataError('INVALID_INPUT', `${value} is not an integer`);
+  return n;
+}
+
+/** A fact value on the command line: JSON if it parses, else the plain string. */
+export function jsonOrString(value: string): unknown {
+  try {
+    return JSON.parse(value);
+  } catch {
+    return value;
+  }
+}

@@ -1,0 +1,30 @@
+import { Command } from 'commander';
+import { fail } from './cli-context.js';
+import { addCommand } from './commands/add.js';
+import { contextCommand } from './commands/context.js';
+import { factsCommand } from './commands/facts.js';
+import { rebuildIndexCommand } from './commands/rebuild-index.js';
+import { searchCommand } from './commands/search.js';
+import { startCommand } from './commands/start.js';
+import { validateCommand } from './commands/validate.js';
+
+export function buildProgram(): Command {
+  const program = new Command('strata')
+    .description('Strata: tiered memory for AI agents (embedded SQLite default)')
+    .option('--data <path>', 'SQLite database file (env STRATA_DB, default ./strata.db)')
+    .option('--tenant <id>', 'tenant id (env STRATA_TENANT, default "default")')
+    .option('--json', 'machine-readable output');
+  for (const register of [startCommand, addCommand, searchCommand, contextCommand, factsCommand, validateCommand, rebuildIndexCommand]) {
+    register(program);
+  }
+  return program;
+}
+
+export async function main(argv: readonly string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync([...argv]);
+  } catch (error) {
+    fail(error, program.opts<{ json?: boolean }>().json === true);
+  }
+}

@@ -1,0 +1,234 @@
+import { invalidInput } from '../errors/strata-error.js';
+import type { SearchHit } from '../retrieval/hybrid-search.js';
+import { hybridSearch } from '../retrieval/hybrid-search.js';
+import type { FactRecord, MessageRecord, SessionRecord } from '../spec/records.js';
+import { checkPositiveInt, checkTime } from './input.js';
+import type { MemoryService } from './memory-service.js';
+import type { ContextDepth, ContextItem, ContextOptions, ContextResponse } from './types.js';
+
+interface DepthPlan {
+  readonly recentTurns: number;
+  readonly memories: number;
+  readonly mmr: number | undefined;
+}
+
+const PLANS: Record<ContextDepth, DepthPlan> = {
+  rapid: { recentTurns: 6, memories: 8, mmr: undefined },
+  standard: { recentTurns: 10, memories: 40, mmr: undefined },
+  deep: { recentTurns: 20, memories: 80, mmr: 0.8 },
+};
+
+/** Shares of the budget each section may take at most; memories get the rest. */
+const FACT_SHARE = 0.2;
+const SUMMARY_SHARE = 0.2;
+const RECENT_SHARE = 0.35;
+
+const HEADERS = {
+  fact: '## Known facts (soft hints: the current conversation overrides them)',
+  summary: '## Conversation summary',
+  memory: '## Relevant memories',
+  turn: '## Recent turns',
+} as const;
+
+/**
+ * Packs the context for the next model call: current facts, the rolling summary, relevant
+ * long-term memories and the last turns, trimmed to the token budget with the service's
+ * tokenizer. Every item says why it was chosen.
+ */
+export async function buildContext(
+  service: MemoryService,
+  session: SessionRecord,
+  options: ContextOptions,
+  clockNow: number,
+): Promise<ContextResponse> {
+  const budget = checkPositiveInt('tokenBudget', options.tokenBudget, 2000, 200_000);
+  const depth = options.depth ?? 'standard';
+  const plan = PLANS[depth];
+  if (!plan) throw invalidInput('depth', 'depth must be rapid, standard or deep');
+  const now = checkTime('now', options.now, clockNow);
+  const tokens = service.tokenizer;
+  const store = service.store;
+  const scope = { userId: session.userId, agentId: session.agentId, namespace: session.namespace };
+
+  const [facts, recentDesc] = await Promise.all([
+    service.getFacts({ ...scope, asOf: now }),
+    store.listMessages(session.tenantId, session.id, { limit: plan.recentTurns, order: 'desc' }),
+  ]);
+  const recent = recentDesc.reverse();
+  const query = options.query?.trim() || lastUserMessage(recent)?.content || '';
+
+  let hits: SearchHit[] = [];
+  let threshold = service.retrieval.relevanceThreshold;
+  if (query.length > 0) {
+    const outcome = await hybridSearch(
+      store,
+      service.embedder,
+      {
+        query,
+        filter: { tenantId: session.tenantId, userId: session.userId, namespace: session.namespace, until: now + 1 },
+        k: plan.memories,
+        mode: 'hybrid',
+        mmrLambda: plan.mmr,
+        now,
+      },
+      service.retrieval,
+    );
+    threshold = outcome.threshold;
+    const inWindow = new Set(recent.map((message) => message.id));
+    hits = outcome.hits.filter((hit) => !(hit.memory.kind === 'turn' && hit.memory.source.every((id) => inWindow.has(id))));
+  }
+
+  let used = 0;
+  const chosen: ContextItem[] = [];
+  let dropped = 0;
+  const take = (item: ContextItem, cap: number, sectionUsed: { n: number }): boolean => {
+    if (used + item.tokens > budget || sectionUsed.n + item.tokens > cap) {
+      dropped++;
+      return false;
+    }
+    used += item.tokens;
+    sectionUsed.n += item.tokens;
+    chosen.push(item);
+    return true;
+  };
+  const headerCost = (kind: keyof typeof HEADERS): number => tokens.count(`${HEADERS[kind]}\n`) + 1;
+
+  // Facts.
+  if (facts.length > 0) {
+    const section = { n: headerCost('fact') };
+    used += section.n;
+    for (const fact of facts) take(factItem(fact, tokens.count), budget * FACT_SHARE, section);
+    if (!chosen.some((item) => item.kind === 'fact')) used -= section.n;
+  }
+  // Rolling summary.
+  if (session.summary) {
+    const section = { n: headerCost('summary') };
+    used += section.n;
+    const text = session.summary;
+    const item: ContextItem = {
+      kind: 'summary',
+      id: `summary:${session.id}`,
+      text,
+      tokens: tokens.count(text) + 1,
+      createdAt: session.updatedAt,
+      why: { reason: `rolling summary of turns up to #${session.summarizedUpToSeq}` },
+      source: [],
+    };
+    if (!take(item, budget * SUMMARY_SHARE, section)) used -= section.n;
+  }
+  // Recent turns: newest first until the share is spent, then shown in order.
+  const recentItems: ContextItem[] = [];
+  if (recent.length > 0) {
+    const section = { n: headerCost('turn') };
+    used += section.n;
+    for (const message of [...recent].reverse()) {
+      const item = turnItem(message, tokens.count, recent.length - recentItems.length);
+      if (!take(item, budget * RECENT_SHARE, section)) break;
+      recentItems.push(item);
+    }
+    if (recentItems.length === 0) used -= section.n;
+  }
+  // Relevant memories: best first until the budget is spent.
+  if (hits.length > 0) {
+    const section = { n: headerCost('memory') };
+    used += section.n;
+    let rank = 0;
+    let any = false;
+    for (const hit of hits) {
+      rank++;
+      const text = `- ${renderTime(hit.memory.createdAt)} ${renderMemoryText(hit.memory.kind, hit.memory.text, hit.memory.metadata.role)}`;
+      const item: ContextItem = {
+        kind: 'memory',
+        id: hit.memory.id,
+        text,
+        tokens: tokens.count(text) + 1,
+        createdAt: hit.memory.createdAt,
+        why: {
+          reason: hit.scores.relevance >= threshold ? 'relevant memory' : 'related memory (below relevance threshold)',
+          rank,
+          scores: hit.scores,
+        },
+        source: hit.memory.source,
+      };
+      if (take(item, budget, section)) any = true;
+    }
+    if (!any) used -= section.n;
+  }
+
+  const text = render(chosen);
+  let total = tokens.count(text);
+  // The per-item counts are close to, not exactly, the count of the joined text: trim the weakest memory until it fits.
+  while (total > budget) {
+    const lastMemory = [...chosen].reverse().find((item) => item.kind === 'memory') ?? [...chosen].find((item) => item.kind === 'turn');
+    if (!lastMemory) break;
+    chosen.splice(chosen.indexOf(lastMemory), 1);
+    dropped++;
+    total = tokens.count(render(chosen));
+  }
+  const finalText = render(chosen);
+  return {
+    text: finalText,
+    tokens: tokens.count(finalText),
+    tokenBudget: budget,
+    tokenizer: tokens.name,
+    depth,
+    items: chosen,
+    dropped,
+    used: true,
+    reason: null,
+    threshold,
+  };
+}
+
+function render(items: readonly ContextItem[]): string {
+  const sections: string[] = [];
+  const order: Array<keyof typeof HEADERS> = ['fact', 'summary', 'memory', 'turn'];
+  for (const kind of order) {
+    let group = items.filter((item) => item.kind === kind);
+    if (group.length === 0) continue;
+    // Memories and turns read best in time order.
+    if (kind === 'memory' || kind === 'turn') group = [...group].sort((a, b) => (a.createdAt ?? 0) - (b.createdAt ?? 0));
+    sections.push([HEADERS[kind], ...group.map((item) => item.text)].join('\n'));
+  }
+  return sections.join('\n\n');
+}
+
+function factItem(fact: FactRecord, count: (text: string) => number): ContextItem {
+  const text = `- ${fact.subject}.${fact.key} = ${JSON.stringify(fact.value)} (since ${renderTime(fact.validFrom)})`;
+  return {
+    kind: 'fact',
+    id: fact.id,
+    text,
+    tokens: count(text) + 1,
+    createdAt: fact.validFrom,
+    why: { reason: 'current pinned fact' },
+    source: fact.source ? [fact.source] : [],
+  };
+}
+
+function turnItem(message: MessageRecord, count: (text: string) => number, position: number): ContextItem {
+  const speaker = message.name ? `${message.role} (${message.name})` : message.role;
+  const text = `- ${renderTime(message.createdAt)} ${speaker}: ${message.content}`;
+  return {
+    kind: 'turn',
+    id: message.id,
+    text,
+    tokens: count(text) + 1,
+    createdAt: message.createdAt,
+    why: { reason: `recent turn (${position} from the end)` },
+    source: [message.id],
+  };
+}
+
+function renderMemoryText(kind: string, text: string, role: unknown): string {
+  if (kind === 'turn') return `${typeof role === 'string' ? role : 'turn'}: ${text}`;
+  return `${kind}: ${text}`;
+}
+
+function renderTime(ms: number): string {
+  return `[${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')}]`;
+}
+
+function lastUserMessage(messages: readonly MessageRecord[]): MessageRecord | undefined {
+  return [...messages].reverse().find((message) => message.role === 'user');
+}

@@ -1,0 +1,12 @@
+export type { CreateMemoryOptions } from './config/create-memory.js';
+export { createMemory } from './config/create-memory.js';
+export type { ValidationResult } from './core/fact-rules.js';
+export { MemoryService } from './core/memory-service.js';
+export type * from './core/types.js';
+export { Embedder } from './embeddings/embedder.js';
+export type { StrataErrorCode } from './errors/strata-error.js';
+export { ERROR_CODES, StrataError } from './errors/strata-error.js';
+export type { RetrievalSettings, ScoreBreakdown, SearchMode } from './retrieval/hybrid-search.js';
+export { DEFAULT_RETRIEVAL } from './retrieval/hybrid-search.js';
+export type * from './spec/index.js';
+export { SqliteStore } from './stores/sqlite/sqlite-store.js';

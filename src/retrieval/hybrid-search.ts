@@ -1,0 +1,139 @@
+import type { Embedder } from '../embeddings/embedder.js';
+import type { MemoryFilter, MemoryStoreV1 } from '../spec/memory-store.js';
+import type { MemoryRecord } from '../spec/records.js';
+import { type FusionMethod, fuse } from './fusion.js';
+import { mmrOrder } from './mmr.js';
+import { queryTerms } from './query-terms.js';
+
+export type SearchMode = 'hybrid' | 'keyword' | 'vector';
+
+export interface RetrievalSettings {
+  readonly fusion: FusionMethod;
+  readonly keywordWeight: number;
+  readonly rrfK: number;
+  /** Candidates fetched from each signal per result wanted (at least `minCandidates`). */
+  readonly candidateMultiplier: number;
+  readonly minCandidates: number;
+  /** Half-life of the recency signal, in days. */
+  readonly recencyHalfLifeDays: number;
+  readonly recencyWeight: number;
+  readonly importanceWeight: number;
+  /** A result counts as relevant (for abstention) when its relevance is at least this. */
+  readonly relevanceThreshold: number;
+}
+
+export const DEFAULT_RETRIEVAL: RetrievalSettings = {
+  fusion: 'weighted',
+  keywordWeight: 0.5,
+  rrfK: 60,
+  candidateMultiplier: 5,
+  minCandidates: 50,
+  recencyHalfLifeDays: 30,
+  recencyWeight: 0.05,
+  importanceWeight: 0.05,
+  relevanceThreshold: 0.55,
+};
+
+export interface SearchRequest {
+  readonly query: string;
+  readonly filter: MemoryFilter;
+  readonly k: number;
+  readonly mode: SearchMode;
+  /** MMR trade-off; omit for none. */
+  readonly mmrLambda?: number | undefined;
+  /** Reference time for recency (epoch ms). */
+  readonly now: number;
+  readonly exactVectors?: boolean | undefined;
+}
+
+export interface ScoreBreakdown {
+  /** BM25 (higher is better); null when keyword search did not return the memory. */
+  readonly keyword: number | null;
+  /** Cosine similarity; null when vector search did not return the memory. */
+  readonly vector: number | null;
+  readonly fused: number;
+  /** exp-decay of age, 1 = now. */
+  readonly recency: number;
+  readonly importance: number;
+  /** Absolute relevance used for the abstention threshold. */
+  readonly relevance: number;
+}
+
+export interface SearchHit {
+  readonly memory: MemoryRecord;
+  readonly score: number;
+  readonly scores: ScoreBreakdown;
+}
+
+export interface SearchOutcome {
+  readonly hits: SearchHit[];
+  readonly threshold: number;
+  readonly terms: string[];
+}
+
+/** Keyword + vector retrieval, fused, with recency and importance, optional MMR, and a breakdown per hit. */
+export async function hybridSearch(
+  store: MemoryStoreV1,
+  embedder: Embedder,
+  request: SearchRequest,
+  settings: RetrievalSettings = DEFAULT_RETRIEVAL,
+): Promise<SearchOutcome> {
+  const terms = queryTerms(request.query);
+  const candidates = Math.max(settings.minCandidates, request.k * settings.candidateMultiplier);
+  const wantKeyword = request.mode !== 'vector';
+  const wantVector = request.mode !== 'keyword';
+  const [keyword, vector] = await Promise.all([
+    wantKeyword ? store.keywordSearch(request.filter, terms, candidates) : Promise.resolve([]),
+    wantVector
+      ? embedder
+          .embedOne(request.query)
+          .then((query) => store.vectorSearch(request.filter, query, embedder.modelId, candidates, { exact: request.exactVectors }))
+      : Promise.resolve([]),
+  ]);
+  const fused = fuse(keyword, vector, {
+    method: settings.fusion,
+    keywordWeight: settings.keywordWeight,
+    rrfK: settings.rrfK,
+  });
+  const memories = new Map(
+    (
+      await store.getMemories(
+        request.filter.tenantId,
+        fused.map((c) => c.id),
+      )
+    ).map((m) => [m.id, m]),
+  );
+  const halfLifeMs = settings.recencyHalfLifeDays * 86_400_000;
+  let hits: SearchHit[] = [];
+  for (const candidate of fused) {
+    const memory = memories.get(candidate.id);
+    if (!memory) continue;
+    const age = Math.max(0, request.now - memory.createdAt);
+    const recency = 0.5 ** (age / halfLifeMs);
+    const relevance = candidate.vector ?? 0;
+    const score = candidate.fused + settings.recencyWeight * recency + settings.importanceWeight * (memory.importance - 0.5);
+    hits.push({
+      memory,
+      score,
+      scores: {
+        keyword: candidate.keyword,
+        vector: candidate.vector,
+        fused: candidate.fused,
+        recency,
+        importance: memory.importance,
+        relevance,
+      },
+    });
+  }
+  hits.sort((a, b) => b.score - a.score);
+  if (request.mmrLambda !== undefined && hits.length > 1) {
+    const pool = hits.slice(0, Math.max(request.k * 3, 30));
+    const vectors = await store.getEmbeddings(
+      request.filter.tenantId,
+      pool.map((hit) => hit.memory.id),
+    );
+    const keyed = pool.map((hit) => ({ id: hit.memory.id, score: hit.score, hit }));
+    hits = mmrOrder(keyed, vectors, request.mmrLambda, request.k).map((item) => item.hit);
+  }
+  return { hits: hits.slice(0, request.k), threshold: settings.relevanceThreshold, terms };
+}

@@ -1,0 +1,12 @@
+import { countTokens as countO200k } from 'gpt-tokenizer';
+
+/** Token counting for budgets: OpenAI's o200k_base encoding (gpt-4o and later), via gpt-tokenizer. */
+export interface TokenCounter {
+  readonly name: string;
+  count(text: string): number;
+}
+
+export const o200kTokenCounter: TokenCounter = {
+  name: 'o200k_base',
+  count: (text: string): number => (text.length === 0 ? 0 : countO200k(text)),
+};

@@ -1,0 +1,216 @@
+import type { StoreCapabilities } from './capabilities.js';
+import type {
+  FactRecord,
+  FactRule,
+  JsonValue,
+  MemoryKind,
+  MemoryRecord,
+  MessageRecord,
+  Metadata,
+  Role,
+  Scope,
+  SessionRecord,
+} from './records.js';
+
+/**
+ * The contract every episodic/semantic/facts backend implements, in memory operations.
+ * Core validates input and computes embeddings; a store persists atomically and answers
+ * scoped queries. No driver, pool or transaction appears here: each backend owns its own.
+ */
+export interface MemoryStoreV1 {
+  readonly specificationVersion: 'v1';
+  readonly capabilities: StoreCapabilities;
+
+  /** Applies migrations and loads indexes. Called once before any other method. */
+  open(): Promise<void>;
+  /** Persists indexes and releases resources. */
+  close(): Promise<void>;
+
+  ensureSession(input: NewSession): Promise<SessionRecord>;
+  getSession(tenantId: string, sessionId: string): Promise<SessionRecord | null>;
+  listSessions(filter: SessionFilter, page: Page): Promise<SessionRecord[]>;
+
+  /**
+   * Appends messages to a session in one transaction, each with its optional `turn`
+   * memory. A message whose clientMsgId already exists in the session is not stored
+   * again: the first stored record comes back with `created: false`.
+   */
+  appendMessages(tenantId: string, sessionId: string, batch: readonly AppendItem[]): Promise<AppendResult[]>;
+  listMessages(tenantId: string, sessionId: string, query: MessageQuery): Promise<MessageRecord[]>;
+  /** Message ids already taken by these clientMsgIds in the session. */
+  findByClientMsgIds(tenantId: string, sessionId: string, clientMsgIds: readonly string[]): Promise<Map<string, MessageRecord>>;
+
+  insertMemory(memory: NewMemory): Promise<MemoryRecord>;
+  updateMemory(tenantId: string, id: string, patch: MemoryPatch): Promise<MemoryRecord | null>;
+  getMemories(tenantId: string, ids: readonly string[]): Promise<MemoryRecord[]>;
+  getEmbeddings(tenantId: string, ids: readonly string[]): Promise<Map<string, Float32Array>>;
+  listMemories(filter: MemoryFilter, page: Page): Promise<MemoryRecord[]>;
+  countMemories(filter: MemoryFilter): Promise<number>;
+  /** Removes memories from the table and from every index. Returns how many went. */
+  deleteMemories(tenantId: string, ids: readonly string[]): Promise<number>;
+
+  /** BM25 over memory text (weight 1) and context (lower weight); terms are plain words. */
+  keywordSearch(filter: MemoryFilter, terms: readonly string[], k: number): Promise<ScoredId[]>;
+  /** Cosine similarity against vectors of one embedding model; exact or ANN as the store sees fit. */
+  vectorSearch(filter: MemoryFilter, vector: Float32Array, model: string, k: number, options?: VectorSearchOptions): Promise<ScoredId[]>;
+  /** Rebuilds every derived index (keyword and vector) from the tables. */
+  rebuildIndexes(): Promise<IndexReport>;
+
+  setFact(fact: NewFact): Promise<SetFactResult>;
+  getFacts(filter: FactFilter): Promise<FactRecord[]>;
+  setFactRule(scope: Scope, subject: string, key: string, rule: FactRule): Promise<void>;
+  getFactRule(scope: Scope, subject: string, key: string): Promise<FactRule | null>;
+
+  getCachedEmbeddings(model: string, hashes: readonly string[]): Promise<Map<string, Float32Array>>;
+  putCachedEmbeddings(model: string, entries: ReadonlyMap<string, Float32Array>): Promise<void>;
+
+  /** Erases a user's sessions, messages, memories, facts from every table and index. */
+  forgetUser(tenantId: string, userId: string): Promise<EraseCounts>;
+}
+
+export interface NewSession extends Scope {
+  readonly id: string;
+  readonly metadata: Metadata;
+  readonly createdAt: number;
+}
+
+export interface SessionFilter {
+  readonly tenantId: string;
+  readonly userId?: string | undefined;
+  readonly agentId?: string | undefined;
+}
+
+export interface Page {
+  readonly limit: number;
+  /** Opaque cursor returned as the last record's id; results start after it. */
+  readonly after?: string | undefined;
+}
+
+export interface NewMessage {
+  readonly id: string;
+  readonly role: Role;
+  readonly name: string | null;
+  readonly content: string;
+  readonly metadata: Metadata;
+  readonly createdAt: number;
+  readonly clientMsgId: string | null;
+  readonly tokenCount: number;
+}
+
+export interface AppendItem {
+  readonly message: NewMessage;
+  readonly turn: NewMemory | null;
+}
+
+export interface AppendResult {
+  readonly message: MessageRecord;
+  readonly created: boolean;
+  readonly memoryId: string | null;
+}
+
+export interface MessageQuery {
+  readonly afterSeq?: number | undefined;
+  readonly beforeSeq?: number | undefined;
+  readonly limit: number;
+  /** `desc` returns the newest first. */
+  readonly order: 'asc' | 'desc';
+}
+
+export interface NewMemory extends Scope {
+  readonly id: string;
+  readonly sessionId: string | null;
+  readonly kind: MemoryKind;
+  readonly text: string;
+  readonly context: string | null;
+  readonly tags: readonly string[];
+  readonly importance: number;
+  readonly source: readonly string[];
+  readonly contentHash: string;
+  readonly metadata: Metadata;
+  readonly embedding: Float32Array | null;
+  readonly embeddingModel: string | null;
+  readonly createdAt: number;
+  readonly validFrom: number;
+  readonly validTo: number | null;
+}
+
+export interface MemoryPatch {
+  readonly text?: string | undefined;
+  readonly tags?: readonly string[] | undefined;
+  readonly importance?: number | undefined;
+  readonly metadata?: Metadata | undefined;
+  readonly contentHash?: string | undefined;
+  readonly embedding?: Float32Array | undefined;
+  readonly embeddingModel?: string | undefined;
+  readonly validTo?: number | null | undefined;
+  readonly supersededBy?: string | null | undefined;
+  readonly updatedAt: number;
+}
+
+export interface MemoryFilter {
+  readonly tenantId: string;
+  readonly userId?: string | undefined;
+  readonly agentId?: string | undefined;
+  readonly sessionId?: string | undefined;
+  readonly namespace?: string | undefined;
+  readonly kinds?: readonly MemoryKind[] | undefined;
+  /** Every listed tag must be present. */
+  readonly tags?: readonly string[] | undefined;
+  /** createdAt >= since (epoch ms). */
+  readonly since?: number | undefined;
+  /** createdAt < until (epoch ms). */
+  readonly until?: number | undefined;
+  /** Only memories with this content hash (dedupe). */
+  readonly contentHash?: string | undefined;
+  /** Include memories whose validTo has passed or that were superseded. Default false. */
+  readonly includeSuperseded?: boolean | undefined;
+}
+
+export interface ScoredId {
+  readonly id: string;
+  readonly score: number;
+}
+
+export interface VectorSearchOptions {
+  /** Force exact (brute-force) scoring; used as the ANN baseline. */
+  readonly exact?: boolean | undefined;
+}
+
+export interface IndexReport {
+  readonly keywordRows: number;
+  readonly vectorIndexes: ReadonlyArray<{ model: string; vectors: number }>;
+}
+
+export interface NewFact extends Scope {
+  readonly id: string;
+  readonly subject: string;
+  readonly key: string;
+  readonly value: JsonValue;
+  readonly validFrom: number;
+  readonly recordedAt: number;
+  readonly source: string | null;
+}
+
+export interface SetFactResult {
+  readonly fact: FactRecord;
+  /** The fact whose validity this one ended, if any. */
+  readonly closed: FactRecord | null;
+  /** False when the same value was already current: nothing was written. */
+  readonly created: boolean;
+}
+
+export interface FactFilter extends Scope {
+  readonly subject?: string | undefined;
+  readonly key?: string | undefined;
+  /** Valid-time instant (epoch ms); omit for now. */
+  readonly asOf?: number | undefined;
+  /** Every version, closed ones included (for history). */
+  readonly allVersions?: boolean | undefined;
+}
+
+export interface EraseCounts {
+  readonly sessions: number;
+  readonly messages: number;
+  readonly memories: number;
+  readonly facts: number;
+}

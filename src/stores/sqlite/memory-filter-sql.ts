@@ -1,0 +1,64 @@
+import type { MemoryFilter } from '../../spec/memory-store.js';
+
+/** Translates a MemoryFilter into a WHERE clause over `memories` aliased `m`. */
+export function memoryFilterSql(filter: MemoryFilter, now: number): { where: string; params: unknown[] } {
+  const clauses = ['m.tenant_id = ?'];
+  const params: unknown[] = [filter.tenantId];
+  if (filter.userId !== undefined) {
+    clauses.push('m.user_id = ?');
+    params.push(filter.userId);
+  }
+  if (filter.agentId !== undefined) {
+    clauses.push('m.agent_id = ?');
+    params.push(filter.agentId);
+  }
+  if (filter.namespace !== undefined) {
+    clauses.push('m.namespace = ?');
+    params.push(filter.namespace);
+  }
+  if (filter.sessionId !== undefined) {
+    clauses.push('m.session_id = ?');
+    params.push(filter.sessionId);
+  }
+  if (filter.kinds !== undefined && filter.kinds.length > 0) {
+    clauses.push(`m.kind IN (${filter.kinds.map(() => '?').join(', ')})`);
+    params.push(...filter.kinds);
+  }
+  for (const tag of filter.tags ?? []) {
+    clauses.push('EXISTS (SELECT 1 FROM json_each(m.tags) WHERE json_each.value = ?)');
+    params.push(tag);
+  }
+  if (filter.contentHash !== undefined) {
+    clauses.push('m.content_hash = ?');
+    params.push(filter.contentHash);
+  }
+  if (filter.since !== undefined) {
+    clauses.push('m.created_at >= ?');
+    params.push(filter.since);
+  }
+  if (filter.until !== undefined) {
+    clauses.push('m.created_at < ?');
+    params.push(filter.until);
+  }
+  if (!filter.includeSuperseded) {
+    clauses.push('m.superseded_by IS NULL AND (m.valid_to IS NULL OR m.valid_to > ?)');
+    params.push(now);
+  }
+  return { where: clauses.join(' AND '), params };
+}
+
+/** True when the filter narrows no further than tenant + user (+ agent/namespace): the ANN scope. */
+export function isScopeOnly(filter: MemoryFilter): boolean {
+  return (
+    filter.sessionId === undefined &&
+    (filter.kinds === undefined || filter.kinds.length === 0) &&
+    (filter.tags === undefined || filter.tags.length === 0) &&
+    filter.contentHash === undefined &&
+    filter.since === undefined &&
+    filter.until === undefined
+  );
+}
+
+export function scopeKey(tenantId: string, userId: string | undefined): string {
+  return `${tenantId}\u0000${userId ?? ''}`;
+}
