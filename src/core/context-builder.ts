@@ -136,7 +136,7 @@ export async function buildContext(
     let any = false;
     for (const hit of hits) {
       rank++;
-      const text = `- ${renderTime(hit.memory.createdAt)} ${renderMemoryText(hit.memory.kind, hit.memory.text, hit.memory.metadata.role)}`;
+      const text = `- ${renderDate(hit.memory.createdAt)} ${renderMemoryText(hit.memory.kind, hit.memory.text, hit.memory.metadata.role)}`;
       const item: ContextItem = {
         kind: 'memory',
         id: hit.memory.id,
@@ -223,6 +223,10 @@ function turnItem(message: MessageRecord, count: (text: string) => number, posit
 function renderMemoryText(kind: string, text: string, role: unknown): string {
   if (kind === 'turn') return `${typeof role === 'string' ? role : 'turn'}: ${text}`;
   return `${kind}: ${text}`;
+}
+
+function renderDate(ms: number): string {
+  return `[${new Date(ms).toISOString().slice(0, 10)}]`;
 }
 
 function renderTime(ms: number): string {

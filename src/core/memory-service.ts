@@ -147,24 +147,25 @@ export class MemoryService {
       clean.flatMap((m) => (m.clientMsgId === null ? [] : [m.clientMsgId])),
     );
     const [previous] = await this.deps.store.listMessages(this.tenantId, sessionId, { limit: 1, order: 'desc' });
-    let before: { speaker: string; content: string } | null = previous
-      ? { speaker: previous.name ?? previous.role, content: previous.content }
-      : null;
-    const fresh: Array<{ index: number; text: string; context: string | null }> = [];
+    const clipChars = this.deps.neighbourChars ?? 300;
+    const line = (speaker: string, content: string): string => `${speaker}: ${clip(content, clipChars)}`;
+    let before: string | null = previous ? line(previous.name ?? previous.role, previous.content) : null;
+    const fresh: Array<{ index: number; uuid: string; text: string; line: string; previous: string | null }> = [];
     clean.forEach((message, index) => {
       if (message.clientMsgId !== null && known.has(message.clientMsgId)) return;
       const text = message.name ? `${message.name}: ${message.content}` : message.content;
-      const context = before ? `${before.speaker}: ${clip(before.content, this.deps.neighbourChars ?? 300)}` : null;
-      fresh.push({ index, text, context });
-      before = { speaker: message.name ?? message.role, content: message.content };
+      const own = line(message.name ?? message.role, message.content);
+      fresh.push({ index, uuid: randomUUID(), text, line: own, previous: before });
+      before = own;
     });
-    const vectors = await this.deps.embedder.embed(fresh.map((item) => turnEmbeddingText(item.text, item.context)));
+    const vectors = await this.deps.embedder.embed(fresh.map((item) => turnEmbeddingText(item.text, item.previous)));
     const turns = new Map<number, NewMemory>();
     fresh.forEach((item, j) => {
       const message = clean[item.index] as (typeof clean)[number];
-      const messageId = `msg_${randomUUID()}`;
+      // A turn's neighbourhood is the turn before it and the turn after it (added when it arrives).
+      const context = [item.previous, fresh[j + 1]?.line].filter((part): part is string => typeof part === 'string').join('\n');
       turns.set(item.index, {
-        id: `mem_${randomUUID()}`,
+        id: `mem_${item.uuid}`,
         tenantId: this.tenantId,
         userId: session.userId,
         agentId: session.agentId,
@@ -172,10 +173,10 @@ export class MemoryService {
         sessionId,
         kind: 'turn',
         text: item.text,
-        context: item.context,
+        context: context.length > 0 ? context : null,
         tags: [],
         importance: 0.5,
-        source: [messageId],
+        source: [`msg_${item.uuid}`],
         contentHash: contentHash(item.text),
         metadata: { role: message.role, ...(message.clientMsgId ? { clientMsgId: message.clientMsgId } : {}) },
         embedding: vectors[j] as Float32Array,
@@ -202,6 +203,8 @@ export class MemoryService {
       };
     });
     const results = await this.deps.store.appendMessages(this.tenantId, sessionId, batch);
+    const first = fresh[0];
+    if (previous && first) await this.addNextTurnContext(previous, first.line);
     return results.map((result) => ({
       id: result.message.id,
       seq: result.message.seq,
@@ -209,6 +212,16 @@ export class MemoryService {
       created: result.created,
       memoryId: result.memoryId,
     }));
+  }
+
+  /** Appends the next turn to the neighbourhood of the previous message's turn memory. */
+  private async addNextTurnContext(previous: MessageRecord, next: string): Promise<void> {
+    const memoryId = previous.id.startsWith('msg_') ? `mem_${previous.id.slice(4)}` : null;
+    if (memoryId === null) return;
+    const [memory] = await this.deps.store.getMemories(this.tenantId, [memoryId]);
+    if (!memory || memory.kind !== 'turn') return;
+    const context = memory.context ? `${memory.context}\n${next}` : next;
+    await this.deps.store.updateMemory(this.tenantId, memoryId, { context, updatedAt: memory.updatedAt });
   }
 
   async listMessages(

@@ -4,6 +4,7 @@ import type { MemoryRecord } from '../spec/records.js';
 import { type FusionMethod, fuse } from './fusion.js';
 import { mmrOrder } from './mmr.js';
 import { queryTerms } from './query-terms.js';
+import { defaultSoftMatcher } from './soft-match.js';
 
 export type SearchMode = 'hybrid' | 'keyword' | 'vector';
 
@@ -18,6 +19,10 @@ export interface RetrievalSettings {
   readonly recencyHalfLifeDays: number;
   readonly recencyWeight: number;
   readonly importanceWeight: number;
+  /** Weight of the word-level soft-match signal (see soft-match.ts) beside the fused score. */
+  readonly softMatchWeight: number;
+  /** Weight of the previous-turn context in soft matching, relative to the memory's own text. */
+  readonly contextSoftWeight: number;
   /** A result counts as relevant (for abstention) when its relevance is at least this. */
   readonly relevanceThreshold: number;
 }
@@ -27,11 +32,13 @@ export const DEFAULT_RETRIEVAL: RetrievalSettings = {
   keywordWeight: 0.5,
   rrfK: 60,
   candidateMultiplier: 5,
-  minCandidates: 50,
+  minCandidates: 100,
   recencyHalfLifeDays: 30,
   recencyWeight: 0.05,
   importanceWeight: 0.05,
-  relevanceThreshold: 0.55,
+  softMatchWeight: 1,
+  contextSoftWeight: 0.8,
+  relevanceThreshold: 0.6,
 };
 
 export interface SearchRequest {
@@ -52,6 +59,8 @@ export interface ScoreBreakdown {
   /** Cosine similarity; null when vector search did not return the memory. */
   readonly vector: number | null;
   readonly fused: number;
+  /** Word-level soft match of the query against the memory, in [0, 1]. */
+  readonly softMatch: number;
   /** exp-decay of age, 1 = now. */
   readonly recency: number;
   readonly importance: number;
@@ -95,6 +104,8 @@ export async function hybridSearch(
     keywordWeight: settings.keywordWeight,
     rrfK: settings.rrfK,
   });
+  const matcher = defaultSoftMatcher();
+  const prepared = matcher.prepare(request.query);
   const memories = new Map(
     (
       await store.getMemories(
@@ -110,8 +121,15 @@ export async function hybridSearch(
     if (!memory) continue;
     const age = Math.max(0, request.now - memory.createdAt);
     const recency = 0.5 ** (age / halfLifeMs);
-    const relevance = candidate.vector ?? 0;
-    const score = candidate.fused + settings.recencyWeight * recency + settings.importanceWeight * (memory.importance - 0.5);
+    const own = matcher.score(prepared, memory.text);
+    const around = memory.context ? matcher.score(prepared, `${memory.text} ${memory.context}`) : own;
+    const softMatch = Math.max(own, own + settings.contextSoftWeight * (around - own));
+    const relevance = softMatch;
+    const score =
+      candidate.fused +
+      settings.softMatchWeight * softMatch +
+      settings.recencyWeight * recency +
+      settings.importanceWeight * (memory.importance - 0.5);
     hits.push({
       memory,
       score,
@@ -119,6 +137,7 @@ export async function hybridSearch(
         keyword: candidate.keyword,
         vector: candidate.vector,
         fused: candidate.fused,
+        softMatch,
         recency,
         importance: memory.importance,
         relevance,

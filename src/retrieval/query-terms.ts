@@ -1,6 +1,6 @@
 import { eng } from 'stopword';
 
-const STOPWORDS = new Set<string>([
+export const STOPWORDS: ReadonlySet<string> = new Set<string>([
   ...eng,
   ...['what', 'when', 'which', 'who', 'whom', 'whose', 'why', 'does', 'did', 'done', 'doing', 'is', 'are', 'be'],
   ...['was', 'were', 'will', 'shall', 'may', 'ever', 'just', 'any', 'anything', 'something', 'there', 's', 't'],

@@ -136,6 +136,8 @@ export interface NewMemory extends Scope {
 
 export interface MemoryPatch {
   readonly text?: string | undefined;
+  /** Neighbourhood text indexed beside the memory (e.g. when the next turn arrives). */
+  readonly context?: string | null | undefined;
   readonly tags?: readonly string[] | undefined;
   readonly importance?: number | undefined;
   readonly metadata?: Metadata | undefined;

@@ -1,0 +1,116 @@
+import { tokenizeWords } from '../embeddings/offline/tokenize-words.js';
+import { loadWordVectorTable, type WordVectorTable } from '../embeddings/offline/word-vector-table.js';
+import { STOPWORDS } from './query-terms.js';
+
+export interface PreparedQuery {
+  readonly words: readonly string[];
+  readonly vectors: ReadonlyArray<Float32Array | null>;
+  readonly weights: readonly number[];
+  readonly totalWeight: number;
+  /** Per document word: best similarity to each query word (memoised across documents). */
+  readonly memo: Map<string, Float32Array>;
+}
+
+/**
+ * Word-level soft matching: for each content word of the query, the best cosine similarity
+ * to any word of the memory (1 for the same word), weighted by the word's rarity, averaged.
+ * It sees "dog" in "my beagle Biscuit" where BM25 sees nothing, and unlike an averaged
+ * sentence vector it does not wash a single matching word out. Scores are absolute in
+ * [0, 1]: the share of the query's meaning the memory covers, usable as a relevance signal.
+ * Word vectors come from the offline asset, whatever model embeds the sentences.
+ */
+export class SoftMatcher {
+  private readonly table: WordVectorTable;
+  private readonly unit = new Map<string, Float32Array | null>();
+  private readonly maxProbability: number;
+
+  constructor(
+    table?: WordVectorTable,
+    private readonly options: { floor: number; sifA: number } = { floor: 0.35, sifA: 1e-3 },
+  ) {
+    this.table = table ?? loadWordVectorTable();
+    this.maxProbability = this.table.probabilities[0] ?? 0.05;
+  }
+
+  contentWords(text: string): string[] {
+    const words = tokenizeWords(text, { isKnown: (word) => this.table.rows.has(word), compounds: true });
+    return [...new Set(words.filter((word) => !STOPWORDS.has(word)))];
+  }
+
+  prepare(query: string): PreparedQuery {
+    const words = this.contentWords(query);
+    const vectors = words.map((word) => this.vectorOf(word));
+    const weights = words.map((word) => this.weightOf(word));
+    return { words, vectors, weights, totalWeight: weights.reduce((a, b) => a + b, 0), memo: new Map() };
+  }
+
+  /** Share of the query's weighted words the text covers, in [0, 1]. */
+  score(query: PreparedQuery, text: string): number {
+    if (query.totalWeight === 0) return 0;
+    const best = new Float32Array(query.words.length);
+    for (const word of this.contentWords(text)) {
+      const sims = this.similarities(query, word);
+      for (let i = 0; i < best.length; i++) if ((sims[i] as number) > (best[i] as number)) best[i] = sims[i] as number;
+    }
+    let covered = 0;
+    for (let i = 0; i < best.length; i++) covered += (query.weights[i] as number) * (best[i] as number);
+    return covered / query.totalWeight;
+  }
+
+  private similarities(query: PreparedQuery, word: string): Float32Array {
+    let sims = query.memo.get(word);
+    if (sims) return sims;
+    sims = new Float32Array(query.words.length);
+    const vector = this.vectorOf(word);
+    const floor = this.options.floor;
+    for (let i = 0; i < query.words.length; i++) {
+      if (query.words[i] === word) {
+        sims[i] = 1;
+        continue;
+      }
+      const other = query.vectors[i];
+      if (!vector || !other) continue;
+      let dot = 0;
+      for (let d = 0; d < vector.length; d++) dot += (vector[d] as number) * (other[d] as number);
+      // Below the floor, similarity is noise; above it, rescale to (0, 1].
+      sims[i] = dot <= floor ? 0 : (dot - floor) / (1 - floor);
+    }
+    query.memo.set(word, sims);
+    return sims;
+  }
+
+  private vectorOf(word: string): Float32Array | null {
+    const cached = this.unit.get(word);
+    if (cached !== undefined) return cached;
+    const row = this.table.rows.get(word);
+    let vector: Float32Array | null = null;
+    if (row !== undefined) {
+      const dims = this.table.dimensions;
+      vector = new Float32Array(dims);
+      let norm = 0;
+      for (let d = 0; d < dims; d++) {
+        const value = this.table.vectors[row * dims + d] as number;
+        vector[d] = value;
+        norm += value * value;
+      }
+      const inverse = norm > 0 ? 1 / Math.sqrt(norm) : 0;
+      for (let d = 0; d < dims; d++) vector[d] = (vector[d] as number) * inverse;
+    }
+    if (this.unit.size > 200_000) this.unit.clear();
+    this.unit.set(word, vector);
+    return vector;
+  }
+
+  /** Rarity weight a / (a + p(w)); unknown words (names, identifiers) weigh as the rarest. */
+  private weightOf(word: string): number {
+    const row = this.table.rows.get(word);
+    const p = row === undefined ? 0 : (this.table.probabilities[row] ?? 0);
+    return this.options.sifA / (this.options.sifA + Math.min(p, this.maxProbability));
+  }
+}
+
+let shared: SoftMatcher | undefined;
+export function defaultSoftMatcher(): SoftMatcher {
+  shared ??= new SoftMatcher();
+  return shared;
+}
