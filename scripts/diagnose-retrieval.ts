@@ -28,7 +28,9 @@ for (const scenario of loadScenarios(dir)) {
     const kw = (await memory.store.keywordSearch(filter, queryTerms(q.question), 100)).map((h) => idOf.get(h.id) ?? '');
     const qv = await memory.embedder.embedOne(q.question);
     const vec = (await memory.store.vectorSearch(filter, qv, memory.embedder.modelId, 100)).map((h) => idOf.get(h.id) ?? '');
-    const fused = (await memory.search(q.question, { userId: scenario.userId, k: 100, now: q.askedAt })).results.map((r) => String(r.memory.metadata.clientMsgId));
+    const fused = (await memory.search(q.question, { userId: scenario.userId, k: 100, now: q.askedAt })).results.map((r) =>
+      String(r.memory.metadata.clientMsgId),
+    );
     const prepared = matcher.prepare(q.question);
     const all = await memory.store.listMemories(filter, { limit: 10_000 });
     const soft = all
@@ -47,4 +49,6 @@ for (const scenario of loadScenarios(dir)) {
   }
   await memory.close();
 }
-console.log(`evidence in top 10: keyword ${(totals.kw / totals.n).toFixed(3)} vector ${(totals.vec / totals.n).toFixed(3)} fused ${(totals.fused / totals.n).toFixed(3)} soft ${(totals.soft / totals.n).toFixed(3)} (n=${totals.n})`);
+console.log(
+  `evidence in top 10: keyword ${(totals.kw / totals.n).toFixed(3)} vector ${(totals.vec / totals.n).toFixed(3)} fused ${(totals.fused / totals.n).toFixed(3)} soft ${(totals.soft / totals.n).toFixed(3)} (n=${totals.n})`,
+);
