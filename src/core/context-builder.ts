@@ -14,8 +14,8 @@ interface DepthPlan {
 
 const PLANS: Record<ContextDepth, DepthPlan> = {
   rapid: { recentTurns: 6, memories: 8, mmr: undefined },
-  standard: { recentTurns: 10, memories: 40, mmr: undefined },
-  deep: { recentTurns: 20, memories: 80, mmr: 0.8 },
+  standard: { recentTurns: 10, memories: 40, mmr: 0.75 },
+  deep: { recentTurns: 20, memories: 80, mmr: 0.7 },
 };
 
 /** Shares of the budget each section may take at most; memories get the rest. */

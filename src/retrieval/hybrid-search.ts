@@ -146,7 +146,7 @@ export async function hybridSearch(
   }
   hits.sort((a, b) => b.score - a.score);
   if (request.mmrLambda !== undefined && hits.length > 1) {
-    const pool = hits.slice(0, Math.max(request.k * 3, 30));
+    const pool = hits.slice(0, Math.min(Math.max(request.k * 2, 30), 120));
     const vectors = await store.getEmbeddings(
       request.filter.tenantId,
       pool.map((hit) => hit.memory.id),

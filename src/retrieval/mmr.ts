@@ -1,6 +1,7 @@
 /**
  * Maximal marginal relevance: picks items one by one, trading relevance against similarity
- * to what is already picked. `lambda` 1 = pure relevance, 0 = pure diversity.
+ * to what is already picked. `lambda` 1 = pure relevance, 0 = pure diversity. Each item's
+ * redundancy is updated only against the newly picked item: O(k x n) similarities.
  */
 export function mmrOrder<T extends { id: string; score: number }>(
   items: readonly T[],
@@ -8,27 +9,28 @@ export function mmrOrder<T extends { id: string; score: number }>(
   lambda: number,
   k: number,
 ): T[] {
-  const pool = [...items];
+  const pool = items.map((item) => ({ item, vector: vectors.get(item.id), redundancy: 0, taken: false }));
   const picked: T[] = [];
-  while (picked.length < k && pool.length > 0) {
-    let bestIndex = 0;
-    let best = Number.NEGATIVE_INFINITY;
-    pool.forEach((item, index) => {
-      const vector = vectors.get(item.id);
-      let redundancy = 0;
-      if (vector) {
-        for (const chosen of picked) {
-          const other = vectors.get(chosen.id);
-          if (other) redundancy = Math.max(redundancy, cosine(vector, other));
-        }
+  while (picked.length < k && picked.length < pool.length) {
+    let best: (typeof pool)[number] | undefined;
+    let bestValue = Number.NEGATIVE_INFINITY;
+    for (const entry of pool) {
+      if (entry.taken) continue;
+      const value = lambda * entry.item.score - (1 - lambda) * entry.redundancy;
+      if (value > bestValue) {
+        bestValue = value;
+        best = entry;
       }
-      const value = lambda * item.score - (1 - lambda) * redundancy;
-      if (value > best) {
-        best = value;
-        bestIndex = index;
-      }
-    });
-    picked.push(pool.splice(bestIndex, 1)[0] as T);
+    }
+    if (!best) break;
+    best.taken = true;
+    picked.push(best.item);
+    const chosen = best.vector;
+    if (!chosen) continue;
+    for (const entry of pool) {
+      if (entry.taken || !entry.vector) continue;
+      entry.redundancy = Math.max(entry.redundancy, cosine(chosen, entry.vector));
+    }
   }
   return picked;
 }
