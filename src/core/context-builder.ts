@@ -43,17 +43,21 @@ export async function buildContext(
 ): Promise<ContextResponse> {
   const budget = checkPositiveInt('tokenBudget', options.tokenBudget, 2000, 200_000);
   const depth = options.depth ?? 'standard';
-  const plan = PLANS[depth];
+  const plan = Object.hasOwn(PLANS, depth) ? PLANS[depth] : undefined;
   if (!plan) throw invalidInput('depth', 'depth must be rapid, standard or deep');
   const now = checkTime('now', options.now, clockNow);
   const tokens = service.tokenizer;
   const store = service.store;
   const scope = { userId: session.userId, agentId: session.agentId, namespace: session.namespace };
 
-  const [facts, recentDesc] = await Promise.all([
-    service.getFacts({ ...scope, asOf: now }),
+  const [userFacts, agentFacts, recentDesc] = await Promise.all([
+    service.getFacts({ ...scope, agentId: undefined, asOf: now }),
+    session.agentId === undefined ? Promise.resolve([]) : service.getFacts({ ...scope, asOf: now }),
     store.listMessages(session.tenantId, session.id, { limit: plan.recentTurns, order: 'desc' }),
   ]);
+  // The user's facts, with the session agent's own facts taking precedence for the same subject.key.
+  const agentKeys = new Set(agentFacts.map((fact) => `${fact.subject}\u0000${fact.key}`));
+  const facts = [...agentFacts, ...userFacts.filter((fact) => !agentKeys.has(`${fact.subject}\u0000${fact.key}`))];
   const recent = recentDesc.reverse();
   const query = options.query?.trim() || lastUserMessage(recent)?.content || '';
 
@@ -74,8 +78,7 @@ export async function buildContext(
       service.retrieval,
     );
     threshold = outcome.threshold;
-    const inWindow = new Set(recent.map((message) => message.id));
-    hits = outcome.hits.filter((hit) => !(hit.memory.kind === 'turn' && hit.memory.source.every((id) => inWindow.has(id))));
+    hits = outcome.hits;
   }
 
   let used = 0;
@@ -134,8 +137,11 @@ export async function buildContext(
     used += section.n;
     let rank = 0;
     let any = false;
+    // Turns already shown among the recent turns are not repeated as memories.
+    const shown = new Set(recentItems.map((item) => item.id));
     for (const hit of hits) {
       rank++;
+      if (hit.memory.kind === 'turn' && hit.memory.source.every((id) => shown.has(id))) continue;
       const text = `- ${renderDate(hit.memory.createdAt)} ${renderMemoryText(hit.memory.kind, hit.memory.text, hit.memory.metadata.role)}`;
       const item: ContextItem = {
         kind: 'memory',

@@ -62,6 +62,8 @@ export class MemoryService {
   constructor(
     private readonly deps: MemoryServiceDeps,
     readonly tenantId: string = 'default',
+    /** Shared by every tenant view of one service. */
+    private readonly lifecycle: { closed: boolean } = { closed: false },
   ) {
     checkId('tenantId', tenantId);
     this.retrieval = deps.retrieval ?? DEFAULT_RETRIEVAL;
@@ -69,7 +71,7 @@ export class MemoryService {
   }
 
   forTenant(tenantId: string): MemoryService {
-    return new MemoryService(this.deps, tenantId);
+    return new MemoryService(this.deps, tenantId, this.lifecycle);
   }
 
   get store(): MemoryStoreV1 {
@@ -92,6 +94,7 @@ export class MemoryService {
 
   /** Creates a session, or returns it when it already exists with the same scope. */
   async createSession(input: SessionInput): Promise<SessionRecord> {
+    this.assertOpen();
     const now = this.clock();
     return this.deps.store.ensureSession({
       tenantId: this.tenantId,
@@ -105,12 +108,14 @@ export class MemoryService {
   }
 
   async getSession(sessionId: string): Promise<SessionRecord> {
+    this.assertOpen();
     const session = await this.deps.store.getSession(this.tenantId, checkId('sessionId', sessionId));
     if (!session) throw new StrataError('SESSION_NOT_FOUND', `session ${sessionId} not found`, { details: { sessionId } });
     return session;
   }
 
   async listSessions(options: { userId?: string; limit?: number; after?: string } = {}): Promise<SessionRecord[]> {
+    this.assertOpen();
     return this.deps.store.listSessions(
       { tenantId: this.tenantId, userId: optionalId('userId', options.userId) },
       { limit: checkPositiveInt('limit', options.limit, 50, 1000), after: optionalId('after', options.after) },
@@ -125,6 +130,7 @@ export class MemoryService {
    * transaction, so it is searchable as soon as this returns.
    */
   async addMessages(sessionId: string, messages: readonly MessageInput[]): Promise<AddedMessage[]> {
+    this.assertOpen();
     checkId('sessionId', sessionId);
     if (!Array.isArray(messages) || messages.length === 0) throw invalidInput('messages', 'messages must be a non-empty array');
     const maxBatch = this.deps.maxBatch ?? 1000;
@@ -252,7 +258,7 @@ export class MemoryService {
     const memoryId = previous.id.startsWith('msg_') ? `mem_${previous.id.slice(4)}` : null;
     if (memoryId === null) return;
     const [memory] = await this.deps.store.getMemories(this.tenantId, [memoryId]);
-    if (!memory || memory.kind !== 'turn') return;
+    if (memory?.kind !== 'turn') return;
     const context = memory.context ? `${memory.context}\n${next}` : next;
     await this.deps.store.updateMemory(this.tenantId, memoryId, { context, updatedAt: memory.updatedAt });
   }
@@ -261,6 +267,7 @@ export class MemoryService {
     sessionId: string,
     options: { afterSeq?: number; limit?: number; order?: 'asc' | 'desc' } = {},
   ): Promise<MessageRecord[]> {
+    this.assertOpen();
     await this.getSession(sessionId);
     if (options.afterSeq !== undefined && (!Number.isInteger(options.afterSeq) || options.afterSeq < 0)) {
       throw invalidInput('afterSeq', 'afterSeq must be a non-negative integer');
@@ -275,6 +282,7 @@ export class MemoryService {
   // ---- retrieval ------------------------------------------------------------------------
 
   async search(query: string, options: SearchOptions = {}): Promise<SearchResponse> {
+    this.assertOpen();
     const started = performance.now();
     checkText('query', query, 4_000);
     const filter = this.filterFrom(options);
@@ -303,6 +311,7 @@ export class MemoryService {
   }
 
   async getContext(sessionId: string, options: ContextOptions = {}): Promise<ContextResponse> {
+    this.assertOpen();
     const session = await this.getSession(sessionId);
     return buildContext(this, session, options, this.clock());
   }
@@ -325,17 +334,26 @@ export class MemoryService {
 
   /** Stores a memory; the same text in the same scope returns the existing one. */
   async remember(input: RememberInput): Promise<{ memory: MemoryRecord; created: boolean }> {
+    this.assertOpen();
     const userId = checkId('userId', input.userId);
     const text = checkText('text', input.text, this.maxText);
     const hash = contentHash(text);
     const scope = { agentId: optionalId('agentId', input.agentId), namespace: optionalId('namespace', input.namespace) };
     const kind = input.kind === undefined ? 'note' : checkKind('kind', input.kind);
     const [existing] = await this.deps.store.listMemories(
-      { tenantId: this.tenantId, userId, ...scope, contentHash: hash, kinds: [kind] },
+      // '' matches memories stored without an agent / namespace: dedupe never crosses scopes.
+      { tenantId: this.tenantId, userId, agentId: scope.agentId ?? '', namespace: scope.namespace ?? '', contentHash: hash, kinds: [kind] },
       { limit: 1 },
     );
     if (existing) return { memory: existing, created: false };
-    if (input.sessionId !== undefined) await this.getSession(input.sessionId);
+    if (input.sessionId !== undefined) {
+      const session = await this.getSession(input.sessionId);
+      if (session.userId !== userId) {
+        throw new StrataError('SCOPE_CONFLICT', `session ${input.sessionId} belongs to another user`, {
+          details: { sessionId: input.sessionId },
+        });
+      }
+    }
     const createdAt = checkTime('createdAt', input.createdAt, this.clock());
     const embedding = await this.deps.embedder.embedOne(text);
     const memory = await this.deps.store.insertMemory({
@@ -362,12 +380,14 @@ export class MemoryService {
   }
 
   async getMemory(id: string): Promise<MemoryRecord> {
+    this.assertOpen();
     const [memory] = await this.deps.store.getMemories(this.tenantId, [checkId('id', id)]);
     if (!memory) throw new StrataError('MEMORY_NOT_FOUND', `memory ${id} not found`, { details: { id } });
     return memory;
   }
 
   async listMemories(options: SearchOptions & { limit?: number; after?: string } = {}): Promise<MemoryRecord[]> {
+    this.assertOpen();
     return this.deps.store.listMemories(this.filterFrom(options), {
       limit: checkPositiveInt('limit', options.limit, 50, 1000),
       after: optionalId('after', options.after),
@@ -375,10 +395,12 @@ export class MemoryService {
   }
 
   async countMemories(options: SearchOptions = {}): Promise<number> {
+    this.assertOpen();
     return this.deps.store.countMemories(this.filterFrom(options));
   }
 
   async updateMemory(id: string, update: MemoryUpdate): Promise<MemoryRecord> {
+    this.assertOpen();
     await this.getMemory(id);
     const text = update.text === undefined ? undefined : checkText('text', update.text, this.maxText);
     const patch = {
@@ -398,16 +420,19 @@ export class MemoryService {
 
   /** Deletes a memory from the table and every index. */
   async forget(id: string): Promise<void> {
+    this.assertOpen();
     const removed = await this.deps.store.deleteMemories(this.tenantId, [checkId('id', id)]);
     if (removed === 0) throw new StrataError('MEMORY_NOT_FOUND', `memory ${id} not found`, { details: { id } });
   }
 
   /** Erases everything of one user in this tenant: sessions, messages, memories, facts. */
   async forgetUser(userId: string): Promise<EraseCounts> {
+    this.assertOpen();
     return this.deps.store.forgetUser(this.tenantId, checkId('userId', userId));
   }
 
   async rebuildIndexes(): Promise<IndexReport> {
+    this.assertOpen();
     return this.deps.store.rebuildIndexes();
   }
 
@@ -415,6 +440,7 @@ export class MemoryService {
 
   /** Sets subject.key = value from validFrom on; the previous value's validity ends there. */
   async setFact(input: FactInput): Promise<SetFactResponse> {
+    this.assertOpen();
     const scope = this.factScope(input);
     const subject = checkKey('subject', input.subject);
     const key = checkKey('key', input.key);
@@ -436,6 +462,7 @@ export class MemoryService {
 
   /** Facts valid at `asOf` (default now). */
   async getFacts(query: FactQuery): Promise<FactRecord[]> {
+    this.assertOpen();
     return this.deps.store.getFacts({
       ...this.factScope(query),
       subject: query.subject === undefined ? undefined : checkKey('subject', query.subject),
@@ -446,6 +473,7 @@ export class MemoryService {
 
   /** Every version of subject.key, oldest first. */
   async factHistory(query: FactQuery & { subject: string; key: string }): Promise<FactRecord[]> {
+    this.assertOpen();
     return this.deps.store.getFacts({
       ...this.factScope(query),
       subject: checkKey('subject', query.subject),
@@ -455,6 +483,7 @@ export class MemoryService {
   }
 
   async setFactRule(query: FactQuery & { subject: string; key: string }, rule: FactRule): Promise<void> {
+    this.assertOpen();
     await this.deps.store.setFactRule(
       this.factScope(query),
       checkKey('subject', query.subject),
@@ -464,6 +493,7 @@ export class MemoryService {
   }
 
   async validate(query: FactQuery & { subject: string; key: string }, value: JsonValue): Promise<ValidationResult> {
+    this.assertOpen();
     const rule = await this.deps.store.getFactRule(this.factScope(query), checkKey('subject', query.subject), checkKey('key', query.key));
     return validateAgainstRule(rule, checkJsonValue('value', value));
   }
@@ -477,8 +507,15 @@ export class MemoryService {
     };
   }
 
+  /** Closes the store (persisting indexes). Later calls on this service or its tenant views raise CLOSED. */
   async close(): Promise<void> {
+    if (this.lifecycle.closed) return;
+    this.lifecycle.closed = true;
     await this.deps.store.close();
+  }
+
+  private assertOpen(): void {
+    if (this.lifecycle.closed) throw new StrataError('CLOSED', 'the memory service was closed');
   }
 }
 

@@ -152,6 +152,7 @@ export interface MemoryPatch {
 export interface MemoryFilter {
   readonly tenantId: string;
   readonly userId?: string | undefined;
+  /** Omit for any agent; `''` matches memories stored without an agent (likewise namespace). */
   readonly agentId?: string | undefined;
   readonly sessionId?: string | undefined;
   readonly namespace?: string | undefined;
