@@ -115,22 +115,24 @@ export async function hybridSearch(
     ).map((m) => [m.id, m]),
   );
   const halfLifeMs = settings.recencyHalfLifeDays * 86_400_000;
-  let hits: SearchHit[] = [];
-  for (const candidate of fused) {
+  const scored = fused.flatMap((candidate) => {
     const memory = memories.get(candidate.id);
-    if (!memory) continue;
-    const age = Math.max(0, request.now - memory.createdAt);
-    const recency = 0.5 ** (age / halfLifeMs);
+    if (!memory) return [];
     const own = matcher.score(prepared, memory.text);
     const around = memory.context ? matcher.score(prepared, `${memory.text} ${memory.context}`) : own;
     const softMatch = Math.max(own, own + settings.contextSoftWeight * (around - own));
-    const relevance = softMatch;
+    const age = Math.max(0, request.now - memory.createdAt);
+    return [{ candidate, memory, softMatch, recency: 0.5 ** (age / halfLifeMs) }];
+  });
+  // RRF treats the soft match as a third ranking; weighted fusion adds it as an absolute score.
+  const softRank = new Map([...scored].sort((a, b) => b.softMatch - a.softMatch).map((item, i) => [item.memory.id, i + 1]));
+  let hits: SearchHit[] = scored.map(({ candidate, memory, softMatch, recency }) => {
+    const priors = settings.recencyWeight * recency + settings.importanceWeight * (memory.importance - 0.5);
     const score =
-      candidate.fused +
-      settings.softMatchWeight * softMatch +
-      settings.recencyWeight * recency +
-      settings.importanceWeight * (memory.importance - 0.5);
-    hits.push({
+      settings.fusion === 'rrf'
+        ? candidate.fused + 1 / (settings.rrfK + (softRank.get(memory.id) ?? scored.length)) + priors / (settings.rrfK + 1)
+        : candidate.fused + settings.softMatchWeight * softMatch + priors;
+    return {
       memory,
       score,
       scores: {
@@ -140,10 +142,10 @@ export async function hybridSearch(
         softMatch,
         recency,
         importance: memory.importance,
-        relevance,
+        relevance: softMatch,
       },
-    });
-  }
+    };
+  });
   hits.sort((a, b) => b.score - a.score);
   if (request.mmrLambda !== undefined && hits.length > 1) {
     const pool = hits.slice(0, Math.min(Math.max(request.k * 2, 30), 120));

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { StrataError } from '../../errors/strata-error.js';
 import { DEFAULT_RETRIEVAL } from '../../retrieval/hybrid-search.js';
 import { loadScenarios } from '../../scenarios/scenario-format.js';
 import { type HarnessReport, type QuestionOutcome, runScenario, summarise } from '../../scenarios/scenario-harness.js';
@@ -16,23 +17,32 @@ export function validateCommand(program: Command): void {
     .option('--min-recall <x>', 'exit 1 when evidence recall@10 is below this', Number.parseFloat, 0)
     .option('--min-containment <x>', 'exit 1 when answer containment is below this', Number.parseFloat, 0)
     .option('--budget <tokens>', 'context token budget', (v) => Number.parseInt(v, 10), 1500)
+    .option('--fusion <method>', 'weighted | rrf (to compare fusion methods)')
     .option('--verbose', 'list every question that missed')
-    .action(async (dirArg: string | undefined, opts: { minRecall: number; minContainment: number; budget: number; verbose?: boolean }) => {
-      const global = program.opts<GlobalOptions>();
-      const dir = resolve(dirArg ?? DEFAULT_DIRS.find((candidate) => existsSync(candidate)) ?? DEFAULT_DIRS[0] ?? '.');
-      const scenarios = loadScenarios(dir);
-      const outcomes: QuestionOutcome[] = [];
-      let consistent = 0;
-      for (const scenario of scenarios) {
-        const result = await runScenario(scenario, { tokenBudget: opts.budget });
-        outcomes.push(...result.questions);
-        if (result.factsConsistent) consistent++;
-      }
-      const report = summarise(outcomes, DEFAULT_RETRIEVAL.relevanceThreshold, { scenarios: scenarios.length, consistent });
-      output(global, report, () => renderReport(report, dir, opts.verbose === true));
-      const failed = report.overall.recall10 < opts.minRecall || report.overall.containment < opts.minContainment;
-      if (failed) process.exitCode = 1;
-    });
+    .action(
+      async (
+        dirArg: string | undefined,
+        opts: { minRecall: number; minContainment: number; budget: number; verbose?: boolean; fusion?: string },
+      ) => {
+        const global = program.opts<GlobalOptions>();
+        const dir = resolve(dirArg ?? DEFAULT_DIRS.find((candidate) => existsSync(candidate)) ?? DEFAULT_DIRS[0] ?? '.');
+        const scenarios = loadScenarios(dir);
+        const outcomes: QuestionOutcome[] = [];
+        let consistent = 0;
+        for (const scenario of scenarios) {
+          const result = await runScenario(scenario, {
+            tokenBudget: opts.budget,
+            memory: opts.fusion ? { retrieval: { fusion: checkFusion(opts.fusion) } } : {},
+          });
+          outcomes.push(...result.questions);
+          if (result.factsConsistent) consistent++;
+        }
+        const report = summarise(outcomes, DEFAULT_RETRIEVAL.relevanceThreshold, { scenarios: scenarios.length, consistent });
+        output(global, report, () => renderReport(report, dir, opts.verbose === true));
+        const failed = report.overall.recall10 < opts.minRecall || report.overall.containment < opts.minContainment;
+        if (failed) process.exitCode = 1;
+      },
+    );
 }
 
 function renderReport(report: HarnessReport, dir: string, verbose: boolean): string {
@@ -59,4 +69,9 @@ function renderReport(report: HarnessReport, dir: string, verbose: boolean): str
     }
   }
   return lines.join('\n');
+}
+
+function checkFusion(value: string): 'weighted' | 'rrf' {
+  if (value !== 'weighted' && value !== 'rrf') throw new StrataError('INVALID_INPUT', '--fusion must be weighted or rrf');
+  return value;
 }
