@@ -171,6 +171,7 @@ export class MemoryService {
       beforeText = text;
     });
     const vectors = await this.turnVectors(fresh);
+    const previousTurnId = previous?.id.startsWith('msg_') ? `mem_${previous.id.slice(4)}` : null;
     const turns = new Map<number, NewMemory>();
     fresh.forEach((item, j) => {
       const message = clean[item.index] as (typeof clean)[number];
@@ -190,7 +191,17 @@ export class MemoryService {
         importance: 0.5,
         source: [`msg_${item.uuid}`],
         contentHash: contentHash(item.text),
-        metadata: { role: message.role, ...(message.clientMsgId ? { clientMsgId: message.clientMsgId } : {}) },
+        metadata: {
+          role: message.role,
+          ...(message.clientMsgId ? { clientMsgId: message.clientMsgId } : {}),
+          // Links to the neighbouring turns' memories, for neighbour expansion at search time.
+          ...(j > 0
+            ? { previousTurn: `mem_${(fresh[j - 1] as (typeof fresh)[number]).uuid}` }
+            : previousTurnId
+              ? { previousTurn: previousTurnId }
+              : {}),
+          ...(fresh[j + 1] ? { nextTurn: `mem_${(fresh[j + 1] as (typeof fresh)[number]).uuid}` } : {}),
+        },
         embedding: vectors[j] as Float32Array,
         embeddingModel: this.deps.embedder.modelId,
         createdAt: message.createdAt,
@@ -216,7 +227,7 @@ export class MemoryService {
     });
     const results = await this.deps.store.appendMessages(this.tenantId, sessionId, batch);
     const first = fresh[0];
-    if (previous && first) await this.addNextTurnContext(previous, first.line);
+    if (previous && first) await this.addNextTurnContext(previous, first.line, `mem_${first.uuid}`);
     return results.map((result) => ({
       id: result.message.id,
       seq: result.message.seq,
@@ -254,13 +265,17 @@ export class MemoryService {
   }
 
   /** Appends the next turn to the neighbourhood of the previous message's turn memory. */
-  private async addNextTurnContext(previous: MessageRecord, next: string): Promise<void> {
+  private async addNextTurnContext(previous: MessageRecord, next: string, nextTurn: string): Promise<void> {
     const memoryId = previous.id.startsWith('msg_') ? `mem_${previous.id.slice(4)}` : null;
     if (memoryId === null) return;
     const [memory] = await this.deps.store.getMemories(this.tenantId, [memoryId]);
     if (memory?.kind !== 'turn') return;
     const context = memory.context ? `${memory.context}\n${next}` : next;
-    await this.deps.store.updateMemory(this.tenantId, memoryId, { context, updatedAt: memory.updatedAt });
+    await this.deps.store.updateMemory(this.tenantId, memoryId, {
+      context,
+      metadata: { ...memory.metadata, nextTurn },
+      updatedAt: memory.updatedAt,
+    });
   }
 
   async listMessages(

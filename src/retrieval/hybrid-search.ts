@@ -1,8 +1,9 @@
 import type { Embedder } from '../embeddings/embedder.js';
 import type { MemoryFilter, MemoryStoreV1 } from '../spec/memory-store.js';
 import type { MemoryRecord } from '../spec/records.js';
-import { type FusionMethod, fuse } from './fusion.js';
+import { type FusedCandidate, type FusionMethod, fuse } from './fusion.js';
 import { mmrOrder } from './mmr.js';
+import { expandNeighbours, type NeighbourSettings } from './neighbour-expansion.js';
 import { queryTerms } from './query-terms.js';
 import { defaultSoftMatcher } from './soft-match.js';
 
@@ -23,6 +24,8 @@ export interface RetrievalSettings {
   readonly softMatchWeight: number;
   /** Weight of the previous-turn context in soft matching, relative to the memory's own text. */
   readonly contextSoftWeight: number;
+  /** Neighbouring turns of the top hits share their score (see neighbour-expansion.ts). Off by default (`from: 0`): on the scenarios it moved recall@10 by +1 point and containment by -1, within noise. */
+  readonly neighbours: NeighbourSettings;
   /** A result counts as relevant (for abstention) when its relevance is at least this. */
   readonly relevanceThreshold: number;
 }
@@ -39,6 +42,7 @@ export const DEFAULT_RETRIEVAL: RetrievalSettings = {
   softMatchWeight: 1,
   contextSoftWeight: 0.8,
   relevanceThreshold: 0.6,
+  neighbours: { from: 0, next: 0.6, previous: 0 },
 };
 
 export interface SearchRequest {
@@ -72,7 +76,11 @@ export interface SearchHit {
   readonly memory: MemoryRecord;
   readonly score: number;
   readonly scores: ScoreBreakdown;
+  /** Set when the hit ranks by the score its neighbouring turn lent it. */
+  readonly neighbourOf?: string;
 }
+
+type MutableHit = { -readonly [K in keyof SearchHit]: SearchHit[K] };
 
 export interface SearchOutcome {
   readonly hits: SearchHit[];
@@ -115,37 +123,46 @@ export async function hybridSearch(
     ).map((m) => [m.id, m]),
   );
   const halfLifeMs = settings.recencyHalfLifeDays * 86_400_000;
-  const scored = fused.flatMap((candidate) => {
-    const memory = memories.get(candidate.id);
-    if (!memory) return [];
+  const softOf = (memory: MemoryRecord): number => {
     const own = matcher.score(prepared, memory.text);
     const around = memory.context ? matcher.score(prepared, `${memory.text} ${memory.context}`) : own;
-    const softMatch = Math.max(own, own + settings.contextSoftWeight * (around - own));
-    const age = Math.max(0, request.now - memory.createdAt);
-    return [{ candidate, memory, softMatch, recency: 0.5 ** (age / halfLifeMs) }];
+    return Math.max(own, own + settings.contextSoftWeight * (around - own));
+  };
+  const recencyOf = (memory: MemoryRecord): number => 0.5 ** (Math.max(0, request.now - memory.createdAt) / halfLifeMs);
+  const scored = fused.flatMap((candidate) => {
+    const memory = memories.get(candidate.id);
+    return memory ? [{ candidate, memory, softMatch: softOf(memory), recency: recencyOf(memory) }] : [];
   });
   // RRF treats the soft match as a third ranking; weighted fusion adds it as an absolute score.
   const softRank = new Map([...scored].sort((a, b) => b.softMatch - a.softMatch).map((item, i) => [item.memory.id, i + 1]));
-  let hits: SearchHit[] = scored.map(({ candidate, memory, softMatch, recency }) => {
+  const combine = (fusedScore: number, softMatch: number, recency: number, memory: MemoryRecord): number => {
     const priors = settings.recencyWeight * recency + settings.importanceWeight * (memory.importance - 0.5);
-    const score =
-      settings.fusion === 'rrf'
-        ? candidate.fused + 1 / (settings.rrfK + (softRank.get(memory.id) ?? scored.length)) + priors / (settings.rrfK + 1)
-        : candidate.fused + settings.softMatchWeight * softMatch + priors;
-    return {
-      memory,
-      score,
-      scores: {
-        keyword: candidate.keyword,
-        vector: candidate.vector,
-        fused: candidate.fused,
-        softMatch,
-        recency,
-        importance: memory.importance,
-        relevance: softMatch,
-      },
-    };
+    return settings.fusion === 'rrf'
+      ? fusedScore + 1 / (settings.rrfK + (softRank.get(memory.id) ?? scored.length + 1)) + priors / (settings.rrfK + 1)
+      : fusedScore + settings.softMatchWeight * softMatch + priors;
+  };
+  const toHit = (memory: MemoryRecord, candidate: FusedCandidate | null, softMatch: number, recency: number): MutableHit => ({
+    memory,
+    score: combine(candidate?.fused ?? 0, softMatch, recency, memory),
+    scores: {
+      keyword: candidate?.keyword ?? null,
+      vector: candidate?.vector ?? null,
+      fused: candidate?.fused ?? 0,
+      softMatch,
+      recency,
+      importance: memory.importance,
+      relevance: softMatch,
+    },
   });
+  let hits: SearchHit[] = scored.map(({ candidate, memory, softMatch, recency }) => toHit(memory, candidate, softMatch, recency));
+  hits.sort((a, b) => b.score - a.score);
+  hits = await expandNeighbours(
+    hits as MutableHit[],
+    settings.neighbours,
+    (ids) => store.getMemories(request.filter.tenantId, ids),
+    (memory) => toHit(memory, null, softOf(memory), recencyOf(memory)),
+    request.filter,
+  );
   hits.sort((a, b) => b.score - a.score);
   if (request.mmrLambda !== undefined && hits.length > 1) {
     const pool = hits.slice(0, Math.min(Math.max(request.k * 2, 30), 120));
