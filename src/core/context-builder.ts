@@ -192,7 +192,9 @@ function render(items: readonly ContextItem[]): string {
   for (const kind of order) {
     let group = items.filter((item) => item.kind === kind);
     if (group.length === 0) continue;
-    // Memories and turns read best in time order.
+    // Memories and turns read best in time order. Recent turns were taken newest first: reverse
+    // them before the (stable) sort so that turns with the same timestamp keep their order.
+    if (kind === 'turn') group = [...group].reverse();
     if (kind === 'memory' || kind === 'turn') group = [...group].sort((a, b) => (a.createdAt ?? 0) - (b.createdAt ?? 0));
     sections.push([HEADERS[kind], ...group.map((item) => item.text)].join('\n'));
   }

@@ -167,3 +167,26 @@ describe('getContext on an empty session', () => {
     }
   });
 });
+
+describe('recent turns with one timestamp', () => {
+  it('keep the order they were written in', async () => {
+    const { createMemory } = await import('../../src/config/create-memory.js');
+    const memory = await createMemory({ path: ':memory:' });
+    try {
+      await memory.createSession({ id: 'same-time', userId: 'u' });
+      const at = '2026-05-01T10:00:00Z';
+      await memory.addMessages('same-time', [
+        { role: 'user', content: 'First, the question about the boiler.', createdAt: at },
+        { role: 'assistant', content: 'Second, the answer about the boiler.', createdAt: at },
+        { role: 'user', content: 'Third, thanks for the boiler answer.', createdAt: at },
+      ]);
+      const context = await memory.getContext('same-time', { tokenBudget: 2000 });
+      const text = context.text;
+      expect(text.indexOf('First')).toBeGreaterThan(-1);
+      expect(text.indexOf('First')).toBeLessThan(text.indexOf('Second'));
+      expect(text.indexOf('Second')).toBeLessThan(text.indexOf('Third'));
+    } finally {
+      await memory.close();
+    }
+  });
+});
