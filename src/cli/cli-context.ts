@@ -1,5 +1,5 @@
-import { resolve } from 'node:path';
 import { createMemory } from '../config/create-memory.js';
+import { type DataPaths, DEFAULT_DATA_DIR, dataPaths, ensureDataDir } from '../config/data-dir.js';
 import type { MemoryService } from '../core/memory-service.js';
 import { StrataError } from '../errors/strata-error.js';
 
@@ -9,9 +9,14 @@ export interface GlobalOptions {
   readonly json?: boolean;
 }
 
-/** The embedded database file: --data, else STRATA_DB, else ./strata.db. */
+/** The data directory: --data, else STRATA_DATA, else ./.strata. Creates nothing. */
+export function dataDirOf(options: GlobalOptions): DataPaths {
+  return dataPaths(options.data ?? (process.env.STRATA_DATA || DEFAULT_DATA_DIR));
+}
+
+/** The embedded database file, `<data>/strata.db` (the data directory is created when missing). */
 export function dataPath(options: GlobalOptions): string {
-  return resolve(options.data ?? process.env.STRATA_DB ?? 'strata.db');
+  return ensureDataDir(dataDirOf(options).dir).database;
 }
 
 export async function withMemory<T>(options: GlobalOptions, run: (memory: MemoryService) => Promise<T>): Promise<T> {

@@ -3,18 +3,32 @@ import { fail } from './cli-context.js';
 import { addCommand } from './commands/add.js';
 import { contextCommand } from './commands/context.js';
 import { factsCommand } from './commands/facts.js';
+import { keysCommand } from './commands/keys.js';
+import { mcpCommand } from './commands/mcp.js';
 import { rebuildIndexCommand } from './commands/rebuild-index.js';
 import { searchCommand } from './commands/search.js';
+import { serveCommand } from './commands/serve.js';
 import { startCommand } from './commands/start.js';
 import { validateCommand } from './commands/validate.js';
 
 export function buildProgram(): Command {
   const program = new Command('strata')
     .description('Strata: tiered memory for AI agents (embedded SQLite default)')
-    .option('--data <path>', 'SQLite database file (env STRATA_DB, default ./strata.db)')
+    .option('--data <dir>', 'data directory: strata.db, its .vectors sidecar, keys.db (env STRATA_DATA, default ./.strata)')
     .option('--tenant <id>', 'tenant id (env STRATA_TENANT, default "default")')
     .option('--json', 'machine-readable output');
-  for (const register of [startCommand, addCommand, searchCommand, contextCommand, factsCommand, validateCommand, rebuildIndexCommand]) {
+  for (const register of [
+    serveCommand,
+    startCommand,
+    addCommand,
+    searchCommand,
+    contextCommand,
+    factsCommand,
+    keysCommand,
+    mcpCommand,
+    validateCommand,
+    rebuildIndexCommand,
+  ]) {
     register(program);
   }
   return program;

@@ -1,3 +1,4 @@
+import isSafeRegex from 'safe-regex2';
 import { invalidInput } from '../errors/strata-error.js';
 import type { FactRule, JsonValue } from '../spec/records.js';
 
@@ -67,6 +68,11 @@ export function checkRule(value: unknown): FactRule {
       new RegExp(rule.pattern, 'u');
     } catch {
       throw invalidInput('rule.pattern', 'rule.pattern is not a valid regular expression');
+    }
+    // Patterns run on every validation: one with nested quantifiers ("(a+)+$") could stall the
+    // process for seconds on a crafted value (ReDoS), so such patterns are refused up front.
+    if (!isSafeRegex(rule.pattern)) {
+      throw invalidInput('rule.pattern', 'rule.pattern has nested or overlapping quantifiers that can take exponential time; simplify it');
     }
   }
   if (rule.severity !== undefined && !['info', 'warning', 'error'].includes(rule.severity as string)) {

@@ -2,7 +2,7 @@ import { invalidInput, StrataError } from '../errors/strata-error.js';
 import type { JsonValue, MemoryKind, Metadata, Role } from '../spec/records.js';
 import { MEMORY_KINDS } from '../spec/records.js';
 
-const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/;
+export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/;
 const ROLES: readonly Role[] = ['user', 'assistant', 'system', 'tool'];
 
 /** Ids (session, user, agent, namespace, clientMsgId, memory): 1-128 of [A-Za-z0-9._:@-], starting alphanumeric. */

@@ -33,6 +33,22 @@ export const ERROR_CODES = {
   TIMEOUT: 504,
   /** The memory service was closed. */
   CLOSED: 503,
+  /** HTTP: no API key, or one that is malformed, unknown or revoked. */
+  UNAUTHENTICATED: 401,
+  /** HTTP: the API key lacks the scope the route needs. */
+  FORBIDDEN: 403,
+  /** HTTP: no route has this method and path. */
+  ROUTE_NOT_FOUND: 404,
+  /** HTTP: the API key does not exist in this tenant. */
+  API_KEY_NOT_FOUND: 404,
+  /** HTTP: the request body is larger than the server's limit. */
+  BODY_TOO_LARGE: 413,
+  /** HTTP: the request body's Content-Type is not accepted. */
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  /** HTTP: the API key sent too many requests; retry after the Retry-After header. */
+  RATE_LIMITED: 429,
+  /** An unexpected failure (a bug): logged with the request id, never shown in detail. */
+  INTERNAL: 500,
 } as const;
 
 export type StrataErrorCode = keyof typeof ERROR_CODES;

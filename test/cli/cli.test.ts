@@ -1,3 +1,4 @@
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ValidationResult } from '../../src/core/fact-rules.js';
@@ -11,23 +12,23 @@ const SCENARIOS = join(ROOT, 'test', 'fixtures', 'scenarios');
 
 let dir: string;
 let cleanup: () => void;
-let db: string;
+let data: string;
 
 beforeAll(() => {
   ({ dir, cleanup } = tempDir());
-  db = join(dir, 'cli.db');
+  data = join(dir, 'data');
 });
 afterAll(() => {
   cleanup();
 });
 
 const json = async <T>(args: readonly string[]): Promise<T> => {
-  const result = await runCli(['--data', db, '--json', ...args]);
+  const result = await runCli(['--data', data, '--json', ...args]);
   expect(result.code).toBe(0);
   return JSON.parse(result.stdout) as T;
 };
 
-describe('strata CLI (in process, --data in a temp dir)', () => {
+describe('strata CLI (in process, --data DIR in a temp dir)', () => {
   it('add creates the session, appends, and is idempotent with --client-id', async () => {
     const first = await json<{ id: string; seq: number; created: boolean }>([
       'add',
@@ -64,7 +65,7 @@ describe('strata CLI (in process, --data in a temp dir)', () => {
     expect(again).toMatchObject({ id: first.id, seq: 1, created: false });
     const second = await json<{ seq: number }>(['add', '-s', 's1', '-u', 'alice', '-r', 'assistant', 'Beagles', 'need', 'long', 'walks']);
     expect(second.seq).toBe(2);
-    const human = await runCli(['--data', db, 'add', '-s', 's1', '-u', 'alice', 'I also keep two goldfish']);
+    const human = await runCli(['--data', data, 'add', '-s', 's1', '-u', 'alice', 'I also keep two goldfish']);
     expect(human.stdout).toMatch(/^added msg_\S+ \(seq 3\)\n$/);
   });
 
@@ -110,18 +111,25 @@ describe('strata CLI (in process, --data in a temp dir)', () => {
     ).toEqual({
       ok: true,
     });
-    const good = await runCli(['--data', db, '--json', 'facts', 'check', '-u', 'alice', 'user', 'budget', '1200']);
+    const good = await runCli(['--data', data, '--json', 'facts', 'check', '-u', 'alice', 'user', 'budget', '1200']);
     expect(good.code).toBe(0);
     expect((JSON.parse(good.stdout) as ValidationResult).valid).toBe(true);
-    const bad = await runCli(['--data', db, '--json', 'facts', 'check', '-u', 'alice', 'user', 'budget', '99999']);
+    const bad = await runCli(['--data', data, '--json', 'facts', 'check', '-u', 'alice', 'user', 'budget', '99999']);
     expect(bad.code).toBe(1);
     expect(JSON.parse(bad.stdout) as ValidationResult).toMatchObject({ valid: false, severity: 'error' });
-    const human = await runCli(['--data', db, 'facts', 'check', '-u', 'alice', 'user', 'budget', '"lots"']);
+    const human = await runCli(['--data', data, 'facts', 'check', '-u', 'alice', 'user', 'budget', '"lots"']);
     expect(human.stdout).toMatch(/^error: expected type number/);
   });
 
+  it('--data is a directory holding strata.db; a file path is refused', async () => {
+    expect(existsSync(join(data, 'strata.db'))).toBe(true);
+    const file = join(dir, 'old-style.db');
+    writeFileSync(file, '');
+    await expect(runCli(['--data', file, 'search', '-u', 'alice', 'dog'])).rejects.toMatchObject({ code: 'INVALID_CONFIG' });
+  });
+
   it('a bad rule is rejected with a typed error', async () => {
-    await expect(runCli(['--data', db, 'facts', 'rule', '-u', 'alice', 'user', 'budget', '{"type":"date"}'])).rejects.toMatchObject({
+    await expect(runCli(['--data', data, 'facts', 'rule', '-u', 'alice', 'user', 'budget', '{"type":"date"}'])).rejects.toMatchObject({
       code: 'INVALID_INPUT',
     });
   });
@@ -136,7 +144,7 @@ describe('strata CLI (spawned, real exit codes)', () => {
     [met, unmet, failure] = await Promise.all([
       spawnCli(['--json', 'validate', SCENARIOS, '--min-recall', '0.3']),
       spawnCli(['--json', 'validate', SCENARIOS, '--min-recall', '0.99']),
-      spawnCli(['--data', db, '--json', 'context', '-s', 'no-such-session']),
+      spawnCli(['--data', data, '--json', 'context', '-s', 'no-such-session']),
     ]);
   }, 60_000);
 

@@ -18,7 +18,7 @@ describe('StrataError', () => {
     expect(StrataError.is(error, 'SESSION_NOT_FOUND')).toBe(true);
     expect(StrataError.is(error, 'INVALID_ID')).toBe(false);
     expect(StrataError.is(new Error('x'))).toBe(false);
-    for (const status of Object.values(ERROR_CODES)) expect([400, 404, 409, 413, 500, 502, 503, 504]).toContain(status);
+    for (const status of Object.values(ERROR_CODES)) expect([400, 401, 403, 404, 409, 413, 415, 429, 500, 502, 503, 504]).toContain(status);
   });
 });
 

@@ -183,6 +183,8 @@ describe('fact rules and validate', () => {
       { enum: 'vegan' },
       { pattern: '(' },
       { pattern: 42 },
+      { pattern: '(a+)+$' },
+      { pattern: '^(\\w+\\s?)*$' },
       { severity: 'fatal' },
       { colour: 'blue' },
       null,

@@ -40,7 +40,7 @@ export function spawnCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): 
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts', 'strata-dev.ts'), ...args], {
       cwd: ROOT,
-      env: { ...process.env, STRATA_DB: undefined, STRATA_TENANT: undefined, ...env },
+      env: { ...process.env, STRATA_DATA: undefined, STRATA_TENANT: undefined, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

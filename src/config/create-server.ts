@@ -1,0 +1,97 @@
+import type { FastifyInstance } from 'fastify';
+import { ApiKeys } from '../auth/api-keys.js';
+import { SqliteApiKeyStore } from '../auth/sqlite-api-key-store.js';
+import type { MemoryService } from '../core/memory-service.js';
+import type { HttpAuth } from '../http/auth-hook.js';
+import { buildApp } from '../http/build-app.js';
+import { embedderProbe, type TierState } from '../http/readiness.js';
+import { createMemory } from './create-memory.js';
+import { type DataPaths, ensureDataDir } from './data-dir.js';
+import type { ServerSettings } from './settings.js';
+import { sqliteStoreProbe } from './sqlite-readiness.js';
+
+export interface StrataServer {
+  readonly app: FastifyInstance;
+  readonly memory: MemoryService;
+  /** Null with `auth: false`. */
+  readonly keys: ApiKeys | null;
+  readonly paths: DataPaths;
+  /** The admin key created because the key store had none (first start): print it once. */
+  readonly firstAdminKey: string | null;
+  /** Stops accepting, drains in-flight requests (up to shutdownTimeoutMs), closes the stores (persisting indexes). */
+  close(): Promise<void>;
+}
+
+/**
+ * Wires `strata serve`: the embedded default in the data directory (strata.db + keys.db),
+ * the HTTP app with readiness probes, and the first admin key when there is none.
+ */
+export async function createServer(settings: ServerSettings): Promise<StrataServer> {
+  const paths = ensureDataDir(settings.data);
+  const memory = await createMemory({ path: paths.database });
+  let keys: ApiKeys | null = null;
+  try {
+    let firstAdminKey: string | null = null;
+    let auth: HttpAuth = { mode: 'none' };
+    if (settings.auth) {
+      const store = new SqliteApiKeyStore(paths.keys);
+      await store.open();
+      keys = new ApiKeys(store);
+      auth = { mode: 'keys', keys };
+      // First start only: a key store whose keys were all revoked stays locked (use `strata keys create`).
+      if ((await keys.list(undefined, true)).length === 0) {
+        firstAdminKey = (await keys.create({ tenantId: 'default', scopes: ['read', 'write', 'admin'], name: 'first admin key' })).token;
+      }
+    }
+    const keyStore = keys;
+    const app = await buildApp({
+      memory,
+      auth,
+      bodyLimit: settings.bodyLimit,
+      rateLimit: settings.rateLimit.enabled ? { max: settings.rateLimit.max, windowMs: settings.rateLimit.windowMs } : false,
+      logger: settings.logLevel === 'silent' ? false : { level: settings.logLevel },
+      docs: settings.docs,
+      probes: {
+        store: sqliteStoreProbe(memory, paths.database),
+        embedder: embedderProbe(memory),
+        ...(keyStore ? { keys: keyStoreProbe(keyStore) } : {}),
+      },
+    });
+    return {
+      app,
+      memory,
+      keys,
+      paths,
+      firstAdminKey,
+      close: () => closeServer(app, memory, keys, settings.shutdownTimeoutMs),
+    };
+  } catch (error) {
+    await keys?.store.close();
+    await memory.close();
+    throw error;
+  }
+}
+
+function keyStoreProbe(keys: ApiKeys): () => Promise<TierState> {
+  return async () => {
+    try {
+      await keys.store.findByKeyId('readiness');
+      return { status: 'ready', reachable: true };
+    } catch (error) {
+      return { status: 'not_ready', reachable: false, detail: (error as Error).message };
+    }
+  };
+}
+
+async function closeServer(app: FastifyInstance, memory: MemoryService, keys: ApiKeys | null, timeoutMs: number): Promise<void> {
+  // app.close() stops accepting and waits for in-flight requests; past the deadline their connections are cut.
+  const deadline = setTimeout(() => app.server.closeAllConnections(), timeoutMs);
+  deadline.unref();
+  try {
+    await app.close();
+  } finally {
+    clearTimeout(deadline);
+    await memory.close();
+    await keys?.store.close();
+  }
+}

@@ -1,0 +1,139 @@
+import { readFileSync } from 'node:fs';
+import type { z } from 'zod';
+import { type ServerSettings, ServerSettingsSchema, type SettingsLayer, SettingsLayerSchema } from './settings.js';
+
+/** Invalid configuration: every problem, each naming where it came from. */
+export class SettingsError extends Error {
+  override readonly name = 'SettingsError';
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+  }
+}
+
+export interface SettingsSources {
+  /** Command-line flags (highest precedence). */
+  readonly flags?: SettingsLayer | undefined;
+  /** Environment (STRATA_PORT, STRATA_HOST, STRATA_DATA, ...). */
+  readonly env?: NodeJS.ProcessEnv | undefined;
+  /** JSON config file (--config, else STRATA_CONFIG). */
+  readonly configFile?: string | undefined;
+}
+
+/** Environment variable -> settings path, and how to read its string. */
+const ENV: ReadonlyArray<{ name: string; path: readonly [string] | readonly [string, string]; type: 'string' | 'int' | 'bool' }> = [
+  { name: 'STRATA_HOST', path: ['host'], type: 'string' },
+  { name: 'STRATA_PORT', path: ['port'], type: 'int' },
+  { name: 'STRATA_DATA', path: ['data'], type: 'string' },
+  { name: 'STRATA_AUTH', path: ['auth'], type: 'bool' },
+  { name: 'STRATA_BODY_LIMIT', path: ['bodyLimit'], type: 'int' },
+  { name: 'STRATA_RATE_LIMIT', path: ['rateLimit', 'enabled'], type: 'bool' },
+  { name: 'STRATA_RATE_LIMIT_MAX', path: ['rateLimit', 'max'], type: 'int' },
+  { name: 'STRATA_RATE_LIMIT_WINDOW_MS', path: ['rateLimit', 'windowMs'], type: 'int' },
+  { name: 'STRATA_SHUTDOWN_TIMEOUT_MS', path: ['shutdownTimeoutMs'], type: 'int' },
+  { name: 'STRATA_LOG_LEVEL', path: ['logLevel'], type: 'string' },
+  { name: 'STRATA_DOCS', path: ['docs'], type: 'bool' },
+];
+
+const FLAGS: Record<string, string> = { host: '--host', port: '--port', data: '--data', auth: '--no-auth' };
+
+/**
+ * Merges the sources (flags > env > file > defaults) and validates each one and the result,
+ * throwing a SettingsError that lists every problem with its source.
+ */
+export function loadSettings(sources: SettingsSources = {}): ServerSettings {
+  const env = sources.env ?? {};
+  const problems: string[] = [];
+  const configFile = sources.configFile ?? (env.STRATA_CONFIG || undefined);
+  const layers: SettingsLayer[] = [];
+  if (configFile !== undefined) {
+    const raw = readConfigFile(configFile, problems);
+    if (raw !== undefined) layers.push(checkLayer(raw, (path) => `config file ${configFile}: ${path || '(root)'}`, problems));
+  }
+  layers.push(checkLayer(envLayer(env), (path) => ENV.find((entry) => entry.path.join('.') === path)?.name ?? path, problems));
+  if (sources.flags) layers.push(checkLayer(sources.flags, (path) => FLAGS[path] ?? `--${path}`, problems));
+  const merged = layers.reduce<Record<string, unknown>>((into, layer) => merge(into, layer), {});
+  const result = ServerSettingsSchema.safeParse(merged);
+  if (result.success && problems.length === 0) return result.data;
+  // Checks across settings (e.g. --no-auth needs a loopback host) are reported beside the per-source ones.
+  const combined = result.success ? [] : result.error.issues.filter((issue) => problems.length === 0 || issue.code === 'custom');
+  throw new SettingsError([...problems, ...combined.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`)]);
+}
+
+function readConfigFile(path: string, problems: string[]): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    problems.push(`config file ${path}: cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    return undefined;
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    problems.push(`config file ${path}: not valid JSON (${(error as Error).message})`);
+    return undefined;
+  }
+}
+
+/** Validates one source field by field, so that its valid fields still take part in the checks across settings. */
+function checkLayer(raw: unknown, source: (path: string) => string, problems: string[]): SettingsLayer {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    problems.push(`${source('')}: must be a JSON object`);
+    return {};
+  }
+  const shape = SettingsLayerSchema.shape as Record<string, z.ZodType>;
+  const layer: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    const field = Object.hasOwn(shape, key) ? shape[key] : undefined;
+    if (!field) {
+      problems.push(`${source(key)}: unknown setting "${key.slice(0, 64)}"`);
+      continue;
+    }
+    const result = field.safeParse(value);
+    if (result.success) layer[key] = result.data;
+    else problems.push(...result.error.issues.map((issue) => `${source([key, ...issue.path].join('.'))}: ${describe(issue)}`));
+  }
+  return layer as SettingsLayer;
+}
+
+function describe(issue: z.core.$ZodIssue): string {
+  return issue.code === 'unrecognized_keys' ? `unknown setting(s) ${issue.keys.map((key) => `"${key}"`).join(', ')}` : issue.message;
+}
+
+/** Reads STRATA_* variables; values that do not parse stay strings so that validation names them. */
+function envLayer(env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const layer: Record<string, unknown> = {};
+  for (const entry of ENV) {
+    const raw = env[entry.name];
+    if (raw === undefined || raw === '') continue;
+    const value = entry.type === 'int' ? toInt(raw) : entry.type === 'bool' ? toBool(raw) : raw;
+    const [head, tail] = entry.path;
+    if (tail === undefined) layer[head] = value;
+    else layer[head] = { ...(layer[head] as Record<string, unknown> | undefined), [tail]: value };
+  }
+  return layer;
+}
+
+function toInt(raw: string): number | string {
+  return /^\s*\d{1,15}\s*$/.test(raw) ? Number(raw) : raw;
+}
+
+function toBool(raw: string): boolean | string {
+  const value = raw.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(value)) return true;
+  if (['0', 'false', 'no', 'off'].includes(value)) return false;
+  return raw;
+}
+
+function merge(into: Record<string, unknown>, layer: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...into };
+  for (const [key, value] of Object.entries(layer)) {
+    if (value === undefined) continue;
+    const previous = out[key];
+    out[key] =
+      typeof value === 'object' && value !== null && typeof previous === 'object' && previous !== null
+        ? merge(previous as Record<string, unknown>, value as Record<string, unknown>)
+        : value;
+  }
+  return out;
+}

@@ -1,0 +1,46 @@
+import { z } from 'zod';
+import { API_KEY_SCOPES } from '../../spec/api-key-store.js';
+import { EpochMs } from './common.js';
+
+export const EraseCounts = z
+  .object({ sessions: z.int(), messages: z.int(), memories: z.int(), facts: z.int() })
+  .meta({ id: 'EraseCounts', description: 'what was erased' });
+
+export const ApiKeyScope = z.enum(API_KEY_SCOPES as ['read', 'write', 'admin']).meta({ id: 'ApiKeyScope' });
+
+export const ApiKey = z
+  .object({
+    id: z.string(),
+    tenantId: z.string(),
+    name: z.string().nullable(),
+    scopes: z.array(ApiKeyScope).readonly(),
+    createdAt: EpochMs,
+    lastUsedAt: EpochMs.nullable(),
+    revokedAt: EpochMs.nullable(),
+  })
+  .meta({ id: 'ApiKey', description: 'an API key without its secret' });
+
+export const CreateKeyBody = z
+  .strictObject({
+    scopes: z.array(ApiKeyScope).min(1).max(3),
+    name: z.string().min(1).max(128).optional(),
+  })
+  .meta({ id: 'CreateKey' });
+
+export const CreatedKey = z
+  .object({ key: z.string().describe('strata_<id>_<secret>: shown once, store it now'), apiKey: ApiKey })
+  .meta({ id: 'CreatedKey' });
+
+export const KeyParams = z.strictObject({ keyId: z.string().min(1).max(64) });
+
+export const ApiKeyList = z.object({ data: z.array(ApiKey) }).meta({ id: 'ApiKeyList' });
+
+export const Health = z.object({ status: z.literal('ok'), uptimeMs: z.number() }).meta({ id: 'Health' });
+
+export const TierState = z
+  .looseObject({ status: z.enum(['ready', 'not_ready']), detail: z.string().optional() })
+  .meta({ id: 'TierState', description: 'one tier: its status and what was checked' });
+
+export const Readiness = z
+  .object({ status: z.enum(['ready', 'not_ready']), tiers: z.record(z.string(), TierState) })
+  .meta({ id: 'Readiness' });
