@@ -34,8 +34,8 @@ export const DEFAULT_RETRIEVAL: RetrievalSettings = {
   fusion: 'weighted',
   keywordWeight: 0.5,
   rrfK: 60,
-  candidateMultiplier: 5,
-  minCandidates: 100,
+  candidateMultiplier: 2,
+  minCandidates: 50,
   recencyHalfLifeDays: 30,
   recencyWeight: 0.05,
   importanceWeight: 0.05,
@@ -124,9 +124,7 @@ export async function hybridSearch(
   );
   const halfLifeMs = settings.recencyHalfLifeDays * 86_400_000;
   const softOf = (memory: MemoryRecord): number => {
-    const own = matcher.score(prepared, memory.text);
-    const around = memory.context ? matcher.score(prepared, `${memory.text} ${memory.context}`) : own;
-    return Math.max(own, own + settings.contextSoftWeight * (around - own));
+    return matcher.scoreWithContext(prepared, memory.text, memory.context, settings.contextSoftWeight);
   };
   const recencyOf = (memory: MemoryRecord): number => 0.5 ** (Math.max(0, request.now - memory.createdAt) / halfLifeMs);
   const scored = fused.flatMap((candidate) => {

@@ -1,4 +1,3 @@
-import { tokenizeWords } from '../embeddings/offline/tokenize-words.js';
 import { loadWordVectorTable, type WordVectorTable } from '../embeddings/offline/word-vector-table.js';
 import { STOPWORDS } from './query-terms.js';
 
@@ -32,9 +31,20 @@ export class SoftMatcher {
     this.maxProbability = this.table.probabilities[0] ?? 0.05;
   }
 
+  /**
+   * Lower-cased words and numbers, stop words and single letters dropped, deduplicated. A plain
+   * regex: about 10x faster than the embedder's tokenizer, which matters when reranking
+   * hundreds of candidates per query.
+   */
   contentWords(text: string): string[] {
-    const words = tokenizeWords(text, { isKnown: (word) => this.table.rows.has(word), compounds: true });
-    return [...new Set(words.filter((word) => !STOPWORDS.has(word)))];
+    const words = text.toLowerCase().match(WORD) ?? [];
+    const out = new Set<string>();
+    for (const raw of words) {
+      // Possessives and contractions: "biscuit's" -> biscuit, "don't" -> don't stays one stop-ish word.
+      const word = raw.endsWith("'s") || raw.endsWith('’s') ? raw.slice(0, -2) : raw;
+      if (word.length > 1 && !STOPWORDS.has(word)) out.add(word);
+    }
+    return [...out];
   }
 
   prepare(query: string): PreparedQuery {
@@ -46,12 +56,35 @@ export class SoftMatcher {
 
   /** Share of the query's weighted words the text covers, in [0, 1]. */
   score(query: PreparedQuery, text: string): number {
-    if (query.totalWeight === 0) return 0;
+    return this.cover(query, this.best(query, text));
+  }
+
+  /**
+   * Coverage by the text alone, and by the text with its neighbourhood (context), blended:
+   * `own + contextWeight * (withContext - own)`. Each text is tokenised once.
+   */
+  scoreWithContext(query: PreparedQuery, text: string, context: string | null, contextWeight: number): number {
+    const own = this.best(query, text);
+    const ownScore = this.cover(query, own);
+    if (!context || contextWeight <= 0) return ownScore;
+    const around = this.best(query, context);
+    for (let i = 0; i < around.length; i++) if ((own[i] as number) > (around[i] as number)) around[i] = own[i] as number;
+    const aroundScore = this.cover(query, around);
+    return ownScore + contextWeight * Math.max(0, aroundScore - ownScore);
+  }
+
+  private best(query: PreparedQuery, text: string): Float32Array {
     const best = new Float32Array(query.words.length);
+    if (query.totalWeight === 0) return best;
     for (const word of this.contentWords(text)) {
       const sims = this.similarities(query, word);
       for (let i = 0; i < best.length; i++) if ((sims[i] as number) > (best[i] as number)) best[i] = sims[i] as number;
     }
+    return best;
+  }
+
+  private cover(query: PreparedQuery, best: Float32Array): number {
+    if (query.totalWeight === 0) return 0;
     let covered = 0;
     for (let i = 0; i < best.length; i++) covered += (query.weights[i] as number) * (best[i] as number);
     return covered / query.totalWeight;
@@ -108,6 +141,8 @@ export class SoftMatcher {
     return this.options.sifA / (this.options.sifA + Math.min(p, this.maxProbability));
   }
 }
+
+const WORD = /[\p{L}\p{N}]+(?:['’]\p{L}+)?/gu;
 
 let shared: SoftMatcher | undefined;
 export function defaultSoftMatcher(): SoftMatcher {
