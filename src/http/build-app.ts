@@ -6,6 +6,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import { createJsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { MemoryService } from '../core/memory-service.js';
 import { StrataError } from '../errors/strata-error.js';
+import { AccessLogController } from './access-log.js';
 import { type HttpAuth, installAuth } from './auth-hook.js';
 import { clientErrorHandler, frameworkErrorHandler, installErrorHandlers } from './error-handler.js';
 import './fastify-augment.js';
@@ -15,6 +16,7 @@ import { defaultProbes, type ReadinessProbes } from './readiness.js';
 import { adminRoutes } from './routes/admin-routes.js';
 import { factRoutes } from './routes/fact-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
+import { mcpRoutes } from './routes/mcp-routes.js';
 import { memoryRoutes } from './routes/memory-routes.js';
 import { sessionRoutes } from './routes/session-routes.js';
 
@@ -47,6 +49,7 @@ const DOCS_PREFIX = '/docs';
  * The HTTP API over one MemoryService, built apart from `listen` (tests use `app.inject()`).
  * Every /v1 route takes its tenant from the API key and needs a scope; request and response
  * schemas come from ./schemas (zod) and make the OpenAPI 3.1 document at /openapi.json.
+ * MCP (Streamable HTTP) is served at /mcp behind the same keys (see routes/mcp-routes.ts).
  */
 export async function buildApp(deps: BuildAppDeps): Promise<FastifyInstance> {
   const app = Fastify({
@@ -54,6 +57,7 @@ export async function buildApp(deps: BuildAppDeps): Promise<FastifyInstance> {
     bodyLimit: deps.bodyLimit ?? 1024 * 1024,
     requestTimeout: deps.requestTimeoutMs ?? 30_000,
     genReqId: () => randomUUID(),
+    logController: new AccessLogController(),
     routerOptions: { maxParamLength: 256 },
     frameworkErrors: frameworkErrorHandler,
     clientErrorHandler,
@@ -80,7 +84,7 @@ export async function buildApp(deps: BuildAppDeps): Promise<FastifyInstance> {
           apiKeyHeader: { type: 'apiKey', in: 'header', name: 'x-api-key' },
         },
       },
-      tags: ['sessions', 'messages', 'retrieval', 'memories', 'facts', 'admin', 'health'].map((name) => ({ name })),
+      tags: ['sessions', 'messages', 'retrieval', 'memories', 'facts', 'admin', 'mcp', 'health'].map((name) => ({ name })),
     },
     transform: createJsonSchemaTransform({ skipList: [`${DOCS_PREFIX}/*`, DOCS_PREFIX, '/openapi.json'] }),
     transformObject: pruneUnusedComponents,
@@ -114,6 +118,7 @@ export async function buildApp(deps: BuildAppDeps): Promise<FastifyInstance> {
   await app.register(memoryRoutes(routeDeps));
   await app.register(factRoutes(routeDeps));
   await app.register(adminRoutes(routeDeps));
+  await app.register(mcpRoutes(routeDeps));
   await app.ready();
   return app;
 }

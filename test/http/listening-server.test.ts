@@ -1,5 +1,6 @@
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { StrataClient } from '../../src/client/index.js';
 import { type HttpFixture, httpFixture, tenantCounts } from './http-fixture.js';
 
 /** The app on a real socket (loopback, port 0): what `app.inject()` cannot show. */
@@ -31,21 +32,13 @@ function rawExchange(bytes: string): Promise<string> {
 }
 
 describe('a real server on loopback', () => {
-  it('serves health, then an authenticated write and read over HTTP', async () => {
+  it('serves health, then an authenticated write and read over HTTP (through the typed client)', async () => {
     expect(base).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    const health = await fetch(`${base}/health`);
-    expect(health.status).toBe(200);
-    const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
-    const session = await fetch(`${base}/v1/sessions`, { method: 'POST', headers, body: JSON.stringify({ id: 'net', userId: 'alice' }) });
-    expect(session.status).toBe(201);
-    const added = await fetch(`${base}/v1/sessions/net/messages`, {
-      method: 'POST',
-      headers,
-      body: JSON.stringify({ messages: [{ role: 'user', content: 'over the wire' }] }),
-    });
-    expect(added.status).toBe(201);
-    const listed = (await (await fetch(`${base}/v1/sessions/net/messages`, { headers })).json()) as { data: Array<{ content: string }> };
-    expect(listed.data.map((m) => m.content)).toEqual(['over the wire']);
+    const strata = new StrataClient({ baseUrl: base, apiKey: key });
+    expect((await strata.health()).status).toBe('ok');
+    expect((await strata.createSession({ id: 'net', userId: 'alice' })).id).toBe('net');
+    expect((await strata.addMessages('net', [{ role: 'user', content: 'over the wire' }])).messages[0]?.created).toBe(true);
+    expect((await strata.listMessages('net')).data.map((m) => m.content)).toEqual(['over the wire']);
   });
 
   it('broken HTTP gets a 400 problem+json from the socket layer', async () => {
