@@ -167,17 +167,16 @@ describe('listMemories and countMemories', () => {
     expect(await memory.countMemories({ userId: 'carol' })).toBe(0);
   });
 
-  it('a page cursor whose memory was forgotten meanwhile does not restart from the first page', async () => {
-    // Bug (src/stores/sqlite/sqlite-store.ts listMemories; listSessions has the same shape): an
-    // `after` id that no longer exists is silently ignored, so the "next" page is the first page
-    // again and a client paging while memories are forgotten loops or sees duplicates.
-    // Fix: make the cursor self-contained (rowid or (created_at, id)), or raise INVALID_INPUT.
+  it('a page cursor whose memory was forgotten meanwhile is refused, not restarted from the first page', async () => {
+    // An `after` id that no longer exists used to be ignored, so the "next" page was the first
+    // page again. It is now a typed INVALID_INPUT naming the field.
     for (const text of TOPICS.slice(0, 6)) await memory.remember({ userId: 'alice', text });
     const first = await memory.listMemories({ userId: 'alice', limit: 2 });
     const cursor = first[1]?.id as string;
-    await memory.forget(cursor);
     const next = await memory.listMemories({ userId: 'alice', limit: 2, after: cursor });
     expect(next.map((m) => m.id)).not.toContain(first[0]?.id);
+    await memory.forget(cursor);
+    await expectStrataError(memory.listMemories({ userId: 'alice', limit: 2, after: cursor }), 'INVALID_INPUT');
   });
 
   it('applies the same filters as search', async () => {

@@ -47,18 +47,6 @@ export function memoryFilterSql(filter: MemoryFilter, now: number): { where: str
   return { where: clauses.join(' AND '), params };
 }
 
-/** True when the filter narrows no further than tenant + user (+ agent/namespace): the ANN scope. */
-export function isScopeOnly(filter: MemoryFilter): boolean {
-  return (
-    filter.sessionId === undefined &&
-    (filter.kinds === undefined || filter.kinds.length === 0) &&
-    (filter.tags === undefined || filter.tags.length === 0) &&
-    filter.contentHash === undefined &&
-    filter.since === undefined &&
-    filter.until === undefined
-  );
-}
-
 export function scopeKey(tenantId: string, userId: string | undefined): string {
   return `${tenantId}\u0000${userId ?? ''}`;
 }

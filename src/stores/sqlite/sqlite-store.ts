@@ -22,16 +22,53 @@ import type {
   VectorSearchOptions,
 } from '../../spec/memory-store.js';
 import type { FactRecord, FactRule, MemoryRecord, MessageRecord, Scope, SessionRecord } from '../../spec/records.js';
+import { IndexLog, type LogSpan } from './index-log.js';
 import { memoryFilterSql } from './memory-filter-sql.js';
 import { migrate } from './migrate.js';
 import { blobToVector, type MemoryRow, type MessageRow, type SessionRow, toMemory, toMessage, toSession, vectorToBlob } from './rows.js';
 import { SqliteFacts } from './sqlite-facts.js';
+import { SqliteKeywords } from './sqlite-keywords.js';
 import { SqliteVectors } from './sqlite-vectors.js';
+import { StatementCache } from './statement-cache.js';
+
+/** BM25 weights of the two indexed columns (as `bm25(memories_fts, text, context)` had them). */
+export const KEYWORD_WEIGHTS = { text: 1.0, context: 0.2 } as const;
+
+/** The columns of MemoryRow: every memory column but the embedding (read only where it is used). */
+const MEMORY_COLUMN_NAMES = [
+  'rowid',
+  'id',
+  'tenant_id',
+  'user_id',
+  'agent_id',
+  'namespace',
+  'session_id',
+  'kind',
+  'text',
+  'context',
+  'tags',
+  'importance',
+  'source',
+  'content_hash',
+  'metadata',
+  'embedding_model',
+  'created_at',
+  'updated_at',
+  'valid_from',
+  'valid_to',
+  'superseded_by',
+];
+const MEMORY_COLUMNS = MEMORY_COLUMN_NAMES.join(', ');
+const MEMORY_COLUMNS_M = MEMORY_COLUMN_NAMES.map((column) => `m.${column}`).join(', ');
 
 export interface SqliteStoreOptions {
   /** Database file, or `:memory:`. */
   readonly path: string;
-  /** Scopes with at most this many vectors are searched exactly; larger ones through HNSW. */
+  /**
+   * Scopes with at most this many vectors are searched exactly, larger ones through HNSW; and
+   * keyword search runs on FTS5 alone until the table holds more memories than this, then on
+   * the in-memory BM25 index (same answers, without visiting every matching row).
+   */
   readonly exactSearchThreshold?: number;
   readonly maxTextLength?: number;
   /** Directory for persisted ANN graphs; default `<path>.vectors`. None for `:memory:`. */
@@ -43,8 +80,11 @@ export class SqliteStore implements MemoryStoreV1 {
   readonly specificationVersion = 'v1' as const;
   readonly capabilities: StoreCapabilities;
   private db!: Database.Database;
+  private sql!: StatementCache;
+  private log!: IndexLog;
   private facts!: SqliteFacts;
   private vectors!: SqliteVectors;
+  private keywords!: SqliteKeywords;
   private opened = false;
 
   constructor(private readonly options: SqliteStoreOptions) {
@@ -67,13 +107,22 @@ export class SqliteStore implements MemoryStoreV1 {
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
     this.db.pragma('foreign_keys = ON');
+    // A 16 MiB page cache (the default is 2 MiB) keeps the index b-trees written on every
+    // append hot; temp b-trees stay in memory. No mmap: mapped pages count as resident memory.
+    this.db.pragma('cache_size = -16384');
+    this.db.pragma('temp_store = MEMORY');
+    // Checkpoint every 32 MiB of WAL instead of 4 MiB: fewer stalls inside appends, and a page
+    // written many times between checkpoints is copied back once.
+    this.db.pragma('wal_autocheckpoint = 8192');
     migrate(this.db);
+    this.sql = new StatementCache(this.db);
+    this.log = new IndexLog(this.sql);
     this.facts = new SqliteFacts(this.db);
     const inMemory = this.options.path === ':memory:' || this.options.path === '';
-    this.vectors = new SqliteVectors(this.db, {
-      exactThreshold: this.options.exactSearchThreshold ?? 2_000,
-      indexDir: this.options.indexDir ?? (inMemory ? null : `${this.options.path}.vectors`),
-    });
+    const threshold = this.options.exactSearchThreshold ?? 2_000;
+    const indexDir = this.options.indexDir ?? (inMemory ? null : `${this.options.path}.vectors`);
+    this.vectors = new SqliteVectors(this.sql, this.log, { exactThreshold: threshold, indexDir });
+    this.keywords = new SqliteKeywords(this.db, this.sql, this.log, { threshold, weights: KEYWORD_WEIGHTS, indexDir });
     this.opened = true;
   }
 
@@ -81,13 +130,50 @@ export class SqliteStore implements MemoryStoreV1 {
     if (!this.opened) return;
     this.opened = false;
     this.vectors.persist();
+    this.keywords.persist();
+    this.log.prune();
     this.db.close();
+  }
+
+  /**
+   * Loads or builds the in-process indexes now (HNSW graphs of scopes above the threshold, the
+   * keyword index) instead of on first use; a server calls it after open, benchmarks before timing.
+   */
+  async warm(): Promise<void> {
+    this.keywords.warm();
+    this.vectors.warm();
   }
 
   /** Deletes the database file and its sidecars (tests and `strata reset`). */
   static destroy(path: string): void {
     for (const suffix of ['', '-wal', '-shm']) rmSync(`${path}${suffix}`, { force: true });
     rmSync(`${path}.vectors`, { recursive: true, force: true });
+  }
+
+  /**
+   * Runs `work` in one IMMEDIATE transaction and returns the index_log positions around it:
+   * the in-process indexes use them to tell their own writes from other processes'.
+   */
+  private logged<T>(work: () => T): { value: T; span: LogSpan } {
+    return this.db
+      .transaction(() => {
+        const before = this.log.head();
+        const value = work();
+        return { value, span: { before, after: this.log.head() } };
+      })
+      .immediate();
+  }
+
+  /** After a committed write whose changes were applied to the in-process indexes. */
+  private advance(span: LogSpan): void {
+    this.vectors.advance(span);
+    this.keywords.advance(span);
+  }
+
+  /** Read-your-writes: a committed memory goes into the loaded in-process indexes at once. */
+  private indexInserted(rowid: number, memory: NewMemory): void {
+    this.vectors.onInsert(rowid, memory);
+    this.keywords.onInsert(rowid, memory.tenantId, memory.userId, memory.text, memory.context);
   }
 
   // ---- sessions -------------------------------------------------------------------------
@@ -108,8 +194,8 @@ export class SqliteStore implements MemoryStoreV1 {
         }
         return session;
       }
-      this.db
-        .prepare(
+      this.sql
+        .get(
           `INSERT INTO sessions (tenant_id, id, user_id, agent_id, namespace, metadata, created_at, updated_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
         )
@@ -146,34 +232,31 @@ export class SqliteStore implements MemoryStoreV1 {
     }
     if (page.after !== undefined) {
       const after = this.sessionRow(filter.tenantId, page.after);
-      if (after) {
-        clauses.push('(created_at, id) > (?, ?)');
-        params.push(after.created_at, after.id);
-      }
+      if (!after) throw staleCursor(page.after);
+      clauses.push('(created_at, id) > (?, ?)');
+      params.push(after.created_at, after.id);
     }
-    const rows = this.db
-      .prepare(`SELECT * FROM sessions WHERE ${clauses.join(' AND ')} ORDER BY created_at, id LIMIT ?`)
+    const rows = this.sql
+      .get(`SELECT * FROM sessions WHERE ${clauses.join(' AND ')} ORDER BY created_at, id LIMIT ?`)
       .all(...params, page.limit) as SessionRow[];
     return rows.map(toSession);
   }
 
   private sessionRow(tenantId: string, id: string): SessionRow | undefined {
-    return this.db.prepare('SELECT * FROM sessions WHERE tenant_id = ? AND id = ?').get(tenantId, id) as SessionRow | undefined;
+    return this.sql.get('SELECT * FROM sessions WHERE tenant_id = ? AND id = ?').get(tenantId, id) as SessionRow | undefined;
   }
 
   // ---- messages -------------------------------------------------------------------------
 
   async appendMessages(tenantId: string, sessionId: string, batch: readonly AppendItem[]): Promise<AppendResult[]> {
-    const byClientId = this.db.prepare('SELECT * FROM messages WHERE tenant_id = ? AND session_id = ? AND client_msg_id = ?');
-    const insertMessage = this.db.prepare(
+    const byClientId = this.sql.get('SELECT * FROM messages WHERE tenant_id = ? AND session_id = ? AND client_msg_id = ?');
+    const insertMessage = this.sql.get(
       `INSERT INTO messages (tenant_id, id, session_id, seq, role, name, content, metadata, created_at, client_msg_id, token_count)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    const turnOf = this.db.prepare(
-      `SELECT id FROM memories WHERE tenant_id = ? AND session_id = ? AND kind = 'turn' AND source = ? LIMIT 1`,
-    );
+    const turnOf = this.sql.get(`SELECT id FROM memories WHERE tenant_id = ? AND session_id = ? AND kind = 'turn' AND source = ? LIMIT 1`);
     const added: Array<{ rowid: number; memory: NewMemory }> = [];
-    const run = this.db.transaction((): AppendResult[] => {
+    const { value: results, span } = this.logged((): AppendResult[] => {
       const session = this.sessionRow(tenantId, sessionId);
       if (!session) {
         throw new StrataError('SESSION_NOT_FOUND', `session ${sessionId} not found`, { details: { sessionId } });
@@ -222,13 +305,13 @@ export class SqliteStore implements MemoryStoreV1 {
           memoryId,
         });
       }
-      this.db
-        .prepare('UPDATE sessions SET last_seq = ?, updated_at = ? WHERE tenant_id = ? AND id = ?')
+      this.sql
+        .get('UPDATE sessions SET last_seq = ?, updated_at = ? WHERE tenant_id = ? AND id = ?')
         .run(seq, updatedAt, tenantId, sessionId);
       return results;
     });
-    const results = run.immediate();
-    for (const { rowid, memory } of added) this.vectors.onInsert(rowid, memory);
+    for (const { rowid, memory } of added) this.indexInserted(rowid, memory);
+    this.advance(span);
     return results;
   }
 
@@ -244,15 +327,15 @@ export class SqliteStore implements MemoryStoreV1 {
       params.push(query.beforeSeq);
     }
     const order = query.order === 'desc' ? 'DESC' : 'ASC';
-    const rows = this.db
-      .prepare(`SELECT * FROM messages WHERE ${clauses.join(' AND ')} ORDER BY seq ${order} LIMIT ?`)
+    const rows = this.sql
+      .get(`SELECT * FROM messages WHERE ${clauses.join(' AND ')} ORDER BY seq ${order} LIMIT ?`)
       .all(...params, query.limit) as MessageRow[];
     return rows.map(toMessage);
   }
 
   async findByClientMsgIds(tenantId: string, sessionId: string, clientMsgIds: readonly string[]): Promise<Map<string, MessageRecord>> {
     const found = new Map<string, MessageRecord>();
-    const statement = this.db.prepare('SELECT * FROM messages WHERE tenant_id = ? AND session_id = ? AND client_msg_id = ?');
+    const statement = this.sql.get('SELECT * FROM messages WHERE tenant_id = ? AND session_id = ? AND client_msg_id = ?');
     for (const clientMsgId of clientMsgIds) {
       const row = statement.get(tenantId, sessionId, clientMsgId) as MessageRow | undefined;
       if (row) found.set(clientMsgId, toMessage(row));
@@ -263,15 +346,16 @@ export class SqliteStore implements MemoryStoreV1 {
   // ---- memories -------------------------------------------------------------------------
 
   async insertMemory(memory: NewMemory): Promise<MemoryRecord> {
-    const rowid = this.db.transaction(() => this.insertMemoryRow(memory)).immediate();
-    this.vectors.onInsert(rowid, memory);
+    const { value: rowid, span } = this.logged(() => this.insertMemoryRow(memory));
+    this.indexInserted(rowid, memory);
+    this.advance(span);
     const [record] = await this.getMemories(memory.tenantId, [memory.id]);
     return record as MemoryRecord;
   }
 
   private insertMemoryRow(memory: NewMemory): number {
-    const info = this.db
-      .prepare(
+    const info = this.sql
+      .get(
         `INSERT INTO memories (id, tenant_id, user_id, agent_id, namespace, session_id, kind, text, context, tags,
            importance, source, content_hash, metadata, embedding, embedding_model, created_at, updated_at, valid_from, valid_to)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -309,6 +393,7 @@ export class SqliteStore implements MemoryStoreV1 {
       params.push(value);
     };
     if (patch.text !== undefined) assign('text', patch.text);
+    if (patch.context !== undefined) assign('context', patch.context);
     if (patch.tags !== undefined) assign('tags', JSON.stringify(patch.tags));
     if (patch.importance !== undefined) assign('importance', patch.importance);
     if (patch.metadata !== undefined) assign('metadata', JSON.stringify(patch.metadata));
@@ -319,31 +404,34 @@ export class SqliteStore implements MemoryStoreV1 {
     }
     if (patch.validTo !== undefined) assign('valid_to', patch.validTo);
     if (patch.supersededBy !== undefined) assign('superseded_by', patch.supersededBy);
-    const row = this.db
-      .transaction(() => {
-        this.db.prepare(`UPDATE memories SET ${sets.join(', ')} WHERE tenant_id = ? AND id = ?`).run(...params, tenantId, id);
-        return this.db.prepare('SELECT * FROM memories WHERE tenant_id = ? AND id = ?').get(tenantId, id) as MemoryRow | undefined;
-      })
-      .immediate();
-    if (!row) return null;
-    if (patch.embedding !== undefined) this.vectors.onUpdate(row.rowid, toMemory(row), patch.embedding);
-    return toMemory(row);
+    const { value: row, span } = this.logged(() => {
+      this.sql.get(`UPDATE memories SET ${sets.join(', ')} WHERE tenant_id = ? AND id = ?`).run(...params, tenantId, id);
+      return this.sql.get(`SELECT ${MEMORY_COLUMNS} FROM memories WHERE tenant_id = ? AND id = ?`).get(tenantId, id) as
+        | MemoryRow
+        | undefined;
+    });
+    if (row) {
+      if (patch.embedding !== undefined) this.vectors.onUpdate(row.rowid, toMemory(row), patch.embedding);
+      if (patch.text !== undefined || patch.context !== undefined) {
+        this.keywords.onInsert(row.rowid, row.tenant_id, row.user_id, row.text, row.context);
+      }
+    }
+    this.advance(span);
+    return row ? toMemory(row) : null;
   }
 
   async getMemories(tenantId: string, ids: readonly string[]): Promise<MemoryRecord[]> {
     if (ids.length === 0) return [];
-    const rows = this.db
-      .prepare(`SELECT * FROM memories WHERE tenant_id = ? AND id IN (SELECT value FROM json_each(?))`)
+    const rows = this.sql
+      .get(`SELECT ${MEMORY_COLUMNS} FROM memories WHERE tenant_id = ? AND id IN (SELECT value FROM json_each(?))`)
       .all(tenantId, JSON.stringify(ids)) as MemoryRow[];
     const byId = new Map(rows.map((row) => [row.id, toMemory(row)]));
     return ids.flatMap((id) => byId.get(id) ?? []);
   }
 
   async getEmbeddings(tenantId: string, ids: readonly string[]): Promise<Map<string, Float32Array>> {
-    const rows = this.db
-      .prepare(
-        `SELECT id, embedding FROM memories WHERE tenant_id = ? AND embedding IS NOT NULL AND id IN (SELECT value FROM json_each(?))`,
-      )
+    const rows = this.sql
+      .get(`SELECT id, embedding FROM memories WHERE tenant_id = ? AND embedding IS NOT NULL AND id IN (SELECT value FROM json_each(?))`)
       .all(tenantId, JSON.stringify(ids)) as Array<{ id: string; embedding: Buffer }>;
     return new Map(rows.map((row) => [row.id, blobToVector(row.embedding)]));
   }
@@ -352,60 +440,50 @@ export class SqliteStore implements MemoryStoreV1 {
     const { where, params } = memoryFilterSql(filter, Date.now());
     let cursor = '';
     if (page.after !== undefined) {
-      const after = this.db.prepare('SELECT rowid FROM memories WHERE tenant_id = ? AND id = ?').get(filter.tenantId, page.after) as
+      const after = this.sql.get('SELECT rowid FROM memories WHERE tenant_id = ? AND id = ?').get(filter.tenantId, page.after) as
         | { rowid: number }
         | undefined;
-      if (after) {
-        cursor = ' AND m.rowid > ?';
-        params.push(after.rowid);
-      }
+      if (!after) throw staleCursor(page.after);
+      cursor = ' AND m.rowid > ?';
+      params.push(after.rowid);
     }
-    const rows = this.db
-      .prepare(`SELECT m.* FROM memories m WHERE ${where}${cursor} ORDER BY m.rowid LIMIT ?`)
+    const rows = this.sql
+      .get(`SELECT ${MEMORY_COLUMNS_M} FROM memories m WHERE ${where}${cursor} ORDER BY m.rowid LIMIT ?`)
       .all(...params, page.limit) as MemoryRow[];
     return rows.map(toMemory);
   }
 
   async countMemories(filter: MemoryFilter): Promise<number> {
     const { where, params } = memoryFilterSql(filter, Date.now());
-    const row = this.db.prepare(`SELECT count(*) AS n FROM memories m WHERE ${where}`).get(...params) as { n: number };
+    const row = this.sql.get(`SELECT count(*) AS n FROM memories m WHERE ${where}`).get(...params) as { n: number };
     return row.n;
   }
 
   async deleteMemories(tenantId: string, ids: readonly string[]): Promise<number> {
     if (ids.length === 0) return 0;
-    const removed = this.db
-      .transaction(() => {
-        const rows = this.db
-          .prepare(
-            `SELECT rowid, tenant_id, user_id, embedding_model FROM memories WHERE tenant_id = ? AND id IN (SELECT value FROM json_each(?))`,
-          )
-          .all(tenantId, JSON.stringify(ids)) as Array<Pick<MemoryRow, 'rowid' | 'tenant_id' | 'user_id' | 'embedding_model'>>;
-        this.db
-          .prepare(`DELETE FROM memories WHERE tenant_id = ? AND id IN (SELECT value FROM json_each(?))`)
-          .run(tenantId, JSON.stringify(ids));
-        return rows;
-      })
-      .immediate();
-    for (const row of removed) this.vectors.onDelete(row.rowid, row.tenant_id, row.user_id, row.embedding_model);
+    const { value: removed, span } = this.logged(() => {
+      const rows = this.sql
+        .get(
+          `SELECT rowid, tenant_id, user_id, embedding_model FROM memories WHERE tenant_id = ? AND id IN (SELECT value FROM json_each(?))`,
+        )
+        .all(tenantId, JSON.stringify(ids)) as Array<Pick<MemoryRow, 'rowid' | 'tenant_id' | 'user_id' | 'embedding_model'>>;
+      this.sql
+        .get(`DELETE FROM memories WHERE tenant_id = ? AND id IN (SELECT value FROM json_each(?))`)
+        .run(tenantId, JSON.stringify(ids));
+      return rows;
+    });
+    for (const row of removed) {
+      this.vectors.onDelete(row.rowid, row.tenant_id, row.user_id, row.embedding_model);
+      this.keywords.onDelete(row.rowid);
+    }
+    this.advance(span);
     return removed.length;
   }
 
   // ---- search ---------------------------------------------------------------------------
 
   async keywordSearch(filter: MemoryFilter, terms: readonly string[], k: number): Promise<ScoredId[]> {
-    const match = ftsMatchExpression(terms);
-    if (match === null) return [];
-    const { where, params } = memoryFilterSql(filter, Date.now());
-    const rows = this.db
-      .prepare(
-        `SELECT m.id AS id, -bm25(memories_fts, 1.0, 0.35) AS score
-           FROM memories_fts JOIN memories m ON m.rowid = memories_fts.rowid
-          WHERE memories_fts MATCH ? AND ${where}
-          ORDER BY score DESC LIMIT ?`,
-      )
-      .all(match, ...params, k) as ScoredId[];
-    return rows;
+    return this.keywords.search(filter, uniqueTerms(terms), k);
   }
 
   async vectorSearch(
@@ -419,9 +497,7 @@ export class SqliteStore implements MemoryStoreV1 {
   }
 
   async rebuildIndexes(): Promise<IndexReport> {
-    this.db.prepare(`INSERT INTO memories_fts (memories_fts) VALUES ('rebuild')`).run();
-    const keywordRows = (this.db.prepare('SELECT count(*) AS n FROM memories').get() as { n: number }).n;
-    return { keywordRows, vectorIndexes: this.vectors.rebuildAll() };
+    return { keywordRows: this.keywords.rebuild(), vectorIndexes: this.vectors.rebuildAll() };
   }
 
   // ---- facts ----------------------------------------------------------------------------
@@ -447,15 +523,15 @@ export class SqliteStore implements MemoryStoreV1 {
   async getCachedEmbeddings(model: string, hashes: readonly string[]): Promise<Map<string, Float32Array>> {
     const found = new Map<string, Float32Array>();
     if (hashes.length === 0) return found;
-    const rows = this.db
-      .prepare('SELECT content_hash, vector FROM embedding_cache WHERE model = ? AND content_hash IN (SELECT value FROM json_each(?))')
+    const rows = this.sql
+      .get('SELECT content_hash, vector FROM embedding_cache WHERE model = ? AND content_hash IN (SELECT value FROM json_each(?))')
       .all(model, JSON.stringify(hashes)) as Array<{ content_hash: string; vector: Buffer }>;
     for (const row of rows) found.set(row.content_hash, blobToVector(row.vector));
     return found;
   }
 
   async putCachedEmbeddings(model: string, entries: ReadonlyMap<string, Float32Array>): Promise<void> {
-    const insert = this.db.prepare('INSERT OR IGNORE INTO embedding_cache (model, content_hash, vector, created_at) VALUES (?, ?, ?, ?)');
+    const insert = this.sql.get('INSERT OR IGNORE INTO embedding_cache (model, content_hash, vector, created_at) VALUES (?, ?, ?, ?)');
     const now = Date.now();
     this.db.transaction(() => {
       for (const [hash, vector] of entries) insert.run(model, hash, vectorToBlob(vector), now);
@@ -465,32 +541,39 @@ export class SqliteStore implements MemoryStoreV1 {
   // ---- erase ----------------------------------------------------------------------------
 
   async forgetUser(tenantId: string, userId: string): Promise<EraseCounts> {
-    const { counts, vectors } = this.db
-      .transaction(() => {
-        const vectors = this.db
-          .prepare('SELECT rowid, embedding_model FROM memories WHERE tenant_id = ? AND user_id = ?')
-          .all(tenantId, userId) as Array<{ rowid: number; embedding_model: string | null }>;
-        const messages = this.db
-          .prepare(
-            `DELETE FROM messages WHERE tenant_id = ? AND session_id IN (SELECT id FROM sessions WHERE tenant_id = ? AND user_id = ?)`,
-          )
-          .run(tenantId, tenantId, userId).changes;
-        const memories = this.db.prepare('DELETE FROM memories WHERE tenant_id = ? AND user_id = ?').run(tenantId, userId).changes;
-        const facts = this.db.prepare('DELETE FROM facts WHERE tenant_id = ? AND user_id = ?').run(tenantId, userId).changes;
-        this.db.prepare('DELETE FROM fact_rules WHERE tenant_id = ? AND user_id = ?').run(tenantId, userId);
-        const sessions = this.db.prepare('DELETE FROM sessions WHERE tenant_id = ? AND user_id = ?').run(tenantId, userId).changes;
-        return { counts: { sessions, messages, memories, facts }, vectors };
-      })
-      .immediate();
-    for (const row of vectors) this.vectors.onDelete(row.rowid, tenantId, userId, row.embedding_model);
+    const {
+      value: { counts, vectors },
+      span,
+    } = this.logged(() => {
+      const vectors = this.sql
+        .get('SELECT rowid, embedding_model FROM memories WHERE tenant_id = ? AND user_id = ?')
+        .all(tenantId, userId) as Array<{ rowid: number; embedding_model: string | null }>;
+      const messages = this.sql
+        .get(`DELETE FROM messages WHERE tenant_id = ? AND session_id IN (SELECT id FROM sessions WHERE tenant_id = ? AND user_id = ?)`)
+        .run(tenantId, tenantId, userId).changes;
+      const memories = this.sql.get('DELETE FROM memories WHERE tenant_id = ? AND user_id = ?').run(tenantId, userId).changes;
+      const facts = this.sql.get('DELETE FROM facts WHERE tenant_id = ? AND user_id = ?').run(tenantId, userId).changes;
+      this.sql.get('DELETE FROM fact_rules WHERE tenant_id = ? AND user_id = ?').run(tenantId, userId);
+      const sessions = this.sql.get('DELETE FROM sessions WHERE tenant_id = ? AND user_id = ?').run(tenantId, userId).changes;
+      return { counts: { sessions, messages, memories, facts }, vectors };
+    });
+    for (const row of vectors) {
+      this.vectors.onDelete(row.rowid, tenantId, userId, row.embedding_model);
+      this.keywords.onDelete(row.rowid);
+    }
+    this.advance(span);
     return counts;
   }
 }
 
-/** Builds a safe FTS5 expression: each term quoted (quotes doubled), OR-ed. */
-export function ftsMatchExpression(terms: readonly string[]): string | null {
-  const quoted = [...new Set(terms.map((term) => term.trim()).filter((term) => term.length > 0))].map(
-    (term) => `"${term.replaceAll('"', '""')}"`,
-  );
-  return quoted.length === 0 ? null : quoted.join(' OR ');
+/** Query terms trimmed, without empty ones and duplicates, in order (each is one FTS5 phrase). */
+function uniqueTerms(terms: readonly string[]): string[] {
+  return [...new Set(terms.map((term) => term.trim()).filter((term) => term.length > 0))];
+}
+
+/** A page cursor names a record that no longer exists: restarting silently would repeat pages. */
+function staleCursor(after: string): StrataError {
+  return new StrataError('INVALID_INPUT', `page cursor ${after} no longer exists (deleted meanwhile); list again from the start`, {
+    details: { field: 'after' },
+  });
 }

@@ -1,9 +1,10 @@
-import type Database from 'better-sqlite3';
 import type { MemoryFilter, NewMemory, ScoredId } from '../../spec/memory-store.js';
 import type { MemoryRecord } from '../../spec/records.js';
-import { AnnIndex } from './ann-index.js';
-import { isScopeOnly, memoryFilterSql, scopeKey } from './memory-filter-sql.js';
+import { AnnIndex, type AnnRow } from './ann-index.js';
+import { type IndexLog, LoggedIndex, type LogSpan } from './index-log.js';
+import { memoryFilterSql, scopeKey } from './memory-filter-sql.js';
 import { blobToVector } from './rows.js';
+import type { StatementCache } from './statement-cache.js';
 
 export interface SqliteVectorsOptions {
   readonly exactThreshold: number;
@@ -12,16 +13,18 @@ export interface SqliteVectorsOptions {
 
 /**
  * Vector search over the `memories.embedding` column. Small scopes are scored exactly;
- * above the threshold an HNSW graph per embedding model answers, filtered to the scope,
- * and is kept in step with every insert and delete. The table is the truth: the graph is
- * rebuilt from it when missing or stale.
+ * above the threshold an HNSW graph per embedding model answers, filtered to the scope.
+ * This process's writes are applied to a loaded graph as they commit; writes by other
+ * processes are caught up from index_log before each ANN search. The table is the truth:
+ * a graph is rebuilt from it when missing, unreadable, or further behind than the log reaches.
  */
 export class SqliteVectors {
   private readonly anns = new Map<string, AnnIndex>();
   private readonly scopeCounts = new Map<string, number>();
 
   constructor(
-    private readonly db: Database.Database,
+    private readonly sql: StatementCache,
+    private readonly log: IndexLog,
     private readonly options: SqliteVectorsOptions,
   ) {}
 
@@ -34,8 +37,12 @@ export class SqliteVectors {
   }
 
   onUpdate(rowid: number, memory: MemoryRecord, embedding: Float32Array): void {
-    for (const ann of this.anns.values()) ann.remove(rowid);
-    this.scopeCounts.clear();
+    for (const ann of this.anns.values()) {
+      if (ann.model !== memory.embeddingModel && ann.has(rowid)) {
+        ann.remove(rowid);
+        this.scopeCounts.clear();
+      }
+    }
     if (memory.embeddingModel) this.anns.get(memory.embeddingModel)?.add(rowid, scopeKey(memory.tenantId, memory.userId), embedding);
   }
 
@@ -45,6 +52,11 @@ export class SqliteVectors {
     const count = this.scopeCounts.get(key);
     if (count !== undefined) this.scopeCounts.set(key, Math.max(0, count - 1));
     this.anns.get(model)?.remove(rowid);
+  }
+
+  /** After a write transaction of this process: graphs that were current stay current. */
+  advance(span: LogSpan): void {
+    for (const ann of this.anns.values()) if (ann.seq === span.before) ann.seq = span.after;
   }
 
   search(filter: MemoryFilter, vector: Float32Array, model: string, k: number, forceExact: boolean): ScoredId[] {
@@ -59,9 +71,8 @@ export class SqliteVectors {
 
   private exactSearch(filter: MemoryFilter, vector: Float32Array, model: string, k: number): ScoredId[] {
     const { where, params } = memoryFilterSql(filter, Date.now());
-    const rows = this.db
-      .prepare(`SELECT m.id AS id, m.embedding AS embedding FROM memories m WHERE ${where} AND m.embedding_model = ?`)
-      .raw()
+    const rows = this.sql
+      .raw(`SELECT m.id AS id, m.embedding AS embedding FROM memories m WHERE ${where} AND m.embedding_model = ?`)
       .iterate(...params, model) as IterableIterator<[string, Buffer]>;
     const top = new TopK(k);
     const dims = vector.length;
@@ -72,82 +83,127 @@ export class SqliteVectors {
     return top.sorted();
   }
 
-  /** Returns null when the ANN answer cannot be trusted to fill k (narrow filters): the caller goes exact. */
+  /**
+   * The graph's nearest neighbours in the scope, checked against the full filter; fetches more
+   * while the filter drops too many. Returns null when the filter keeps so few of them that
+   * exact search is the better answer (a narrow session, tag or time filter).
+   */
   private annSearch(filter: MemoryFilter, vector: Float32Array, model: string, k: number): ScoredId[] | null {
     const ann = this.ensureAnn(model, vector.length);
-    const narrow = !isScopeOnly(filter) || filter.agentId !== undefined || filter.namespace !== undefined;
-    const fetch = narrow ? k * 8 : k;
-    const hits = ann.search(vector, fetch, scopeKey(filter.tenantId, filter.userId));
-    if (hits.length === 0) return [];
-    const similarity = new Map(hits.map((hit) => [hit.label, hit.similarity]));
+    const scope = scopeKey(filter.tenantId, filter.userId);
     const { where, params } = memoryFilterSql(filter, Date.now());
-    const rows = this.db
-      .prepare(`SELECT m.rowid AS rowid, m.id AS id FROM memories m WHERE ${where} AND m.rowid IN (SELECT value FROM json_each(?))`)
-      .all(...params, JSON.stringify([...similarity.keys()])) as Array<{ rowid: number; id: string }>;
-    if (narrow && rows.length < k) return null;
-    return rows
-      .map((row) => ({ id: row.id, score: similarity.get(row.rowid) ?? 0 }))
-      .sort((a, b) => b.score - a.score)
-      .slice(0, k);
+    // json_each outer: the labels are looked up by rowid, never a scan of the scope.
+    const check = this.sql.raw(`SELECT m.rowid, m.id FROM json_each(?) AS j CROSS JOIN memories m ON m.rowid = j.value WHERE ${where}`);
+    for (let fetch = k; ; fetch *= 4) {
+      const hits = ann.search(vector, fetch, scope);
+      if (hits.length === 0) return [];
+      const similarity = new Map(hits.map((hit) => [hit.label, hit.similarity]));
+      const rows = check.all(JSON.stringify([...similarity.keys()]), ...params) as Array<[number, string]>;
+      if (rows.length >= k || hits.length < fetch) {
+        return rows
+          .map(([rowid, id]) => ({ id, score: similarity.get(rowid) ?? 0 }))
+          .sort((a, b) => b.score - a.score)
+          .slice(0, k);
+      }
+      if (fetch * 4 > k * 64) return null;
+    }
   }
 
+  /** The model's graph, loaded or built on first use and caught up with the log. */
   private ensureAnn(model: string, dims: number): AnnIndex {
     const loaded = this.anns.get(model);
-    if (loaded) return loaded;
-    const version = this.version();
-    const scopes = () =>
-      (
-        this.db.prepare('SELECT rowid, tenant_id, user_id FROM memories WHERE embedding_model = ?').raw().all(model) as Array<
+    if (loaded) return this.catchUp(loaded);
+    let ann: AnnIndex | null = null;
+    if (this.options.indexDir) {
+      const scopes = (
+        this.sql.raw('SELECT rowid, tenant_id, user_id FROM memories WHERE embedding_model = ?').all(model) as Array<
           [number, string, string]
         >
       ).map(([label, tenant, user]) => ({ label, scopeKey: scopeKey(tenant, user) }));
-    let ann = this.options.indexDir ? AnnIndex.load(this.options.indexDir, model, dims, version, scopes()) : null;
-    if (!ann) ann = this.buildAnn(model, dims);
-    this.anns.set(model, ann);
+      ann = AnnIndex.load(this.options.indexDir, model, dims, scopes);
+    }
+    if (ann) {
+      this.anns.set(model, ann);
+      ann = this.catchUp(ann);
+      const count = (this.sql.raw('SELECT count(*) FROM memories WHERE embedding_model = ?').get(model) as [number])[0];
+      if (ann.size !== count || ann.orphanCount > 0) ann = this.rebuild(model, dims);
+    } else {
+      ann = this.rebuild(model, dims);
+    }
     return ann;
   }
 
-  private buildAnn(model: string, dims: number): AnnIndex {
-    const expected = (this.db.prepare('SELECT count(*) AS n FROM memories WHERE embedding_model = ?').get(model) as { n: number }).n;
-    const rows = this.db
-      .prepare('SELECT rowid, tenant_id, user_id, embedding FROM memories WHERE embedding_model = ?')
-      .raw()
-      .iterate(model) as IterableIterator<[number, string, string, Buffer]>;
-    const items = (function* () {
-      for (const [label, tenant, user, blob] of rows) {
-        yield { label, scopeKey: scopeKey(tenant, user), vector: blobToVector(blob) };
+  /** Applies the vector changes other processes logged since the graph's seq. */
+  private catchUp(ann: AnnIndex): AnnIndex {
+    const head = this.log.head();
+    if (ann.seq === head) return ann;
+    const changed = this.log.changedSince(ann.seq, LoggedIndex.vectors);
+    if (changed === null || ann.deletedCount > Math.max(4096, ann.size)) return this.rebuild(ann.model, ann.dims);
+    if (changed.length > 0) {
+      const rows = this.sql
+        .raw(
+          `SELECT rowid, tenant_id, user_id, embedding_model, embedding FROM memories
+            WHERE rowid IN (SELECT value FROM json_each(?))`,
+        )
+        .all(JSON.stringify(changed)) as Array<[number, string, string, string | null, Buffer | null]>;
+      const byRowid = new Map(rows.map((row) => [row[0], row]));
+      for (const rowid of changed) {
+        const row = byRowid.get(rowid);
+        if (row && row[3] === ann.model && row[4] !== null) ann.add(rowid, scopeKey(row[1], row[2]), blobToVector(row[4]));
+        else ann.remove(rowid);
       }
+      this.scopeCounts.clear();
+    }
+    ann.seq = head;
+    return ann;
+  }
+
+  private rebuild(model: string, dims: number): AnnIndex {
+    const seq = this.log.head();
+    const expected = (this.sql.raw('SELECT count(*) FROM memories WHERE embedding_model = ?').get(model) as [number])[0];
+    const rows = this.sql
+      .raw('SELECT rowid, tenant_id, user_id, embedding FROM memories WHERE embedding_model = ?')
+      .iterate(model) as IterableIterator<[number, string, string, Buffer]>;
+    const items = (function* (): Generator<AnnRow> {
+      for (const [label, tenant, user, blob] of rows) yield { label, scopeKey: scopeKey(tenant, user), vector: blobToVector(blob) };
     })();
-    return AnnIndex.build(model, dims, items, expected);
+    const ann = AnnIndex.build(model, dims, items, expected, seq);
+    this.anns.set(model, ann);
+    this.scopeCounts.clear();
+    return ann;
+  }
+
+  /** Loads (or builds) the graph of every model that has a scope above the threshold. */
+  warm(): void {
+    const models = this.sql
+      .raw(
+        `SELECT embedding_model, max(dims), max(n) FROM (
+           SELECT embedding_model, max(length(embedding)) / 4 AS dims, count(*) AS n FROM memories
+            WHERE embedding_model IS NOT NULL GROUP BY embedding_model, tenant_id, user_id)
+          GROUP BY embedding_model`,
+      )
+      .all() as Array<[string, number, number]>;
+    for (const [model, dims, largest] of models) if (largest > this.options.exactThreshold) this.ensureAnn(model, dims);
   }
 
   /** Rebuilds every model's graph from the table (and persists it). */
   rebuildAll(): Array<{ model: string; vectors: number }> {
     this.anns.clear();
     this.scopeCounts.clear();
-    const models = this.db
-      .prepare(
+    const models = this.sql
+      .get(
         'SELECT embedding_model AS model, length(embedding) / 4 AS dims FROM memories WHERE embedding_model IS NOT NULL GROUP BY embedding_model',
       )
       .all() as Array<{ model: string; dims: number }>;
-    const report = models.map(({ model, dims }) => {
-      const ann = this.buildAnn(model, dims);
-      this.anns.set(model, ann);
-      return { model, vectors: ann.size };
-    });
+    const report = models.map(({ model, dims }) => ({ model, vectors: this.rebuild(model, dims).size }));
     this.persist();
     return report;
   }
 
-  /** Writes loaded graphs that changed since they were read. */
+  /** Writes loaded graphs that changed since they were read, labelled with the seq they reflect. */
   persist(): void {
     if (!this.options.indexDir) return;
-    const version = this.version();
-    for (const ann of this.anns.values()) if (ann.dirty) ann.save(this.options.indexDir, version);
-  }
-
-  private version(): number {
-    return (this.db.prepare(`SELECT version FROM index_state WHERE name = 'vectors'`).get() as { version: number }).version;
+    for (const ann of this.anns.values()) if (ann.dirty) ann.save(this.options.indexDir);
   }
 
   private scopeCount(model: string, filter: MemoryFilter): number {
@@ -155,10 +211,10 @@ export class SqliteVectors {
     let count = this.scopeCounts.get(key);
     if (count === undefined) {
       count = (
-        this.db
-          .prepare('SELECT count(*) AS n FROM memories WHERE tenant_id = ? AND user_id = ? AND embedding_model = ?')
-          .get(filter.tenantId, filter.userId, model) as { n: number }
-      ).n;
+        this.sql
+          .raw('SELECT count(*) FROM memories WHERE tenant_id = ? AND user_id = ? AND embedding_model = ?')
+          .get(filter.tenantId, filter.userId, model) as [number]
+      )[0];
       this.scopeCounts.set(key, count);
     }
     return count;

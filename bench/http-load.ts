@@ -1,0 +1,409 @@
+/**
+ * HTTP load benchmark: `npm run bench:http [-- --duration 20 --connections 50 --cpu-prof]`.
+ *
+ * Starts `strata serve`'s wiring (createServer: embedded SQLite in a temp dir, API keys on,
+ * per-key rate limiting on with a limit the load stays under, pino at `info` into /dev/null)
+ * in a child process on 127.0.0.1, seeds messages across users through the typed client, then
+ * drives a mixed load with one autocannon instance: every request picks its route at random
+ * (80% add-message with a unique clientMsgId, 10% context, 10% search), so the mix is exact
+ * by count; latency is timed per request from its setupRequest (written to the socket at once,
+ * pipelining 1) to its onResponse, which autocannon's aggregate cannot split by route.
+ * The server and the load generator share this machine's cores: the numbers are a floor.
+ * Writes bench/results/http-latest.json.
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import type { EventEmitter } from 'node:events';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import { StrataClient } from '../src/client/index.js';
+
+const ROUTES = ['add-message', 'context', 'search'] as const;
+type Route = (typeof ROUTES)[number];
+const TARGETS = { requestsPerSecond: 1000, p95Ms: { 'add-message': 25, context: 50, search: 50 } as Record<Route, number> };
+const RESULTS = new URL('./results/http-latest.json', import.meta.url);
+
+const { values: args } = parseArgs({
+  options: {
+    serve: { type: 'boolean', default: false },
+    data: { type: 'string' },
+    duration: { type: 'string', default: '20' },
+    warmup: { type: 'string', default: '3' },
+    connections: { type: 'string', default: '50' },
+    users: { type: 'string', default: '50' },
+    'sessions-per-user': { type: 'string', default: '2' },
+    'messages-per-session': { type: 'string', default: '30' },
+    'log-level': { type: 'string', default: 'info' },
+    'cpu-prof': { type: 'boolean', default: false },
+    seed: { type: 'string', default: '7' },
+    /** Percent add-message,context,search (e.g. `0,100,0` to measure context alone). */
+    mix: { type: 'string', default: '80,10,10' },
+  },
+});
+
+const MIX = parseMix(String(args.mix));
+
+function parseMix(text: string): Record<Route, number> {
+  const parts = text.split(',').map(Number);
+  const sum = parts.reduce((total, part) => total + part, 0);
+  if (parts.length !== 3 || parts.some((part) => !(part >= 0)) || sum <= 0) throw new Error(`--mix takes three percentages, got "${text}"`);
+  const [add = 0, context = 0, search = 0] = parts;
+  return { 'add-message': add / sum, context: context / sum, search: search / sum };
+}
+const mixLabel = () => ROUTES.map((route) => `${Math.round(MIX[route] * 100)}% ${route}`).join(' / ');
+
+// ---- the server (child process) -------------------------------------------------------------
+
+interface Ready {
+  readonly url: string;
+  readonly key: string;
+  readonly pid: number;
+}
+interface Stopped {
+  readonly cpuUserMs: number;
+  readonly cpuSystemMs: number;
+  readonly rssMiB: number;
+}
+
+async function serve(): Promise<void> {
+  const { loadSettings } = await import('../src/config/load-settings.js');
+  const { createServer } = await import('../src/config/create-server.js');
+  const settings = loadSettings({
+    flags: {
+      data: args.data,
+      port: 0,
+      host: '127.0.0.1',
+      docs: false,
+      logLevel: args['log-level'] as 'info',
+      rateLimit: { enabled: true, max: 1_000_000, windowMs: 60_000 },
+    },
+  });
+  const server = await createServer(settings);
+  const url = await server.app.listen({ host: settings.host, port: settings.port });
+  if (!server.firstAdminKey) throw new Error('expected a fresh key store');
+  const cpuAtStart = process.cpuUsage();
+  process.on('message', (message: { type?: string }) => {
+    if (message.type === 'reset-cpu') Object.assign(cpuAtStart, process.cpuUsage());
+    if (message.type !== 'stop') return;
+    const cpu = process.cpuUsage(cpuAtStart);
+    const stopped: Stopped = { cpuUserMs: cpu.user / 1000, cpuSystemMs: cpu.system / 1000, rssMiB: process.memoryUsage().rss / 2 ** 20 };
+    void server.close().then(() => process.send?.({ type: 'stopped', ...stopped }, () => process.exit(0)));
+  });
+  process.send?.({ type: 'ready', url, key: server.firstAdminKey, pid: process.pid } satisfies Ready & { type: string });
+}
+
+function startServer(dataDir: string, profileDir: string | null): Promise<{ child: ChildProcess; ready: Ready }> {
+  const execArgv = [...process.execArgv, ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])];
+  const child = fork(new URL(import.meta.url).pathname, ['--serve', '--data', dataDir, '--log-level', String(args['log-level'])], {
+    execArgv,
+    // pino writes its JSON lines to stdout: to /dev/null, so that formatting is measured and not a pipe.
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`the server exited with code ${code} before it was ready`)));
+    child.once('message', (message: Ready & { type: string }) => resolve({ child, ready: message }));
+  });
+}
+
+/** Asks the server to drain and close, and waits for it to exit (so that a CPU profile is written). */
+function stopServer(child: ChildProcess): Promise<Stopped> {
+  return new Promise((resolve, reject) => {
+    let stopped: Stopped | null = null;
+    child.on('message', (message: Stopped & { type: string }) => {
+      if (message.type === 'stopped') stopped = message;
+    });
+    child.once('exit', (code) => (stopped ? resolve(stopped) : reject(new Error(`the server exited with code ${code} while stopping`))));
+    child.send({ type: 'stop' });
+  });
+}
+
+// ---- workload ---------------------------------------------------------------------------------
+
+/** mulberry32: a seeded PRNG, so that every run sends the same texts in the same order. */
+function prng(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const words = (list: string): readonly string[] => list.split('|');
+const SUBJECTS = words(
+  'my dog|the espresso machine|our flat|the budget review|my violin lessons|the ferry trip|the kitchen|my sister|the payments service|the garden|our car|the quarterly report|my running plan|the recruiter|the dentist|the wedding',
+);
+const VERBS = words('needs|reminds me of|is scheduled with|depends on|keeps breaking|was moved to|costs more than|should avoid');
+const OBJECTS = words(
+  'a new gasket|the Thursday meeting|peanuts and cashews|the harbour view|a ceramic sink|the Norwegian fjords|chemistry revision|the database pool|ten kilometres on Sunday|oak worktops|the seafood restaurant|the midnight deploy|nineteen percent interest|Kafka and Postgres',
+);
+const QUERIES = words(
+  'what does the dog like|when is the budget review|what is wrong with the espresso machine|which food must be avoided|where is the ferry trip|what does the kitchen need|why did the payments service fail|how far do I run|what did the recruiter want',
+);
+
+function sentence(random: () => number): string {
+  const pick = <T>(list: readonly T[]) => list[Math.floor(random() * list.length)] as T;
+  return `${pick(SUBJECTS)} ${pick(VERBS)} ${pick(OBJECTS)}, and ${pick(SUBJECTS)} ${pick(VERBS)} ${pick(OBJECTS)}.`;
+}
+
+interface Workload {
+  readonly users: string[];
+  readonly sessions: Array<{ id: string; userId: string }>;
+}
+
+async function seed(client: StrataClient, random: () => number): Promise<Workload> {
+  const users = Array.from({ length: Number(args.users) }, (_, i) => `user-${i}`);
+  const sessions = users.flatMap((userId) =>
+    Array.from({ length: Number(args['sessions-per-user']) }, (_, j) => ({ id: `${userId}-s${j}`, userId })),
+  );
+  const perSession = Number(args['messages-per-session']);
+  // A few sessions at a time: seeding is not what is measured.
+  for (let i = 0; i < sessions.length; i += 4) {
+    await Promise.all(
+      sessions.slice(i, i + 4).map(async (session) => {
+        await client.createSession(session);
+        const messages = Array.from({ length: perSession }, (_, n) => ({
+          role: n % 2 === 0 ? ('user' as const) : ('assistant' as const),
+          content: sentence(random),
+          clientMsgId: `seed-${n}`,
+        }));
+        await client.addMessages(session.id, messages);
+      }),
+    );
+  }
+  return { users, sessions };
+}
+
+interface RouteStats {
+  latencies: number[];
+  statuses: Record<string, number>;
+  timeouts: number;
+}
+
+interface LoadContext {
+  route?: Route;
+  startedAt?: number;
+}
+
+async function load(url: string, key: string, workload: Workload, seconds: number, random: () => number, label: string) {
+  const fresh = (): RouteStats => ({ latencies: [], statuses: {}, timeouts: 0 });
+  const stats: Record<Route, RouteStats> = { 'add-message': fresh(), context: fresh(), search: fresh() };
+  let sequence = 0;
+  const pick = <T>(list: readonly T[]) => list[Math.floor(random() * list.length)] as T;
+  const result = await autocannon({
+    url,
+    connections: Number(args.connections),
+    duration: seconds,
+    pipelining: 1,
+    timeout: 10,
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    setupClient: (client) => {
+      // autocannon's Client emits 'timeout' (not in its types); the context is the timed-out request's.
+      const raw = client as unknown as EventEmitter & { requestIterator: { context: LoadContext } };
+      raw.on('timeout', () => {
+        const route = raw.requestIterator.context.route;
+        if (route) stats[route].timeouts++;
+      });
+    },
+    requests: [
+      {
+        setupRequest: (request, context: LoadContext) => {
+          const draw = random();
+          const session = pick(workload.sessions);
+          context.startedAt = performance.now();
+          if (draw < MIX['add-message']) {
+            context.route = 'add-message';
+            const message = { role: 'user', content: sentence(random), clientMsgId: `${label}-${sequence++}` };
+            return {
+              ...request,
+              method: 'POST',
+              path: `/v1/sessions/${session.id}/messages`,
+              body: JSON.stringify({ messages: [message] }),
+            };
+          }
+          if (draw < MIX['add-message'] + MIX.context) {
+            context.route = 'context';
+            return {
+              ...request,
+              method: 'POST',
+              path: `/v1/sessions/${session.id}/context`,
+              body: JSON.stringify({ query: pick(QUERIES) }),
+            };
+          }
+          context.route = 'search';
+          return {
+            ...request,
+            method: 'POST',
+            path: '/v1/search',
+            body: JSON.stringify({ query: pick(QUERIES), userId: session.userId, k: 10 }),
+          };
+        },
+        onResponse: (status, _body, context: LoadContext) => {
+          if (!context.route || context.startedAt === undefined) return;
+          const route = stats[context.route];
+          route.latencies.push(performance.now() - context.startedAt);
+          route.statuses[status] = (route.statuses[status] ?? 0) + 1;
+        },
+      },
+    ],
+  });
+  return { stats, result };
+}
+
+/** Busy CPU time of the whole machine so far, in ms (all cores, every process). */
+function machineBusyMs(): number {
+  return cpus().reduce((sum, cpu) => sum + cpu.times.user + cpu.times.nice + cpu.times.sys + cpu.times.irq, 0);
+}
+
+// ---- report -----------------------------------------------------------------------------------
+
+function quantile(sorted: readonly number[], q: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] as number;
+}
+
+const round = (value: number, digits = 2) => Math.round(value * 10 ** digits) / 10 ** digits;
+
+function summarize(stats: RouteStats, seconds: number) {
+  const sorted = [...stats.latencies].sort((a, b) => a - b);
+  const non2xx = Object.entries(stats.statuses)
+    .filter(([status]) => !status.startsWith('2'))
+    .reduce((sum, [, count]) => sum + count, 0);
+  return {
+    requests: sorted.length,
+    perSecond: round(sorted.length / seconds, 1),
+    p50Ms: round(quantile(sorted, 0.5)),
+    p95Ms: round(quantile(sorted, 0.95)),
+    p99Ms: round(quantile(sorted, 0.99)),
+    maxMs: round(sorted.at(-1) ?? Number.NaN),
+    meanMs: round(sorted.reduce((sum, value) => sum + value, 0) / Math.max(1, sorted.length)),
+    non2xx,
+    timeouts: stats.timeouts,
+    statuses: stats.statuses,
+  };
+}
+
+async function main(): Promise<void> {
+  const seconds = Number(args.duration);
+  const dir = mkdtempSync(join(tmpdir(), 'strata-http-bench-'));
+  const profileDir = args['cpu-prof'] ? join(process.cwd(), 'tmp', 'http-load-prof') : null;
+  if (profileDir) mkdirSync(profileDir, { recursive: true });
+  const { child, ready } = await startServer(join(dir, 'data'), profileDir);
+  try {
+    const random = prng(Number(args.seed));
+    const client = new StrataClient({ baseUrl: ready.url, apiKey: ready.key });
+    const seedStarted = performance.now();
+    const workload = await seed(client, random);
+    const seeded = workload.sessions.length * Number(args['messages-per-session']);
+    console.log(
+      `server ${ready.url} (pid ${ready.pid}); seeded ${seeded} messages in ${workload.sessions.length} sessions of ${workload.users.length} users in ${round((performance.now() - seedStarted) / 1000, 1)} s`,
+    );
+    if (Number(args.warmup) > 0) await load(ready.url, ready.key, workload, Number(args.warmup), random, 'warmup');
+    child.send({ type: 'reset-cpu' });
+    console.log(`load: ${args.connections} connections for ${seconds} s, ${mixLabel()} ...`);
+    const loadCpu = process.cpuUsage();
+    const machineBefore = machineBusyMs();
+    const { stats, result } = await load(ready.url, ready.key, workload, seconds, random, 'load');
+    const generatorCpu = process.cpuUsage(loadCpu);
+    const machineMs = machineBusyMs() - machineBefore;
+    const server = await stopServer(child);
+    const elapsed = result.duration;
+    const routes = Object.fromEntries(ROUTES.map((route) => [route, summarize(stats[route], elapsed)])) as Record<
+      Route,
+      ReturnType<typeof summarize>
+    >;
+    const total = ROUTES.reduce((sum, route) => sum + routes[route].requests, 0);
+    const serverCpuMs = server.cpuUserMs + server.cpuSystemMs;
+    const generatorCpuMs = (generatorCpu.user + generatorCpu.system) / 1000;
+    // What the cores did besides this server and this generator: other processes sharing the machine.
+    const othersCores = Math.max(0, (machineMs - serverCpuMs - generatorCpuMs) / (elapsed * 1000));
+    const errors = result.errors + result.timeouts + ROUTES.reduce((sum, route) => sum + routes[route].non2xx, 0);
+    const checks = {
+      [`>= ${TARGETS.requestsPerSecond} requests/s`]: total / elapsed >= TARGETS.requestsPerSecond,
+      ...Object.fromEntries(
+        ROUTES.map((route) => [`${route} p95 <= ${TARGETS.p95Ms[route]} ms`, routes[route].p95Ms <= TARGETS.p95Ms[route]]),
+      ),
+      'zero errors': errors === 0,
+    };
+    const report = {
+      startedAt: new Date(result.start).toISOString(),
+      machine: {
+        cpus: cpus().length,
+        cpuModel: cpus()[0]?.model ?? '?',
+        memoryGiB: Math.round(totalmem() / 2 ** 30),
+        node: process.version,
+      },
+      note: `server and load generator (autocannon) share the same ${cpus().length} cores${othersCores > 0.15 ? `; other processes kept ${round(othersCores, 1)} cores busy during the run` : ''}`,
+      settings: {
+        durationS: round(elapsed, 1),
+        connections: Number(args.connections),
+        mix: MIX,
+        seededMessages: seeded,
+        users: workload.users.length,
+        sessions: workload.sessions.length,
+        logLevel: args['log-level'],
+        auth: 'api key (sha256), per-key rate limit on',
+      },
+      total: {
+        requests: total,
+        perSecond: round(total / elapsed, 1),
+        p50Ms: round(result.latency.p50),
+        p99Ms: round(result.latency.p99),
+        errors: result.errors,
+        timeouts: result.timeouts,
+        non2xx: result.non2xx,
+      },
+      routes,
+      cpu: {
+        serverPercent: round((serverCpuMs / (elapsed * 1000)) * 100, 1),
+        serverMsPerRequest: round(serverCpuMs / Math.max(1, total), 3),
+        generatorPercent: round((generatorCpuMs / (elapsed * 1000)) * 100, 1),
+        otherProcessesCores: round(othersCores),
+        serverRssMiB: round(server.rssMiB, 1),
+      },
+      targets: checks,
+    };
+    mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
+    writeFileSync(RESULTS, `${JSON.stringify(report, null, 2)}\n`);
+    print(report);
+    if (profileDir) console.log(`server CPU profile: ${profileDir}`);
+  } finally {
+    if (child.exitCode === null) child.kill();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+interface Printed {
+  readonly total: { requests: number; perSecond: number };
+  readonly routes: Record<Route, ReturnType<typeof summarize>>;
+  readonly cpu: { serverPercent: number; serverMsPerRequest: number; generatorPercent: number; serverRssMiB: number };
+  readonly targets: Record<string, boolean>;
+  readonly note: string;
+  readonly settings: { durationS: number };
+}
+
+function print(report: Printed): void {
+  const text = (cell: string | number) => (typeof cell === 'number' && !Number.isInteger(cell) ? cell.toFixed(2) : String(cell));
+  const line = (cells: Array<string | number>) =>
+    cells.map((cell, i) => (i === 0 ? text(cell).padEnd(12) : text(cell).padStart(9))).join('');
+  console.log(`\n${line(['route', 'requests', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'non-2xx', 'timeouts'])}`);
+  for (const route of ROUTES) {
+    const { requests, perSecond, p50Ms, p95Ms, p99Ms, maxMs, non2xx, timeouts } = report.routes[route];
+    console.log(line([route, requests, perSecond, p50Ms, p95Ms, p99Ms, maxMs, non2xx, timeouts]));
+  }
+  console.log(`${line(['total', report.total.requests, report.total.perSecond])}  in ${report.settings.durationS} s\n`);
+  const { serverPercent, serverMsPerRequest, generatorPercent, serverRssMiB } = report.cpu;
+  console.log(
+    `CPU: server ${serverPercent}% of one core (${serverMsPerRequest} ms a request), load generator ${generatorPercent}%; server RSS ${serverRssMiB} MiB`,
+  );
+  console.log(`Note: ${report.note}; the numbers include the generator's share.`);
+  for (const [target, met] of Object.entries(report.targets)) console.log(`  ${met ? 'met ' : 'MISS'}  ${target}`);
+  console.log(`wrote ${RESULTS.pathname}`);
+}
+
+if (args.serve) await serve();
+else await main();

@@ -1,0 +1,129 @@
+/**
+ * `npm run bench`: ingest rate, search and context latency, ANN recall and peak RSS of the
+ * embedded default (SQLite + offline embedder) at 10k and 100k memories in one user's scope,
+ * each beside the exact brute-force baseline measured in the same run.
+ *
+ *   node --expose-gc --import tsx bench/run.ts [--quick] [--seed N] [--queries N] [--keep] [--dir PATH]
+ *
+ * --quick stops at 10k. Results go to stdout and bench/results/latest.json.
+ */
+import { fork } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import type { CorpusPosition, EmbedderResult, IngestResult, PhaseRequest, PhaseResult, ServeResult } from './protocol.js';
+import { type BenchReport, renderReport, type ScaleResult, TARGETS, verdict } from './report.js';
+import { round } from './stats.js';
+
+const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
+const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));
+
+function runPhase<T extends PhaseResult>(request: PhaseRequest): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const child = fork(WORKER, [JSON.stringify(request)], { execArgv: process.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    let result: T | undefined;
+    child.on('message', (message) => {
+      result = message as T;
+    });
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      if (result !== undefined) resolve(result);
+      else reject(new Error(`bench phase ${request.phase} exited with code ${code}`));
+    });
+  });
+}
+
+function progress(message: string): void {
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      quick: { type: 'boolean', default: false },
+      seed: { type: 'string', default: '42' },
+      queries: { type: 'string', default: '240' },
+      keep: { type: 'boolean', default: false },
+      dir: { type: 'string' },
+    },
+  });
+  const started = performance.now();
+  const seed = Number(values.seed);
+  const queries = Number(values.queries);
+  const scales = values.quick ? [10_000] : [10_000, 100_000];
+  const dir = values.dir ?? mkdtempSync(join(tmpdir(), 'strata-bench-'));
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, 'bench.db');
+  progress(`database ${path}`);
+
+  progress('embedder throughput');
+  const embedder = await runPhase<EmbedderResult>({ phase: 'embedder', seed });
+
+  const results: ScaleResult[] = [];
+  let from: CorpusPosition = { session: 0, offset: 0 };
+  for (const target of scales) {
+    progress(`ingest to ${target.toLocaleString('en-US')} memories`);
+    const ingest = await runPhase<IngestResult>({ phase: 'ingest', path, seed, from, target });
+    from = ingest.next;
+    const sessions = from.offset > 0 ? from.session + 1 : from.session;
+    progress(`serve (ANN) at ${target.toLocaleString('en-US')}`);
+    const ann = await runPhase<ServeResult>({
+      phase: 'serve',
+      path,
+      seed,
+      mode: 'ann',
+      queries,
+      sessions,
+      verifyKeywords: target === scales[0],
+    });
+    progress(`serve (exact baseline) at ${target.toLocaleString('en-US')}`);
+    // Exact search reads every vector of the scope from SQLite: fewer queries above 10k keep the run short.
+    const baselineQueries = target > 10_000 ? Math.min(queries, 60) : queries;
+    const exact = await runPhase<ServeResult>({ phase: 'serve', path, seed, mode: 'exact', queries: baselineQueries, sessions });
+    results.push({ memories: ingest.memories, ingest, ann, exact, hybridTop10Agreement: overlap(ann.top10, exact.top10) });
+  }
+  if (!values.keep && values.dir === undefined) rmSync(dir, { recursive: true, force: true });
+
+  const report: BenchReport = {
+    startedAt: new Date().toISOString(),
+    durationS: round((performance.now() - started) / 1000, 1),
+    machine: {
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
+      memoryGiB: Math.round(totalmem() / 2 ** 30),
+      node: process.version,
+    },
+    seed,
+    queries,
+    quick: values.quick === true,
+    targets: TARGETS,
+    embedder,
+    scales: results.map((scale) => ({
+      ...scale,
+      ann: { ...scale.ann, top10: [] },
+      exact: { ...scale.exact, top10: [] },
+    })),
+    verdict: verdict(results),
+  };
+  console.log(renderReport(report));
+  mkdirSync(RESULTS, { recursive: true });
+  writeFileSync(join(RESULTS, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
+  progress(`wrote ${join(RESULTS, 'latest.json')}`);
+}
+
+/** Mean |a ∩ b| / |b| over paired top-k lists. */
+function overlap(a: readonly (readonly string[])[], b: readonly (readonly string[])[]): number {
+  let sum = 0;
+  b.forEach((truth, i) => {
+    const got = new Set(a[i] ?? []);
+    sum += truth.length === 0 ? 1 : truth.filter((id) => got.has(id)).length / truth.length;
+  });
+  return round(sum / Math.max(1, b.length), 4);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,46 @@
+import type { StatementCache } from './statement-cache.js';
+
+/** Which in-process index a log entry concerns (the `indexes` bit mask of migration 0002). */
+export const LoggedIndex = { vectors: 1, keywords: 2 } as const;
+export type LoggedIndex = (typeof LoggedIndex)[keyof typeof LoggedIndex];
+
+/** Entries kept when the log is pruned: an index further behind than this is rebuilt. */
+const KEEP = 250_000;
+
+/**
+ * The `index_log` table (migration 0002): the rowids of memories whose indexed parts changed,
+ * in commit order. In-process indexes remember the seq they reflect and catch up from here.
+ */
+export class IndexLog {
+  constructor(private readonly sql: StatementCache) {}
+
+  /** The newest seq (0 for an empty log). */
+  head(): number {
+    return (this.sql.raw('SELECT coalesce(max(seq), 0) FROM index_log').get() as [number])[0];
+  }
+
+  /**
+   * Rowids changed after `seq`, or null when the log no longer reaches back that far (it was
+   * pruned past it): the caller rebuilds instead.
+   */
+  changedSince(seq: number, index: LoggedIndex): number[] | null {
+    const oldest = (this.sql.raw('SELECT min(seq) FROM index_log').get() as [number | null])[0];
+    if (oldest !== null && oldest > seq + 1) return null;
+    const rows = this.sql.raw('SELECT DISTINCT memory_rowid FROM index_log WHERE seq > ? AND (indexes & ?) != 0').all(seq, index) as Array<
+      [number]
+    >;
+    return rows.map(([rowid]) => rowid);
+  }
+
+  /** Drops entries far behind the head. */
+  prune(): void {
+    const head = this.head();
+    if (head > KEEP * 2) this.sql.get('DELETE FROM index_log WHERE seq <= ?').run(head - KEEP);
+  }
+}
+
+/** The log positions around one write transaction: `before` read first, `after` read last. */
+export interface LogSpan {
+  readonly before: number;
+  readonly after: number;
+}

@@ -1,0 +1,217 @@
+import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
+import type Database from 'better-sqlite3';
+import type { MemoryFilter, ScoredId } from '../../spec/memory-store.js';
+import { cachedStemmer, countAsciiTokens, isAscii } from './fts5-tokenizer.js';
+import { type IndexLog, LoggedIndex, type LogSpan } from './index-log.js';
+import { type ColumnWeights, type DocTokens, type KeywordDoc, KeywordIndex, type KeywordScope } from './keyword-index.js';
+import { memoryFilterSql, scopeKey } from './memory-filter-sql.js';
+import type { StatementCache } from './statement-cache.js';
+
+/** The tokenizer the index replicates (FTS5's), also used to tokenize text the replica does not cover. */
+const FTS_TOKENIZE = `tokenize = 'porter unicode61 remove_diacritics 2'`;
+/** Extra candidates checked against the full filter in the first round (a scope filter rarely drops any). */
+const OVERFETCH = 16;
+/** Rows read per chunk when building. */
+const BUILD_CHUNK = 2_000;
+const FILE = 'keywords.idx';
+
+export interface SqliteKeywordsOptions {
+  /** Indexes of tables with more memories than this are persisted (smaller ones are rebuilt on open). */
+  readonly threshold: number;
+  readonly weights: ColumnWeights;
+  readonly indexDir: string | null;
+}
+
+/**
+ * Keyword search (BM25 over text and context) through an in-memory index: KeywordIndex
+ * answers top-k without visiting matching rows, with FTS5's own scores. Loaded from the
+ * sidecar directory (or built from the table) on first use, and kept in step like the HNSW
+ * graphs: this process's writes as they commit, other processes' writes from index_log
+ * before each search. Tokens are FTS5's `porter unicode61 remove_diacritics 2`: a JavaScript
+ * replica for text of ASCII letters and digits, SQLite itself (a contentless FTS5 table in
+ * `temp`) for the rest.
+ */
+export class SqliteKeywords {
+  private index: KeywordIndex | null = null;
+  private readonly stem = cachedStemmer();
+  private oracleReady = false;
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly sql: StatementCache,
+    private readonly log: IndexLog,
+    private readonly options: SqliteKeywordsOptions,
+  ) {}
+
+  /** Top-k by `-bm25(text, context)` within the filter; each term is matched as FTS5 matches `"term"`. */
+  search(filter: MemoryFilter, terms: readonly string[], k: number): ScoredId[] {
+    if (k <= 0) return [];
+    const phrases = terms.map((term) => this.tokens(term, '').order).filter((phrase) => phrase.length > 0);
+    if (phrases.length === 0) return [];
+    const index = this.ensure();
+    const scope: KeywordScope =
+      filter.userId === undefined ? { tenantId: filter.tenantId } : { scopeKey: scopeKey(filter.tenantId, filter.userId) };
+    const { where, params } = memoryFilterSql(filter, Date.now());
+    // json_each outer: the candidates are looked up by rowid, never a scan of the scope.
+    const check = this.sql.raw(`SELECT m.rowid, m.id FROM json_each(?) AS j CROSS JOIN memories m ON m.rowid = j.value WHERE ${where}`);
+    for (let limit = k + OVERFETCH; ; limit *= 4) {
+      const hits = index.search(phrases, scope, this.options.weights, limit);
+      const ids = new Map(check.all(JSON.stringify(hits.map((hit) => hit.rowid)), ...params) as Array<[number, string]>);
+      const passed: ScoredId[] = [];
+      for (const hit of hits) {
+        const id = ids.get(hit.rowid);
+        if (id !== undefined) passed.push({ id, score: hit.score });
+        if (passed.length === k) break;
+      }
+      if (passed.length === k || hits.length < limit) return passed;
+    }
+  }
+
+  onInsert(rowid: number, tenantId: string, userId: string, text: string, context: string | null): void {
+    this.index?.add(this.doc(rowid, tenantId, userId, text, context));
+  }
+
+  onDelete(rowid: number): void {
+    this.index?.remove(rowid);
+  }
+
+  /** After a write transaction of this process: an index that was current stays current. */
+  advance(span: LogSpan): void {
+    if (this.index && this.index.seq === span.before) this.index.seq = span.after;
+  }
+
+  /** Loads or builds the index now instead of at the first search. */
+  warm(): void {
+    this.ensure();
+  }
+
+  /** Rebuilds the index from the table; returns how many memories it holds. */
+  rebuild(): number {
+    this.index = this.build();
+    this.persist();
+    return this.index.size;
+  }
+
+  /** Writes the index to the sidecar directory when it changed and the table is large enough to keep it. */
+  persist(): void {
+    const index = this.index;
+    if (!index?.dirty || !this.options.indexDir || index.size <= this.options.threshold) return;
+    mkdirSync(this.options.indexDir, { recursive: true });
+    const path = join(this.options.indexDir, FILE);
+    index.save(`${path}.tmp`);
+    renameSync(`${path}.tmp`, path);
+  }
+
+  /** The index, loaded or built on first use, caught up with the log. */
+  private ensure(): KeywordIndex {
+    if (this.index === null) {
+      const loaded = this.load();
+      if (loaded) {
+        this.index = loaded;
+        this.catchUp(loaded);
+        const total = (this.sql.raw('SELECT count(*) FROM memories').get() as [number])[0];
+        if (this.index.size !== total) this.index = this.build();
+      } else {
+        this.index = this.build();
+      }
+      return this.index;
+    }
+    this.catchUp(this.index);
+    return this.index;
+  }
+
+  private load(): KeywordIndex | null {
+    if (!this.options.indexDir) return null;
+    const path = join(this.options.indexDir, FILE);
+    if (!existsSync(path)) return null;
+    try {
+      return KeywordIndex.deserialize(readFileSync(path));
+    } catch {
+      return null;
+    }
+  }
+
+  /** Applies the keyword changes logged since the index's seq (other processes' writes). */
+  private catchUp(index: KeywordIndex): void {
+    const head = this.log.head();
+    if (index.seq === head) return;
+    const changed = this.log.changedSince(index.seq, LoggedIndex.keywords);
+    if (changed === null) {
+      this.index = this.build();
+      return;
+    }
+    if (changed.length > 0) {
+      const rows = this.sql
+        .raw('SELECT rowid, tenant_id, user_id, text, context FROM memories WHERE rowid IN (SELECT value FROM json_each(?))')
+        .all(JSON.stringify(changed)) as Array<[number, string, string, string, string | null]>;
+      const byRowid = new Map(rows.map((row) => [row[0], row]));
+      for (const rowid of changed) {
+        const row = byRowid.get(rowid);
+        if (row) index.add(this.doc(...row));
+        else index.remove(rowid);
+      }
+    }
+    index.seq = head;
+  }
+
+  private build(): KeywordIndex {
+    const seq = this.log.head();
+    const index = KeywordIndex.build(() => this.allDocs());
+    // Rows that changed while building are in the log after this seq: caught up at the next search.
+    index.seq = seq;
+    index.dirty = true;
+    return index;
+  }
+
+  /** Every memory, read in rowid chunks (a statement is never open while the oracle runs). */
+  private *allDocs(): Generator<KeywordDoc> {
+    let after = Number.NEGATIVE_INFINITY;
+    for (;;) {
+      const rows = this.sql
+        .raw('SELECT rowid, tenant_id, user_id, text, context FROM memories WHERE rowid > ? ORDER BY rowid LIMIT ?')
+        .all(after, BUILD_CHUNK) as Array<[number, string, string, string, string | null]>;
+      for (const row of rows) yield this.doc(...row);
+      if (rows.length < BUILD_CHUNK) return;
+      after = rows[rows.length - 1]?.[0] ?? after;
+    }
+  }
+
+  private doc(rowid: number, tenantId: string, userId: string, text: string, context: string | null): KeywordDoc {
+    return { rowid, tenantId, scopeKey: scopeKey(tenantId, userId), tokens: this.tokens(text, context ?? '') };
+  }
+
+  private tokens(text: string, context: string): DocTokens & { readonly order: string[] } {
+    if (isAscii(text) && isAscii(context)) {
+      const inText = new Map<string, number>();
+      const inContext = new Map<string, number>();
+      const order: string[] = [];
+      const length = countAsciiTokens(text, inText, this.stem, order) + countAsciiTokens(context, inContext, this.stem);
+      return { text: inText, context: inContext, length, order };
+    }
+    return this.oracle(text, context);
+  }
+
+  /** Tokens as FTS5 itself produces them, through a contentless FTS5 table in `temp`. */
+  private oracle(text: string, context: string): DocTokens & { readonly order: string[] } {
+    if (!this.oracleReady) {
+      this.db.exec(`CREATE VIRTUAL TABLE IF NOT EXISTS temp.strata_tokenize USING fts5(text, context, content = '', ${FTS_TOKENIZE});
+        CREATE VIRTUAL TABLE IF NOT EXISTS temp.strata_tokenize_vocab USING fts5vocab(temp, strata_tokenize, 'instance');`);
+      this.oracleReady = true;
+    }
+    this.sql.get('INSERT INTO temp.strata_tokenize (rowid, text, context) VALUES (1, ?, ?)').run(text, context);
+    const rows = this.sql.raw('SELECT term, col, offset FROM temp.strata_tokenize_vocab ORDER BY col, offset').all() as Array<
+      [string, string, number]
+    >;
+    this.sql.get(`INSERT INTO temp.strata_tokenize (strata_tokenize) VALUES ('delete-all')`).run();
+    const inText = new Map<string, number>();
+    const inContext = new Map<string, number>();
+    const order: string[] = [];
+    for (const [term, column] of rows) {
+      const counts = column === 'text' ? inText : inContext;
+      counts.set(term, (counts.get(term) ?? 0) + 1);
+      if (column === 'text') order.push(term);
+    }
+    return { text: inText, context: inContext, length: rows.length, order };
+  }
+}
