@@ -1,62 +1,24 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
+import {
+  type ColumnWeights,
+  type DocTokens,
+  intern,
+  type KeywordDoc,
+  type KeywordHit,
+  type KeywordScope,
+  MAX_PACKED,
+  OVERFLOW,
+  type Segment,
+  Tail,
+  topK,
+  weightedFrequency,
+} from './keyword-postings.js';
 
-/** Token counts of one memory, per indexed column, as the FTS5 tokenizer produces them. */
-export interface DocTokens {
-  readonly text: ReadonlyMap<string, number>;
-  readonly context: ReadonlyMap<string, number>;
-  /** Tokens in both columns (FTS5's column sizes summed). */
-  readonly length: number;
-}
-
-export interface KeywordDoc {
-  readonly rowid: number;
-  readonly tenantId: string;
-  /** Scope key (tenant and user). */
-  readonly scopeKey: string;
-  readonly tokens: DocTokens;
-}
-
-export interface KeywordHit {
-  readonly rowid: number;
-  readonly score: number;
-}
-
-export interface ColumnWeights {
-  readonly text: number;
-  readonly context: number;
-}
-
-/** Which docs a search considers: one user's scope, or a whole tenant. */
-export type KeywordScope = { readonly scopeKey: string } | { readonly tenantId: string };
+export type { ColumnWeights, DocTokens, KeywordDoc, KeywordHit, KeywordScope } from './keyword-postings.js';
 
 const K1 = 1.2;
 const B = 0.75;
-/** Packed per-posting counts: text count << 8 | context count; this value means "look in `overflow`". */
-const OVERFLOW = 0xffff;
-const MAX_PACKED = 0xfe;
-const FORMAT = 'strata-keywords/1';
-
-/** Postings added since the last merge into the compact base. */
-class Tail {
-  docs = new Int32Array(2);
-  counts = new Uint16Array(2);
-  size = 0;
-
-  push(doc: number, count: number): void {
-    if (this.size === this.docs.length) {
-      const grown = Math.ceil(this.size * 1.5) + 2;
-      const docs = new Int32Array(grown);
-      docs.set(this.docs);
-      this.docs = docs;
-      const counts = new Uint16Array(grown);
-      counts.set(this.counts);
-      this.counts = counts;
-    }
-    this.docs[this.size] = doc;
-    this.counts[this.size] = count;
-    this.size++;
-  }
-}
+const FORMAT = 'strata-keywords/2';
 
 /**
  * An in-memory BM25 keyword index over memory text (and context, at a lower weight) that
@@ -88,7 +50,7 @@ export class KeywordIndex {
   private terms = new Map<string, number>();
   private offsets = new Int32Array(1);
   private baseDocs = new Int32Array(0);
-  private baseCounts = new Uint16Array(0);
+  private baseCounts = new Uint8Array(0);
   private tails = new Map<string, Tail>();
   /** Exact counts of postings whose packed value is OVERFLOW, by `${doc}:${term}`. */
   private overflow = new Map<string, readonly [number, number]>();
@@ -129,7 +91,7 @@ export class KeywordIndex {
     }
     index.offsets[t] = total;
     index.baseDocs = new Int32Array(total);
-    index.baseCounts = new Uint16Array(total);
+    index.baseCounts = new Uint8Array(total);
     const fill = index.offsets.slice(0, t);
     for (const doc of docs()) {
       const number = index.addDoc(doc);
@@ -193,7 +155,14 @@ export class KeywordIndex {
    * order; a phrase may repeat, as in FTS5), scored as `-bm25(memories_fts, text, context)`. A
    * phrase of several tokens counts as present where all of them are (no positions are kept).
    */
-  search(phrases: ReadonlyArray<readonly string[]>, scope: KeywordScope, weights: ColumnWeights, limit: number): KeywordHit[] {
+  search(
+    phrases: ReadonlyArray<readonly string[]>,
+    scope: KeywordScope,
+    weights: ColumnWeights,
+    limit: number,
+    /** Only these rowids (a narrow filter resolved by the caller). */
+    allowed?: ReadonlySet<number>,
+  ): KeywordHit[] {
     const byScope = 'scopeKey' in scope;
     const wanted = byScope ? this.scopeIds.get(scope.scopeKey) : this.tenantIds.get(scope.tenantId);
     if (wanted === undefined || this.liveDocs === 0 || limit <= 0) return [];
@@ -224,10 +193,11 @@ export class KeywordIndex {
           const doc = docs[i] as number;
           const docScope = scopes[doc] as number;
           if (docScope < 0 || (byScope ? docScope !== wanted : tenants[doc] !== wanted)) continue;
+          if (allowed !== undefined && !allowed.has(this.rowids[doc] as number)) continue;
           const packed = counts[i] as number;
           let freq = freqs[packed] as number;
           if (packed === OVERFLOW) freq = weightedFrequency(segment.exact(i), weights);
-          else if (Number.isNaN(freq)) freq = freqs[packed] = weightedFrequency([packed >>> 8, packed & 0xff], weights);
+          else if (Number.isNaN(freq)) freq = freqs[packed] = weightedFrequency([packed >>> 4, packed & 0xf], weights);
           const part = idf * ((freq * (K1 + 1.0)) / (freq + (norms[doc] as number)));
           const before = scratch[doc] as number;
           if (before === 0) touched[nTouched++] = doc;
@@ -272,7 +242,7 @@ export class KeywordIndex {
     const terms = new Map<string, number>();
     const offsets = new Int32Array(counts.size + 1);
     const docs = new Int32Array(total);
-    const packed = new Uint16Array(total);
+    const packed = new Uint8Array(total);
     const overflow = new Map<string, readonly [number, number]>();
     let at = 0;
     let id = 0;
@@ -298,6 +268,9 @@ export class KeywordIndex {
     this.tails = new Map();
     this.scratch = new Float64Array(0);
     this.touched = new Int32Array(0);
+    // Doc numbers changed: per-doc caches go.
+    this.normsFor = -1;
+    this.hits.clear();
   }
 
   /**
@@ -377,7 +350,7 @@ export class KeywordIndex {
       for (const kind of ['docs', 'counts'] as const) {
         align();
         for (const [i, term] of terms.entries()) {
-          const chunk = kind === 'docs' ? new Int32Array(sizes[i] as number) : new Uint16Array(sizes[i] as number);
+          const chunk = kind === 'docs' ? new Int32Array(sizes[i] as number) : new Uint8Array(sizes[i] as number);
           let at = 0;
           this.eachOf(term, (doc, count) => {
             const renumbered = renumber[doc] as number;
@@ -431,7 +404,7 @@ export class KeywordIndex {
       const tenants = take((b, o, l) => new Int32Array(b, o, l), 4, n);
       index.offsets = take((b, o, l) => new Int32Array(b, o, l), 4, header.terms.length + 1);
       index.baseDocs = take((b, o, l) => new Int32Array(b, o, l), 4, header.postings);
-      index.baseCounts = take((b, o, l) => new Uint16Array(b, o, l), 2, header.postings);
+      index.baseCounts = take((b, o, l) => new Uint8Array(b, o, l), 1, header.postings);
       index.ensureDocCapacity(n);
       index.rowids.set(rowids);
       index.lengths.set(lengths);
@@ -488,7 +461,7 @@ export class KeywordIndex {
         for (let i = 0; i < segment.size; i++) {
           const doc = segment.docs[i] as number;
           const count = segment.counts[i] as number;
-          const [t, c] = count === OVERFLOW ? segment.exact(i) : [count >>> 8, count & 0xff];
+          const [t, c] = count === OVERFLOW ? segment.exact(i) : [count >>> 4, count & 0xf];
           const before: [number, number] | undefined = present === null ? [t, c] : present.get(doc);
           if (before) here.set(doc, [Math.min(before[0], t), Math.min(before[1], c)]);
         }
@@ -497,7 +470,7 @@ export class KeywordIndex {
     }
     const found = [...(present ?? new Map<number, [number, number]>())];
     const docs = Int32Array.from(found, ([doc]) => doc);
-    const counts = new Uint16Array(found.length).fill(OVERFLOW);
+    const counts = new Uint8Array(found.length).fill(OVERFLOW);
     return [{ docs, counts, size: found.length, exact: (i) => found[i]?.[1] ?? [0, 0] }];
   }
 
@@ -569,7 +542,7 @@ export class KeywordIndex {
       if (inText > MAX_PACKED || inContext > MAX_PACKED) {
         this.overflow.set(`${doc}:${term}`, [inText, inContext]);
         visit(term, OVERFLOW);
-      } else visit(term, (inText << 8) | inContext);
+      } else visit(term, (inText << 4) | inContext);
     };
     for (const [term, n] of tokens.text) pack(term, n, tokens.context.get(term) ?? 0);
     for (const [term, n] of tokens.context) if (!tokens.text.has(term)) pack(term, 0, n);
@@ -597,68 +570,4 @@ export class KeywordIndex {
     this.scopes = grow(this.scopes, (c) => new Int32Array(c));
     this.tenants = grow(this.tenants, (c) => new Int32Array(c));
   }
-}
-
-/** A phrase's weighted frequency in a doc: summed per instance, text before context, as fts5Bm25Function does. */
-function weightedFrequency([inText, inContext]: readonly [number, number], weights: ColumnWeights): number {
-  let freq = 0;
-  for (let n = inText; n > 0; n--) freq += weights.text;
-  for (let n = inContext; n > 0; n--) freq += weights.context;
-  return freq;
-}
-
-/** A run of postings: docs[i] with packed counts[i], for i < size. */
-interface Segment {
-  readonly docs: Int32Array;
-  readonly counts: Uint16Array;
-  readonly size: number;
-  /** Exact counts of a posting whose packed value is OVERFLOW. */
-  exact(i: number): readonly [number, number];
-}
-
-function intern(ids: Map<string, number>, key: string): number {
-  let id = ids.get(key);
-  if (id === undefined) {
-    id = ids.size;
-    ids.set(key, id);
-  }
-  return id;
-}
-
-/** The `limit` docs of touched[0, n) with the highest scores, best first (a bounded min-heap). */
-function topK(scores: Float64Array, touched: Int32Array, n: number, limit: number): number[] {
-  const heap: number[] = [];
-  let floor = Number.NEGATIVE_INFINITY;
-  for (let i = 0; i < n; i++) {
-    const doc = touched[i] as number;
-    const score = scores[doc] as number;
-    if (heap.length < limit) {
-      heap.push(doc);
-      let at = heap.length - 1;
-      while (at > 0) {
-        const parent = (at - 1) >> 1;
-        if (score >= (scores[heap[parent] as number] as number)) break;
-        heap[at] = heap[parent] as number;
-        at = parent;
-      }
-      heap[at] = doc;
-      if (heap.length === limit) floor = scores[heap[0] as number] as number;
-    } else if (score > floor) {
-      // Replace the root (the lowest kept) and sift down.
-      let at = 0;
-      for (;;) {
-        const left = 2 * at + 1;
-        if (left >= limit) break;
-        const right = left + 1;
-        let child = left;
-        if (right < limit && (scores[heap[right] as number] as number) < (scores[heap[left] as number] as number)) child = right;
-        if ((scores[heap[child] as number] as number) >= score) break;
-        heap[at] = heap[child] as number;
-        at = child;
-      }
-      heap[at] = doc;
-      floor = scores[heap[0] as number] as number;
-    }
-  }
-  return heap.sort((a, b) => (scores[b] as number) - (scores[a] as number));
 }

@@ -5,7 +5,11 @@ export function memoryFilterSql(filter: MemoryFilter, now: number): { where: str
   const clauses = ['m.tenant_id = ?'];
   const params: unknown[] = [filter.tenantId];
   if (filter.userId !== undefined) {
-    clauses.push('m.user_id = ?');
+    // With a session (and no content hash), `+` keeps the planner off the user-level indexes:
+    // without statistics it may walk a whole user's memories (by_scope, by_hash) instead of the
+    // one session's (by_session), 180 ms instead of 0.1 ms at 100k memories.
+    const sessionFirst = filter.sessionId !== undefined && filter.contentHash === undefined;
+    clauses.push(sessionFirst ? '+m.user_id = ?' : 'm.user_id = ?');
     params.push(filter.userId);
   }
   if (filter.agentId !== undefined) {

@@ -12,6 +12,8 @@ import type { StatementCache } from './statement-cache.js';
 const FTS_TOKENIZE = `tokenize = 'porter unicode61 remove_diacritics 2'`;
 /** Extra candidates checked against the full filter in the first round (a scope filter rarely drops any). */
 const OVERFETCH = 16;
+/** A filter keeping at most this many memories is applied before scoring, not after. */
+const NARROW = 20_000;
 /** Rows read per chunk when building. */
 const BUILD_CHUNK = 2_000;
 const FILE = 'keywords.idx';
@@ -55,8 +57,8 @@ export class SqliteKeywords {
     const { where, params } = memoryFilterSql(filter, Date.now());
     // json_each outer: the candidates are looked up by rowid, never a scan of the scope.
     const check = this.sql.raw(`SELECT m.rowid, m.id FROM json_each(?) AS j CROSS JOIN memories m ON m.rowid = j.value WHERE ${where}`);
-    for (let limit = k + OVERFETCH; ; limit *= 4) {
-      const hits = index.search(phrases, scope, this.options.weights, limit);
+    const round = (limit: number, allowed?: ReadonlySet<number>): { passed: ScoredId[]; complete: boolean; kept: number } => {
+      const hits = index.search(phrases, scope, this.options.weights, limit, allowed);
       const ids = new Map(check.all(JSON.stringify(hits.map((hit) => hit.rowid)), ...params) as Array<[number, string]>);
       const passed: ScoredId[] = [];
       for (const hit of hits) {
@@ -64,8 +66,21 @@ export class SqliteKeywords {
         if (id !== undefined) passed.push({ id, score: hit.score });
         if (passed.length === k) break;
       }
-      if (passed.length === k || hits.length < limit) return passed;
+      return { passed, complete: passed.length === k || hits.length < limit, kept: ids.size / Math.max(1, hits.length) };
+    };
+    let limit = k + OVERFETCH;
+    let result = round(limit);
+    if (!result.complete && result.kept < 0.5) {
+      // A narrow filter (a session, tags, a time window): resolve it in SQL on its indexes and
+      // score only what it keeps, rather than paging through the scope's best matches.
+      const allowed = this.sql.raw(`SELECT m.rowid FROM memories m WHERE ${where} LIMIT ?`).all(...params, NARROW + 1) as Array<[number]>;
+      if (allowed.length <= NARROW) return round(k, new Set(allowed.map(([rowid]) => rowid))).passed;
     }
+    while (!result.complete) {
+      limit *= 4;
+      result = round(limit);
+    }
+    return result.passed;
   }
 
   onInsert(rowid: number, tenantId: string, userId: string, text: string, context: string | null): void {

@@ -65,17 +65,26 @@ export interface SqliteStoreOptions {
   /** Database file, or `:memory:`. */
   readonly path: string;
   /**
-   * Scopes with at most this many vectors are searched exactly, larger ones through HNSW; and
-   * keyword search runs on FTS5 alone until the table holds more memories than this, then on
-   * the in-memory BM25 index (same answers, without visiting every matching row).
+   * Scopes with at most this many vectors are searched exactly, larger ones through HNSW. The
+   * keyword index is persisted once the table holds more memories than this (smaller ones are
+   * rebuilt on open, in milliseconds).
    */
   readonly exactSearchThreshold?: number;
   readonly maxTextLength?: number;
-  /** Directory for persisted ANN graphs; default `<path>.vectors`. None for `:memory:`. */
+  /**
+   * Directory for the persisted in-process indexes (HNSW graphs, keyword index); default
+   * `<path>.vectors`. None for `:memory:`.
+   */
   readonly indexDir?: string;
 }
 
-/** The embedded default: one SQLite file in WAL mode (better-sqlite3), FTS5 and an HNSW sidecar. */
+/**
+ * The embedded default: one SQLite file in WAL mode (better-sqlite3) holding the truth, and
+ * in-process indexes derived from it, persisted beside it: an in-memory BM25 keyword index
+ * (FTS5's scores) and HNSW graphs. Every write commits to SQLite first and then updates the
+ * loaded indexes before it returns (read-your-writes); other processes' writes reach them
+ * through index_log.
+ */
 export class SqliteStore implements MemoryStoreV1 {
   readonly specificationVersion = 'v1' as const;
   readonly capabilities: StoreCapabilities;
@@ -117,6 +126,7 @@ export class SqliteStore implements MemoryStoreV1 {
     migrate(this.db);
     this.sql = new StatementCache(this.db);
     this.log = new IndexLog(this.sql);
+    this.log.prune();
     this.facts = new SqliteFacts(this.db);
     const inMemory = this.options.path === ':memory:' || this.options.path === '';
     const threshold = this.options.exactSearchThreshold ?? 2_000;

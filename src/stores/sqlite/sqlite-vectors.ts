@@ -173,17 +173,20 @@ export class SqliteVectors {
     return ann;
   }
 
-  /** Loads (or builds) the graph of every model that has a scope above the threshold. */
+  /**
+   * Loads (or builds) the graph of the model most recently written, when some scope is above
+   * the threshold (counted on the scope index, without reading rows). Graphs of older models
+   * load on their first search.
+   */
   warm(): void {
-    const models = this.sql
-      .raw(
-        `SELECT embedding_model, max(dims), max(n) FROM (
-           SELECT embedding_model, max(length(embedding)) / 4 AS dims, count(*) AS n FROM memories
-            WHERE embedding_model IS NOT NULL GROUP BY embedding_model, tenant_id, user_id)
-          GROUP BY embedding_model`,
-      )
-      .all() as Array<[string, number, number]>;
-    for (const [model, dims, largest] of models) if (largest > this.options.exactThreshold) this.ensureAnn(model, dims);
+    const largest = (
+      this.sql.raw('SELECT max(n) FROM (SELECT count(*) AS n FROM memories GROUP BY tenant_id, user_id)').get() as [number | null]
+    )[0];
+    if (largest === null || largest <= this.options.exactThreshold) return;
+    const latest = this.sql
+      .raw('SELECT embedding_model, length(embedding) / 4 FROM memories WHERE embedding_model IS NOT NULL ORDER BY rowid DESC LIMIT 1')
+      .get() as [string, number] | undefined;
+    if (latest) this.ensureAnn(latest[0], latest[1]);
   }
 
   /** Rebuilds every model's graph from the table (and persists it). */
@@ -206,14 +209,19 @@ export class SqliteVectors {
     for (const ann of this.anns.values()) if (ann.dirty) ann.save(this.options.indexDir);
   }
 
+  /**
+   * Vectors in the filter's scope, to choose exact or ANN search: the loaded graph's own count,
+   * else the scope's memories counted on the scope index (an upper bound: it includes memories
+   * of other models), cached and kept up to date by this process's writes.
+   */
   private scopeCount(model: string, filter: MemoryFilter): number {
+    const ann = this.anns.get(model);
+    if (ann) return ann.scopeSize(scopeKey(filter.tenantId, filter.userId));
     const key = countKey(model, filter.tenantId, filter.userId ?? '');
     let count = this.scopeCounts.get(key);
     if (count === undefined) {
       count = (
-        this.sql
-          .raw('SELECT count(*) FROM memories WHERE tenant_id = ? AND user_id = ? AND embedding_model = ?')
-          .get(filter.tenantId, filter.userId, model) as [number]
+        this.sql.raw('SELECT count(*) FROM memories WHERE tenant_id = ? AND user_id = ?').get(filter.tenantId, filter.userId) as [number]
       )[0];
       this.scopeCounts.set(key, count);
     }
