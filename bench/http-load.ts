@@ -40,6 +40,10 @@ const { values: args } = parseArgs({
     seed: { type: 'string', default: '7' },
     /** Percent add-message,context,search (e.g. `0,100,0` to measure context alone). */
     mix: { type: 'string', default: '80,10,10' },
+    /** Server processes (`strata serve --workers N`): node:cluster workers sharing the port and the SQLite file. */
+    workers: { type: 'string', default: '1' },
+    /** Open loop: offer this many requests/s in total (autocannon overallRate) instead of as many as the server answers. */
+    rate: { type: 'string' },
   },
 });
 
@@ -68,8 +72,9 @@ interface Stopped {
 }
 
 async function serve(): Promise<void> {
+  const cluster = (await import('node:cluster')).default;
   const { loadSettings } = await import('../src/config/load-settings.js');
-  const { createServer } = await import('../src/config/create-server.js');
+  const { createServer, prepareDataDir } = await import('../src/config/create-server.js');
   const settings = loadSettings({
     flags: {
       data: args.data,
@@ -78,11 +83,13 @@ async function serve(): Promise<void> {
       docs: false,
       logLevel: args['log-level'] as 'info',
       rateLimit: { enabled: true, max: 1_000_000, windowMs: 60_000 },
+      workers: Number(args.workers),
     },
   });
-  const server = await createServer(settings);
+  if (settings.workers > 1 && cluster.isPrimary) return servePrimary(settings, cluster, prepareDataDir);
+  const server = await createServer(settings, { role: cluster.isWorker ? 'worker' : 'single' });
   const url = await server.app.listen({ host: settings.host, port: settings.port });
-  if (!server.firstAdminKey) throw new Error('expected a fresh key store');
+  if (!cluster.isWorker && !server.firstAdminKey) throw new Error('expected a fresh key store');
   const cpuAtStart = process.cpuUsage();
   process.on('message', (message: { type?: string }) => {
     if (message.type === 'reset-cpu') Object.assign(cpuAtStart, process.cpuUsage());
@@ -91,12 +98,47 @@ async function serve(): Promise<void> {
     const stopped: Stopped = { cpuUserMs: cpu.user / 1000, cpuSystemMs: cpu.system / 1000, rssMiB: process.memoryUsage().rss / 2 ** 20 };
     void server.close().then(() => process.send?.({ type: 'stopped', ...stopped }, () => process.exit(0)));
   });
-  process.send?.({ type: 'ready', url, key: server.firstAdminKey, pid: process.pid } satisfies Ready & { type: string });
+  process.send?.({ type: 'ready', url, key: server.firstAdminKey ?? '', pid: process.pid } satisfies Ready & { type: string });
+}
+
+/** `--workers N`: this child is the cluster primary; CPU and RSS are the workers' sums. */
+async function servePrimary(
+  settings: import('../src/config/settings.js').ServerSettings,
+  cluster: typeof import('node:cluster').default,
+  prepare: typeof import('../src/config/create-server.js').prepareDataDir,
+): Promise<void> {
+  const { firstAdminKey } = await prepare(settings);
+  if (!firstAdminKey) throw new Error('expected a fresh key store');
+  const workers = Array.from({ length: settings.workers }, () => cluster.fork());
+  const ready = await Promise.all(
+    workers.map((worker) => new Promise<Ready>((resolve) => worker.once('message', (message: Ready) => resolve(message)))),
+  );
+  process.on('message', (message: { type?: string }) => {
+    if (message.type === 'reset-cpu') for (const worker of workers) worker.send(message);
+    if (message.type !== 'stop') return;
+    const stops = workers.map(
+      (worker) =>
+        new Promise<Stopped>((resolve) => {
+          worker.on('message', (reply: Stopped & { type: string }) => {
+            if (reply.type === 'stopped') resolve(reply);
+          });
+          worker.send(message);
+        }),
+    );
+    void Promise.all(stops).then((all) => {
+      const sum = (pick: (stopped: Stopped) => number) => all.reduce((total, stopped) => total + pick(stopped), 0);
+      const stopped: Stopped = { cpuUserMs: sum((s) => s.cpuUserMs), cpuSystemMs: sum((s) => s.cpuSystemMs), rssMiB: sum((s) => s.rssMiB) };
+      process.send?.({ type: 'stopped', ...stopped }, () => process.exit(0));
+    });
+  });
+  const url = (ready[0] as Ready).url;
+  process.send?.({ type: 'ready', url, key: firstAdminKey, pid: process.pid } satisfies Ready & { type: string });
 }
 
 function startServer(dataDir: string, profileDir: string | null): Promise<{ child: ChildProcess; ready: Ready }> {
   const execArgv = [...process.execArgv, ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])];
-  const child = fork(new URL(import.meta.url).pathname, ['--serve', '--data', dataDir, '--log-level', String(args['log-level'])], {
+  const serveArgs = ['--serve', '--data', dataDir, '--log-level', String(args['log-level']), '--workers', String(args.workers)];
+  const child = fork(new URL(import.meta.url).pathname, serveArgs, {
     execArgv,
     // pino writes its JSON lines to stdout: to /dev/null, so that formatting is measured and not a pipe.
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
@@ -200,6 +242,7 @@ async function load(url: string, key: string, workload: Workload, seconds: numbe
     duration: seconds,
     pipelining: 1,
     timeout: 10,
+    ...(args.rate === undefined ? {} : { overallRate: Number(args.rate) }),
     headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
     setupClient: (client) => {
       // autocannon's Client emits 'timeout' (not in its types); the context is the timed-out request's.
@@ -304,7 +347,10 @@ async function main(): Promise<void> {
     );
     if (Number(args.warmup) > 0) await load(ready.url, ready.key, workload, Number(args.warmup), random, 'warmup');
     child.send({ type: 'reset-cpu' });
-    console.log(`load: ${args.connections} connections for ${seconds} s, ${mixLabel()} ...`);
+    const offered = args.rate === undefined ? 'closed loop' : `open loop at ${args.rate} requests/s offered`;
+    console.log(
+      `load: ${args.connections} connections for ${seconds} s, ${mixLabel()}, ${offered}; ${args.workers} server process(es) ...`,
+    );
     const loadCpu = process.cpuUsage();
     const machineBefore = machineBusyMs();
     const { stats, result } = await load(ready.url, ready.key, workload, seconds, random, 'load');
@@ -346,6 +392,8 @@ async function main(): Promise<void> {
         users: workload.users.length,
         sessions: workload.sessions.length,
         logLevel: args['log-level'],
+        workers: Number(args.workers),
+        offeredRate: args.rate === undefined ? null : Number(args.rate),
         auth: 'api key (sha256), per-key rate limit on',
       },
       total: {

@@ -22,11 +22,21 @@ export interface StrataServer {
   close(): Promise<void>;
 }
 
+export interface CreateServerOptions {
+  /**
+   * `worker`: one of `settings.workers` processes behind a primary (serve-cluster.ts), which
+   * prepared the data directory and created the first admin key: a worker creates none, and
+   * takes its share of each key's rate limit (the primary spreads connections round-robin).
+   */
+  readonly role?: 'single' | 'worker' | undefined;
+}
+
 /**
  * Wires `strata serve`: the embedded default in the data directory (strata.db + keys.db),
  * the HTTP app with readiness probes, and the first admin key when there is none.
  */
-export async function createServer(settings: ServerSettings): Promise<StrataServer> {
+export async function createServer(settings: ServerSettings, options: CreateServerOptions = {}): Promise<StrataServer> {
+  const worker = options.role === 'worker';
   const paths = ensureDataDir(settings.data);
   const memory = await createMemory({ path: paths.database });
   let keys: ApiKeys | null = null;
@@ -38,17 +48,15 @@ export async function createServer(settings: ServerSettings): Promise<StrataServ
       await store.open();
       keys = new ApiKeys(store);
       auth = { mode: 'keys', keys };
-      // First start only: a key store whose keys were all revoked stays locked (use `strata keys create`).
-      if ((await keys.list(undefined, true)).length === 0) {
-        firstAdminKey = (await keys.create({ tenantId: 'default', scopes: ['read', 'write', 'admin'], name: 'first admin key' })).token;
-      }
+      if (!worker) firstAdminKey = await ensureFirstAdminKey(keys);
     }
+    const rateLimitMax = worker ? Math.ceil(settings.rateLimit.max / settings.workers) : settings.rateLimit.max;
     const keyStore = keys;
     const app = await buildApp({
       memory,
       auth,
       bodyLimit: settings.bodyLimit,
-      rateLimit: settings.rateLimit.enabled ? { max: settings.rateLimit.max, windowMs: settings.rateLimit.windowMs } : false,
+      rateLimit: settings.rateLimit.enabled ? { max: rateLimitMax, windowMs: settings.rateLimit.windowMs } : false,
       logger: settings.logLevel === 'silent' ? false : { level: settings.logLevel },
       docs: settings.docs,
       probes: {
@@ -69,6 +77,31 @@ export async function createServer(settings: ServerSettings): Promise<StrataServ
     await keys?.store.close();
     await memory.close();
     throw error;
+  }
+}
+
+/** First start only: a key store whose keys were all revoked stays locked (use `strata keys create`). */
+async function ensureFirstAdminKey(keys: ApiKeys): Promise<string | null> {
+  if ((await keys.list(undefined, true)).length > 0) return null;
+  return (await keys.create({ tenantId: 'default', scopes: ['read', 'write', 'admin'], name: 'first admin key' })).token;
+}
+
+/**
+ * What a cluster primary does before it forks workers: creates and migrates the data
+ * directory, builds and persists the indexes once (so that workers load them instead of each
+ * building its own), and creates the first admin key. Returns it (null when keys exist).
+ */
+export async function prepareDataDir(settings: ServerSettings): Promise<{ paths: DataPaths; firstAdminKey: string | null }> {
+  const paths = ensureDataDir(settings.data);
+  const memory = await createMemory({ path: paths.database });
+  await memory.close();
+  if (!settings.auth) return { paths, firstAdminKey: null };
+  const store = new SqliteApiKeyStore(paths.keys);
+  await store.open();
+  try {
+    return { paths, firstAdminKey: await ensureFirstAdminKey(new ApiKeys(store)) };
+  } finally {
+    await store.close();
   }
 }
 

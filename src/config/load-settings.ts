@@ -32,9 +32,10 @@ const ENV: ReadonlyArray<{ name: string; path: readonly [string] | readonly [str
   { name: 'STRATA_SHUTDOWN_TIMEOUT_MS', path: ['shutdownTimeoutMs'], type: 'int' },
   { name: 'STRATA_LOG_LEVEL', path: ['logLevel'], type: 'string' },
   { name: 'STRATA_DOCS', path: ['docs'], type: 'bool' },
+  { name: 'STRATA_WORKERS', path: ['workers'], type: 'int' },
 ];
 
-const FLAGS: Record<string, string> = { host: '--host', port: '--port', data: '--data', auth: '--no-auth' };
+const FLAGS: Record<string, string> = { host: '--host', port: '--port', data: '--data', auth: '--no-auth', workers: '--workers' };
 
 /**
  * Merges the sources (flags > env > file > defaults) and validates each one and the result,

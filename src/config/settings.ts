@@ -36,6 +36,8 @@ export const ServerSettingsSchema = z
     logLevel: z.enum(LOG_LEVELS, { error: `logLevel must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
     /** Serve the API reference at /docs. */
     docs: bool('docs').default(true),
+    /** Server processes sharing the port (node:cluster) over the same data directory; 1 = this process serves. */
+    workers: int('workers', 1, 64).default(1),
   })
   .superRefine((settings, context) => {
     if (!settings.auth && !isLoopbackHost(settings.host)) {
@@ -66,6 +68,7 @@ export const SettingsLayerSchema = z.strictObject({
   shutdownTimeoutMs: int('shutdownTimeoutMs', 0, 600_000).optional(),
   logLevel: z.enum(LOG_LEVELS, { error: `logLevel must be one of ${LOG_LEVELS.join(', ')}` }).optional(),
   docs: bool('docs').optional(),
+  workers: int('workers', 1, 64).optional(),
 });
 
 export type SettingsLayer = z.input<typeof SettingsLayerSchema>;

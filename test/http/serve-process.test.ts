@@ -1,5 +1,6 @@
 import { type ChildProcessByStdio, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -129,6 +130,59 @@ describe('strata serve (spawned)', () => {
     expect(((await created.json()) as { tenantId: string }).tenantId).toBe('default');
     server.child.kill('SIGTERM');
     expect((await server.exited).code).toBe(0);
+  }, 60_000);
+
+  it('--workers 2: two processes share the port and the data; a write on one is read on the other at once; SIGTERM stops both', async () => {
+    const data = join(dir, 'cluster');
+    const server = await serve(['--data', data, 'serve', '--port', '0', '--workers', '2']);
+    expect(server.stdout()).toContain('(2 worker processes)');
+    const key = /\n\s+(strata_\w+)\n/.exec(server.stdout())?.[1] as string;
+    expect(key).toMatch(/^strata_/);
+    // A new connection per request, so that the primary spreads them over both workers.
+    const call = (method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> =>
+      new Promise((resolve, reject) => {
+        const payload = body === undefined ? undefined : JSON.stringify(body);
+        const req = request(
+          `${server.url}${path}`,
+          {
+            method,
+            agent: false,
+            headers: { authorization: `Bearer ${key}`, ...(payload ? { 'content-type': 'application/json' } : {}) },
+          },
+          (res) => {
+            let text = '';
+            res.setEncoding('utf8').on('data', (chunk: string) => {
+              text += chunk;
+            });
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, json: JSON.parse(text) as Record<string, unknown> }));
+          },
+        );
+        req.on('error', reject);
+        req.end(payload);
+      });
+    const pids = new Set<unknown>();
+    for (let i = 0; i < 6; i++) pids.add((await call('GET', '/health')).json.pid);
+    expect(pids.size).toBe(2);
+
+    expect((await call('POST', '/v1/sessions', { id: 'shared', userId: 'alice' })).status).toBe(201);
+    for (let i = 0; i < 6; i++) {
+      const word = `zanzibar${i}quokka`;
+      const added = await call('POST', '/v1/sessions/shared/messages', { messages: [{ role: 'user', content: `note ${word}` }] });
+      expect(added.status).toBe(201);
+      const found = await call('POST', '/v1/search', { query: word, userId: 'alice', k: 3, mode: 'keyword' });
+      expect(found.status).toBe(200);
+      const texts = (found.json.results as Array<{ memory: { text: string } }>).map((r) => r.memory.text);
+      expect(
+        texts.some((text) => text.includes(word)),
+        `search ${i} after write`,
+      ).toBe(true);
+    }
+    const listed = await call('GET', '/v1/sessions/shared/messages?limit=50');
+    expect((listed.json.data as Array<{ seq: number }>).map((m) => m.seq)).toEqual([1, 2, 3, 4, 5, 6]);
+
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toEqual({ code: 0, signal: null });
+    await expect(fetch(`${server.url}/health`)).rejects.toThrow();
   }, 60_000);
 
   it('refuses bad configuration with exit 2 and every problem listed', async () => {

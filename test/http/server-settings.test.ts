@@ -42,6 +42,7 @@ describe('server settings', () => {
       shutdownTimeoutMs: 10_000,
       logLevel: 'info',
       docs: true,
+      workers: 1,
     });
   });
 
@@ -86,6 +87,15 @@ describe('server settings', () => {
     expect(problems(() => loadSettings({ configFile: file('broken.json', '{ nope') }))[0]).toMatch(/not valid JSON/);
     expect(problems(() => loadSettings({ configFile: join(dir, 'missing.json') }))[0]).toMatch(/cannot be read \(ENOENT\)/);
     expect(problems(() => loadSettings({ configFile: file('array.json', [1]) }))[0]).toMatch(/must be a JSON object/);
+  });
+
+  it('workers: STRATA_WORKERS or --workers, 1 to 64', () => {
+    expect(loadSettings({ env: { STRATA_WORKERS: '2' } }).workers).toBe(2);
+    expect(loadSettings({ env: { STRATA_WORKERS: '2' }, flags: { workers: 3 } }).workers).toBe(3);
+    expect(problems(() => loadSettings({ env: { STRATA_WORKERS: '0' } }))).toEqual(['STRATA_WORKERS: workers must be at least 1']);
+    expect(problems(() => loadSettings({ flags: { workers: 'many' as unknown as number } }))).toEqual([
+      '--workers: workers must be an integer from 1 to 64',
+    ]);
   });
 
   it('--no-auth binds to loopback only', () => {

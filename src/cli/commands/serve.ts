@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import type { Command } from 'commander';
 import type { StrataServer } from '../../config/create-server.js';
 import { loadSettings, SettingsError } from '../../config/load-settings.js';
@@ -9,6 +10,7 @@ interface ServeOptions {
   host?: string;
   config?: string;
   auth: boolean;
+  workers?: string;
 }
 
 export function serveCommand(program: Command): void {
@@ -19,6 +21,7 @@ export function serveCommand(program: Command): void {
     .option('--host <host>', 'address to bind (env STRATA_HOST, default 127.0.0.1)')
     .option('--config <file>', 'JSON settings file (env STRATA_CONFIG); flags > env > file > defaults')
     .option('--no-auth', 'no API keys: tenant "default" with every scope; binds to loopback only')
+    .option('--workers <n>', 'server processes sharing the port and the data directory (env STRATA_WORKERS, default 1)')
     .action(async (opts: ServeOptions, command: Command) => {
       const global = program.opts<GlobalOptions>();
       const flags: SettingsLayer = {
@@ -26,6 +29,9 @@ export function serveCommand(program: Command): void {
         ...(opts.host === undefined ? {} : { host: opts.host }),
         ...(global.data === undefined ? {} : { data: global.data }),
         ...(command.getOptionValueSource('auth') === 'cli' ? { auth: opts.auth } : {}),
+        ...(opts.workers === undefined
+          ? {}
+          : { workers: /^\d{1,3}$/.test(opts.workers) ? Number(opts.workers) : (opts.workers as unknown as number) }),
       };
       let settings: ServerSettings;
       try {
@@ -35,27 +41,65 @@ export function serveCommand(program: Command): void {
         process.stderr.write(`strata serve: ${error.message}\n`);
         process.exit(2);
       }
+      if (settings.workers > 1 && cluster.isPrimary) return servePrimary(settings);
       // Loaded here: the other commands never pull in the HTTP stack.
       const { createServer } = await import('../../config/create-server.js');
-      const server = await createServer(settings);
+      const worker = cluster.isWorker ? await import('../../config/serve-cluster.js') : null;
+      const server = await createServer(settings, { role: worker ? 'worker' : 'single' });
       let url: string;
       try {
         url = await server.app.listen({ host: settings.host, port: settings.port });
       } catch (error) {
         await server.close();
-        process.stderr.write(`strata serve: cannot listen on ${settings.host}:${settings.port}: ${(error as Error).message}\n`);
+        const message = `cannot listen on ${settings.host}:${settings.port}: ${(error as Error).message}`;
+        worker?.reportToPrimary({ type: 'failed', message });
+        process.stderr.write(`strata serve: ${message}\n`);
         process.exit(2);
       }
-      process.stdout.write(`${banner(server, settings, url)}\n`);
+      if (worker) {
+        worker.reportToPrimary({ type: 'listening', url });
+        worker.onWorkerShutdown(() => closeAndExit(server));
+        return;
+      }
+      const info = {
+        url,
+        dataDir: server.paths.dir,
+        model: server.memory.embedder.modelId,
+        firstAdminKey: server.firstAdminKey,
+        workers: 1,
+      };
+      process.stdout.write(`${banner(info, settings)}\n`);
       stopOnSignals(server);
     });
 }
 
-function banner(server: StrataServer, settings: ServerSettings, url: string): string {
+async function servePrimary(settings: ServerSettings): Promise<void> {
+  const { startCluster } = await import('../../config/serve-cluster.js');
+  try {
+    const started = await startCluster(settings, (code) => process.exit(code));
+    process.stdout.write(`${banner({ ...started, model: 'loaded by each worker' }, settings)}\n`);
+  } catch (error) {
+    process.stderr.write(`strata serve: ${(error as Error).message}\n`);
+    // Workers still running are being stopped and exit the primary when gone; with none, exit now.
+    process.exitCode = 2;
+    if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(2);
+  }
+}
+
+interface BannerInfo {
+  readonly url: string;
+  readonly dataDir: string;
+  readonly model: string;
+  readonly firstAdminKey: string | null;
+  readonly workers: number;
+}
+
+function banner(server: BannerInfo, settings: ServerSettings): string {
+  const url = server.url;
   const lines = [
-    `Strata is listening on ${url}`,
-    `  data   ${server.paths.dir} (strata.db, keys.db)`,
-    `  model  ${server.memory.embedder.modelId}`,
+    `Strata is listening on ${url}${server.workers > 1 ? ` (${server.workers} worker processes)` : ''}`,
+    `  data   ${server.dataDir} (strata.db, keys.db)`,
+    `  model  ${server.model}`,
     settings.docs ? `  docs   ${url}/docs  (OpenAPI: ${url}/openapi.json)` : `  api    ${url}/openapi.json`,
     settings.auth
       ? '  auth   API keys: "Authorization: Bearer strata_..." (the tenant comes from the key); manage with `strata keys`'
@@ -86,14 +130,18 @@ function stopOnSignals(server: StrataServer): void {
     }
     stopping = true;
     process.stderr.write(`strata serve: ${signal}, draining in-flight requests and closing\n`);
-    server.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        process.stderr.write(`strata serve: shutdown failed: ${(error as Error).stack ?? String(error)}\n`);
-        process.exit(1);
-      },
-    );
+    closeAndExit(server);
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+}
+
+function closeAndExit(server: StrataServer): void {
+  server.close().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      process.stderr.write(`strata serve: shutdown failed: ${(error as Error).stack ?? String(error)}\n`);
+      process.exit(1);
+    },
+  );
 }

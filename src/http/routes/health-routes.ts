@@ -12,7 +12,7 @@ export function healthRoutes(probes: ReadinessProbes): FastifyPluginAsyncZod {
         config: { scope: 'public', rateLimit: false },
         schema: { operationId: 'health', tags: ['health'], summary: 'Liveness: the process answers', response: { 200: Health } },
       },
-      async () => ({ status: 'ok' as const, uptimeMs: Date.now() - started }),
+      async () => ({ status: 'ok' as const, uptimeMs: Date.now() - started, pid: process.pid }),
     );
 
     app.get(

@@ -35,7 +35,9 @@ export const KeyParams = z.strictObject({ keyId: z.string().min(1).max(64) });
 
 export const ApiKeyList = z.object({ data: z.array(ApiKey) }).meta({ id: 'ApiKeyList' });
 
-export const Health = z.object({ status: z.literal('ok'), uptimeMs: z.number() }).meta({ id: 'Health' });
+export const Health = z
+  .object({ status: z.literal('ok'), uptimeMs: z.number(), pid: z.int().describe('the serving process (one of the workers)') })
+  .meta({ id: 'Health' });
 
 export const TierState = z
   .looseObject({ status: z.enum(['ready', 'not_ready']), detail: z.string().optional() })

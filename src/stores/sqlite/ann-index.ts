@@ -190,11 +190,13 @@ export class AnnIndex {
     }
     mkdirSync(dir, { recursive: true });
     const { graph, meta } = paths(dir, this.model);
-    this.index.writeIndexSync(`${graph}.tmp`);
-    renameSync(`${graph}.tmp`, graph);
+    // Temp names per process: several server processes (serve --workers) may persist at once.
+    const tmp = `.${process.pid}.tmp`;
+    this.index.writeIndexSync(`${graph}${tmp}`);
+    renameSync(`${graph}${tmp}`, graph);
     const info = { model: this.model, dims: this.dims, seq: this.seq, deleted: [...this.deleted] };
-    writeFileSync(`${meta}.tmp`, JSON.stringify(info));
-    renameSync(`${meta}.tmp`, meta);
+    writeFileSync(`${meta}${tmp}`, JSON.stringify(info));
+    renameSync(`${meta}${tmp}`, meta);
     this.dirty = false;
   }
 

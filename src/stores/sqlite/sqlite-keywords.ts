@@ -114,8 +114,10 @@ export class SqliteKeywords {
     if (!index?.dirty || !this.options.indexDir || index.size <= this.options.threshold) return;
     mkdirSync(this.options.indexDir, { recursive: true });
     const path = join(this.options.indexDir, FILE);
-    index.save(`${path}.tmp`);
-    renameSync(`${path}.tmp`, path);
+    // A temp name per process: several server processes (serve --workers) may persist at once.
+    const tmp = `${path}.${process.pid}.tmp`;
+    index.save(tmp);
+    renameSync(tmp, path);
   }
 
   /** The index, loaded or built on first use, caught up with the log. */
