@@ -1,0 +1,20 @@
+import { randomBytes } from 'node:crypto';
+import { QdrantClient } from '@qdrant/js-client-rest';
+import { QdrantVectorIndex } from '../../src/stores/qdrant/qdrant-vector-index.js';
+
+/** A real Qdrant to test against, when QDRANT_URL names one (none can run on this machine). */
+export const REAL_QDRANT = process.env.QDRANT_URL || undefined;
+
+/** An opened index under a fresh prefix, so that tests never see each other's collections. */
+export async function openQdrantIndex(url: string, apiKey?: string): Promise<QdrantVectorIndex> {
+  const index = new QdrantVectorIndex({ url, apiKey, prefix: `strata_t${randomBytes(4).toString('hex')}` });
+  await index.open();
+  return index;
+}
+
+/** Deletes every collection the index made (their aliases go with them) and closes it. */
+export async function destroyQdrantIndex(index: QdrantVectorIndex, url: string, apiKey?: string): Promise<void> {
+  const client = new QdrantClient({ url, ...(apiKey ? { apiKey } : {}), checkCompatibility: false });
+  for (const { collection } of await index.listCollections()) await client.deleteCollection(collection);
+  await index.close();
+}
