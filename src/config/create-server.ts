@@ -9,6 +9,7 @@ import { createMemory } from './create-memory.js';
 import { type DataPaths, ensureDataDir } from './data-dir.js';
 import type { ServerSettings } from './settings.js';
 import { sqliteStoreProbe } from './sqlite-readiness.js';
+import { vectorIndexProbe } from './vector-index-readiness.js';
 
 export interface StrataServer {
   readonly app: FastifyInstance;
@@ -28,7 +29,10 @@ export interface StrataServer {
  */
 export async function createServer(settings: ServerSettings): Promise<StrataServer> {
   const paths = ensureDataDir(settings.data);
-  const memory = await createMemory({ path: paths.database });
+  const memory = await createMemory({
+    path: paths.database,
+    ...(settings.qdrantUrl ? { qdrant: { url: settings.qdrantUrl, apiKey: settings.qdrantApiKey } } : {}),
+  });
   let keys: ApiKeys | null = null;
   try {
     let firstAdminKey: string | null = null;
@@ -55,6 +59,7 @@ export async function createServer(settings: ServerSettings): Promise<StrataServ
         store: sqliteStoreProbe(memory, paths.database),
         embedder: embedderProbe(memory),
         ...(keyStore ? { keys: keyStoreProbe(keyStore) } : {}),
+        ...(settings.qdrantUrl ? { qdrant: vectorIndexProbe(memory) } : {}),
       },
     });
     return {

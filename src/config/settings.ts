@@ -9,6 +9,7 @@ const int = (what: string, min: number, max: number) =>
     .min(min, `${what} must be at least ${min}`)
     .max(max, `${what} must be at most ${max}`);
 const bool = (what: string) => z.boolean({ error: `${what} must be true or false` });
+const qdrantUrl = () => z.url({ protocol: /^https?$/, error: 'qdrantUrl must be an http(s) URL, e.g. http://127.0.0.1:6333' });
 
 /** `strata serve` settings: one schema, validated at start (flags > env > file > defaults). */
 export const ServerSettingsSchema = z
@@ -36,6 +37,10 @@ export const ServerSettingsSchema = z
     logLevel: z.enum(LOG_LEVELS, { error: `logLevel must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
     /** Serve the API reference at /docs. */
     docs: bool('docs').default(true),
+    /** Qdrant for semantic search (QDRANT_URL); unset = the durable store's own vector index. */
+    qdrantUrl: qdrantUrl().optional(),
+    /** Sent to Qdrant as the api-key header (QDRANT_API_KEY). */
+    qdrantApiKey: z.string({ error: 'qdrantApiKey must be a string' }).min(1, 'qdrantApiKey must not be empty').optional(),
   })
   .superRefine((settings, context) => {
     if (!settings.auth && !isLoopbackHost(settings.host)) {
@@ -66,6 +71,8 @@ export const SettingsLayerSchema = z.strictObject({
   shutdownTimeoutMs: int('shutdownTimeoutMs', 0, 600_000).optional(),
   logLevel: z.enum(LOG_LEVELS, { error: `logLevel must be one of ${LOG_LEVELS.join(', ')}` }).optional(),
   docs: bool('docs').optional(),
+  qdrantUrl: qdrantUrl().optional(),
+  qdrantApiKey: z.string({ error: 'qdrantApiKey must be a string' }).min(1, 'qdrantApiKey must not be empty').optional(),
 });
 
 export type SettingsLayer = z.input<typeof SettingsLayerSchema>;

@@ -83,6 +83,16 @@ export class VectorIndexedStore implements MemoryStoreV1 {
       ((error, operation) => process.emitWarning(`vector index ${operation} failed (queued for repair): ${(error as Error).message}`));
   }
 
+  /** The index this store mirrors into (readiness probes, doctor). */
+  get vectorIndex(): VectorIndexV1 {
+    return this.index;
+  }
+
+  /** True once the repair queue overflowed: searches use the durable store until rebuildIndexes. */
+  get needsRebuild(): boolean {
+    return this.stale;
+  }
+
   /** Index work still owed: memories to re-mirror and users to erase. */
   get pendingRepairs(): { memories: number; users: number } {
     return { memories: this.dirty.size, users: this.dirtyUsers.size };

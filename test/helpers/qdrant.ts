@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
 import { QdrantClient } from '@qdrant/js-client-rest';
 import { QdrantVectorIndex } from '../../src/stores/qdrant/qdrant-vector-index.js';
 
@@ -17,4 +18,14 @@ export async function destroyQdrantIndex(index: QdrantVectorIndex, url: string, 
   const client = new QdrantClient({ url, ...(apiKey ? { apiKey } : {}), checkCompatibility: false });
   for (const { collection } of await index.listCollections()) await client.deleteCollection(collection);
   await index.close();
+}
+
+/** A loopback port nothing listens on (bound, then closed). */
+export function closedPort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
 }

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QdrantVectorIndex } from '../../src/stores/qdrant/qdrant-vector-index.js';
 import { vectorIndexConformance } from '../../src/testing/vector-index-conformance.js';
 import { expectStrataError } from '../helpers/memory.js';
-import { destroyQdrantIndex, openQdrantIndex, REAL_QDRANT } from '../helpers/qdrant.js';
+import { closedPort, destroyQdrantIndex, openQdrantIndex, REAL_QDRANT } from '../helpers/qdrant.js';
 import { type QdrantStandIn, startQdrantStandIn } from '../helpers/qdrant-stand-in.js';
 
 // No Qdrant server can run on this machine or in CI: the conformance suite runs through the
@@ -134,8 +134,9 @@ describe('qdrant adapter requests', () => {
       standIn.failing = false;
     }
     await destroyQdrantIndex(index, standIn.url);
-    const nobody = new QdrantVectorIndex({ url: 'http://127.0.0.1:9', timeoutMs: 2_000 });
-    await expectStrataError(nobody.open(), 'STORE_UNAVAILABLE');
+    const nobody = new QdrantVectorIndex({ url: `http://127.0.0.1:${await closedPort()}`, timeoutMs: 2_000 });
+    const refused = await expectStrataError(nobody.open(), 'STORE_UNAVAILABLE');
+    expect(refused.message).toContain('ECONNREFUSED');
   });
 
   it('sends the API key and fails open() without it', async () => {

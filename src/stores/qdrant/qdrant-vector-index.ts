@@ -286,8 +286,10 @@ async function call<T>(operation: string, run: () => Promise<T>): Promise<T> {
 function qdrantReason(cause: unknown): string {
   const data = (cause as { data?: { status?: { error?: unknown } } }).data;
   if (typeof data?.status?.error === 'string') return data.status.error;
-  const error = cause as Error & { cause?: { code?: string } };
-  return error.cause?.code ?? error.message ?? String(cause);
+  // fetch() reports "fetch failed" and puts the reason (ECONNREFUSED, bad port, ...) in its cause.
+  const error = cause as Error & { cause?: { code?: string; message?: string } };
+  const inner = error.cause?.code ?? error.cause?.message;
+  return inner ? `${error.message} (${inner})` : (error.message ?? String(cause));
 }
 
 function dimsOf(info: Schemas['CollectionInfo']): number {
