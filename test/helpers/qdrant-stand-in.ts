@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net';
  * except, range, is_empty, is_null and nested filters, point ids (UUID or unsigned integer only),
  * and atomic alias actions. Set QDRANT_URL to run the same suites against a real Qdrant.
  *
- * Endpoints: GET /, GET /collections, GET|PUT|DELETE /collections/{c}, GET /collections/{c}/exists,
+ * Endpoints: GET /, GET /healthz|/livez|/readyz, GET /collections, GET|PUT|DELETE /collections/{c}, GET /collections/{c}/exists,
  * PUT /collections/{c}/index, PUT /collections/{c}/points, POST /collections/{c}/points/delete,
  * POST /collections/{c}/points/query, POST /collections/{c}/points/count, POST /collections/aliases,
  * GET /aliases.
@@ -65,6 +65,9 @@ export async function startQdrantStandIn(options: { apiKey?: string } = {}): Pro
   const route = (method: string, parts: string[], body: Record<string, unknown>): unknown => {
     const [root, name, sub, action] = parts;
     if (parts.length === 0 && method === 'GET') return { title: 'qdrant - vector search engine', version: '1.15.5', commit: 'stand-in' };
+    if (parts.length === 1 && ['healthz', 'livez', 'readyz'].includes(root as string) && method === 'GET') {
+      return root === 'readyz' ? 'all shards are ready' : 'healthz check passed';
+    }
     if (root === 'aliases' && parts.length === 1 && method === 'GET') {
       return { aliases: [...aliases].map(([alias_name, collection_name]) => ({ alias_name, collection_name })) };
     }
@@ -231,10 +234,16 @@ export async function startQdrantStandIn(options: { apiKey?: string } = {}): Pro
         }
         const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
         const result = route(request.method ?? 'GET', parts, body);
-        payload = parts.length === 0 ? result : { result, status: 'ok', time: seconds(started) };
+        // The root and the health endpoints answer bare; every other endpoint wraps its result.
+        payload = parts.length === 0 || typeof result === 'string' ? result : { result, status: 'ok', time: seconds(started) };
       } catch (error) {
         status = error instanceof HttpProblem ? error.statusCode : error instanceof SyntaxError ? 400 : 500;
         payload = { status: { error: (error as Error).message }, time: seconds(started) };
+      }
+      if (typeof payload === 'string') {
+        response.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' });
+        response.end(payload);
+        return;
       }
       response.writeHead(status, { 'content-type': 'application/json' });
       response.end(JSON.stringify(payload));
