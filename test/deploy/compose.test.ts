@@ -83,7 +83,7 @@ describe('deploy/docker-compose.yml', () => {
     /** The check as compose runs it: `$$` unescaped, the port moved to the stand-in's. */
     // Asynchronous: the stand-in answers from this process's event loop.
     async function runCheck(): Promise<number> {
-      const [cmd, shell, flag, script] = compose.services.qdrant?.healthcheck?.test as string[];
+      const [cmd, shell, flag, script] = (compose.services.qdrant?.healthcheck?.test ?? []) as string[];
       expect([cmd, shell, flag]).toEqual(['CMD', 'bash', '-c']);
       const port = new URL(standIn.url).port;
       const local = (script as string).replaceAll('$$', '$').replace('/dev/tcp/127.0.0.1/6333', `/dev/tcp/127.0.0.1/${port}`);
