@@ -9,6 +9,8 @@ export interface VectorIndexConformanceOptions {
   readonly name: string;
   /** A fresh, opened index. Each test uses random tenants and models, so a shared server is fine. */
   readonly create: () => Promise<VectorIndexV1>;
+  /** A second, opened handle on the same index, as another process would open it. */
+  readonly twin: (index: VectorIndexV1) => Promise<VectorIndexV1>;
   /** Removes what a test left behind (collections, aliases) and closes the index. Default: close(). */
   readonly destroy?: ((index: VectorIndexV1) => Promise<void>) | undefined;
   /** Tests this backend does not run, each with the reason. */
@@ -221,6 +223,24 @@ export function vectorIndexConformance(options: VectorIndexConformanceOptions): 
       expect(live).toMatchObject({ dims: 4, points: 1 });
       expect(live?.aliases).toEqual([blue.alias]);
       expect(live?.indexedFields.length).toBeGreaterThan(0);
+    });
+
+    test('a switch made by another process is followed by this one’s writes and searches', async () => {
+      const blue = await index.ensureCollection({ name: model, dims: 4 });
+      await index.upsert(model, [point('before', [1, 0, 0, 0], { tenantId: tenant })]);
+      expect(await ids([1, 0, 0, 0])).toEqual(['before']);
+      const other = await options.twin(index);
+      try {
+        const green = await other.createCollection({ name: model, dims: 4 });
+        await other.upsert(model, [point('rebuilt', [1, 0, 0, 0], { tenantId: tenant })], { collection: green });
+        await other.switchAlias(model, green);
+        await other.dropCollection(blue.collection);
+      } finally {
+        await other.close();
+      }
+      await index.upsert(model, [point('after', [0.9, 0.1, 0, 0], { tenantId: tenant })]);
+      expect(await ids([1, 0, 0, 0])).toEqual(['rebuilt', 'after']);
+      expect(await index.count(model, filter())).toBe(2);
     });
 
     test('erase and deletes reach a collection that is still being built', async () => {

@@ -13,6 +13,13 @@ export async function openQdrantIndex(url: string, apiKey?: string): Promise<Qdr
   return index;
 }
 
+/** Another handle on the same collections (same prefix), as a second process would open. */
+export async function twinQdrantIndex(index: QdrantVectorIndex, url: string, apiKey?: string): Promise<QdrantVectorIndex> {
+  const twin = new QdrantVectorIndex({ url, apiKey, prefix: index.prefix });
+  await twin.open();
+  return twin;
+}
+
 /** Deletes every collection the index made (their aliases go with them) and closes it. */
 export async function destroyQdrantIndex(index: QdrantVectorIndex, url: string, apiKey?: string): Promise<void> {
   const client = new QdrantClient({ url, ...(apiKey ? { apiKey } : {}), checkCompatibility: false });

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QdrantVectorIndex } from '../../src/stores/qdrant/qdrant-vector-index.js';
 import { vectorIndexConformance } from '../../src/testing/vector-index-conformance.js';
 import { expectStrataError } from '../helpers/memory.js';
-import { closedPort, destroyQdrantIndex, openQdrantIndex, REAL_QDRANT } from '../helpers/qdrant.js';
+import { closedPort, destroyQdrantIndex, openQdrantIndex, REAL_QDRANT, twinQdrantIndex } from '../helpers/qdrant.js';
 import { type QdrantStandIn, startQdrantStandIn } from '../helpers/qdrant-stand-in.js';
 
 // No Qdrant server can run on this machine or in CI: the conformance suite runs through the
@@ -21,6 +21,7 @@ afterAll(async () => {
 vectorIndexConformance({
   name: 'qdrant adapter over the loopback stand-in',
   create: () => openQdrantIndex(standIn.url),
+  twin: (index) => twinQdrantIndex(index as QdrantVectorIndex, standIn.url),
   destroy: (index) => destroyQdrantIndex(index as QdrantVectorIndex, standIn.url),
 });
 
@@ -29,6 +30,7 @@ if (realUrl !== undefined) {
   vectorIndexConformance({
     name: `qdrant at ${realUrl}`,
     create: () => openQdrantIndex(realUrl, process.env.QDRANT_API_KEY),
+    twin: (index) => twinQdrantIndex(index as QdrantVectorIndex, realUrl, process.env.QDRANT_API_KEY),
     destroy: (index) => destroyQdrantIndex(index as QdrantVectorIndex, realUrl, process.env.QDRANT_API_KEY),
   });
 }

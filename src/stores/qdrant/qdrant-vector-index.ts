@@ -49,6 +49,11 @@ export class QdrantVectorIndex implements VectorIndexV1 {
     this.batchSize = options.batchSize ?? 256;
   }
 
+  /** The prefix of every alias and collection of this index. */
+  get prefix(): string {
+    return this.options.prefix ?? 'strata';
+  }
+
   /** The server's version, read by open(). */
   get version(): string | null {
     return this.serverVersion;
@@ -150,7 +155,8 @@ export class QdrantVectorIndex implements VectorIndexV1 {
     if (points.length === 0) return;
     const client = this.api();
     const dims = (points[0] as VectorPoint).vector.length;
-    const collection = target.collection ?? (await this.ensureCollection({ name: model, dims })).collection;
+    // The live collection is written through its alias: another process may switch it (blue/green) at any time.
+    const collection = target.collection ?? (await this.ensureCollection({ name: model, dims })).alias;
     const expected = target.collection === undefined ? dims : dimsOf(await call('get collection', () => client.getCollection(collection)));
     for (const point of points) checkVector(point.vector, expected, model);
     for (let start = 0; start < points.length; start += this.batchSize) {
@@ -159,7 +165,7 @@ export class QdrantVectorIndex implements VectorIndexV1 {
         vector: Array.from(point.vector),
         payload: toQdrantPayload(point.id, point.payload),
       }));
-      await call('upsert', () => client.upsert(collection, { wait: true, points: batch }));
+      await this.forgetIfGone(model, target, () => call('upsert', () => client.upsert(collection, { wait: true, points: batch })));
     }
   }
 
@@ -190,24 +196,28 @@ export class QdrantVectorIndex implements VectorIndexV1 {
     const client = this.api();
     const live = target.collection === undefined ? (this.live.get(model) ?? (await this.describe(model))) : null;
     if (target.collection === undefined && live === null) return [];
-    const collection = target.collection ?? (live as VectorCollection).collection;
+    const collection = target.collection ?? (live as VectorCollection).alias;
     if (live) checkVector(vector, live.dims, model);
-    const response = await call('query', () =>
-      client.query(collection, {
-        query: Array.from(vector),
-        filter: toQdrantFilter(filter, Date.now()),
-        limit: Math.floor(k),
-        with_payload: [PAYLOAD.memoryId],
-      }),
+    const response = await this.forgetIfGone(model, target, () =>
+      call('query', () =>
+        client.query(collection, {
+          query: Array.from(vector),
+          filter: toQdrantFilter(filter, Date.now()),
+          limit: Math.floor(k),
+          with_payload: [PAYLOAD.memoryId],
+        }),
+      ),
     );
     return response.points.map((point) => ({ id: String(point.payload?.[PAYLOAD.memoryId]), score: point.score }));
   }
 
   async count(model: string, filter: MemoryFilter, target: VectorTarget = {}): Promise<number> {
     const client = this.api();
-    const collection = target.collection ?? (this.live.get(model) ?? (await this.describe(model)))?.collection;
+    const collection = target.collection ?? (this.live.get(model) ?? (await this.describe(model)))?.alias;
     if (collection === undefined) return 0;
-    const result = await call('count', () => client.count(collection, { filter: toQdrantFilter(filter, Date.now()), exact: true }));
+    const result = await this.forgetIfGone(model, target, () =>
+      call('count', () => client.count(collection, { filter: toQdrantFilter(filter, Date.now()), exact: true })),
+    );
     return result.count;
   }
 
@@ -254,6 +264,20 @@ export class QdrantVectorIndex implements VectorIndexV1 {
       });
     }
     await call('drop collection', () => client.deleteCollection(collection));
+  }
+
+  /**
+   * Runs a request on a model's live alias; when Qdrant answers 404 (the alias or its collection
+   * went away under us), forgets what this process knew about the model so that the next call
+   * looks it up again, and fails this one.
+   */
+  private async forgetIfGone<T>(model: string, target: VectorTarget, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      if (target.collection === undefined && StrataError.is(error) && error.details.status === 404) this.live.delete(model);
+      throw error;
+    }
   }
 
   private async ownCollections(): Promise<string[]> {
