@@ -46,7 +46,7 @@ describe('qdrant adapter requests', () => {
     const indexed = sent.filter((request) => request.path === `/collections/${live.collection}/index`).map((request) => request.body);
     expect(indexed).toEqual(
       expect.arrayContaining([
-        { field_name: 'tenant', field_schema: 'keyword' },
+        { field_name: 'tenant', field_schema: { type: 'keyword', is_tenant: true } },
         { field_name: 'user', field_schema: 'keyword' },
         { field_name: 'kind', field_schema: 'keyword' },
         { field_name: 'tags', field_schema: 'keyword' },

@@ -19,9 +19,12 @@ export const PAYLOAD = {
   superseded: 'superseded',
 } as const;
 
-/** The payload indexes every collection gets: keyword fields, then integer and bool ones. */
-export const PAYLOAD_INDEXES: ReadonlyArray<{ field: string; schema: 'keyword' | 'integer' | 'bool' }> = [
-  { field: PAYLOAD.tenant, schema: 'keyword' },
+/**
+ * The payload indexes every collection gets: keyword fields, then integer and bool ones. The
+ * tenant index is marked `is_tenant` (Qdrant 1.11+), so Qdrant keeps each tenant's vectors together.
+ */
+export const PAYLOAD_INDEXES: ReadonlyArray<{ field: string; schema: Schemas['PayloadFieldSchema'] }> = [
+  { field: PAYLOAD.tenant, schema: { type: 'keyword', is_tenant: true } },
   { field: PAYLOAD.user, schema: 'keyword' },
   { field: PAYLOAD.agent, schema: 'keyword' },
   { field: PAYLOAD.namespace, schema: 'keyword' },
