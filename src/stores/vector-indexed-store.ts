@@ -21,10 +21,8 @@ import type {
   VectorSearchOptions,
 } from '../spec/memory-store.js';
 import type { FactRecord, FactRule, MemoryRecord, MessageRecord, Scope, SessionRecord } from '../spec/records.js';
-import type { VectorIndexV1, VectorPayload, VectorPoint } from '../spec/vector-index.js';
-
-/** Memories owed to the index before the queue is dropped in favour of a rebuild. */
-const MAX_OWED = 100_000;
+import type { VectorIndexV1, VectorPoint } from '../spec/vector-index.js';
+import { IndexRepairQueue, MAX_OWED, toVectorPoint as toPoint } from './index-repair-queue.js';
 
 export interface VectorIndexedStoreOptions {
   /** The store that holds the truth (SQLite by default). */
@@ -35,6 +33,8 @@ export interface VectorIndexedStoreOptions {
   readonly onIndexError?: ((error: unknown, operation: string) => void) | undefined;
   /** After an index failure, searches go to the durable store for this long before trying the index again. Default 5 s. */
   readonly retryAfterMs?: number | undefined;
+  /** Memories owed to the index (after failures) before the queue gives up and only a rebuild repairs it. Default 100,000. */
+  readonly maxOwedRepairs?: number | undefined;
   /** Memories per page when rebuilding the index. Default 512. */
   readonly rebuildBatchSize?: number | undefined;
   readonly clock?: (() => number) | undefined;
@@ -49,8 +49,8 @@ export interface VectorIndexedStoreOptions {
  * write after it fails, the operation still succeeds (the memory is stored, deleted or erased in
  * the truth); the memory id (or the erased user) is queued for repair and `onIndexError` is told.
  * While repairs are pending, or for `retryAfterMs` after an index failure, vectorSearch answers
- * from the durable store's own vector search, so a stale or absent index never returns a deleted
- * or erased memory, nor misses a new one. The queue is retried before each search and write; it
+ * from the durable store's own vector search, so for writes made through this store a stale or
+ * absent index never returns a deleted or erased memory, nor misses a new one. The queue is retried before each search and write; it
  * lives in this process, so after a restart `rebuildIndexes` (`strata rebuild-index`) re-upserts
  * everything from the durable store into a fresh collection and switches the alias to it.
  */
@@ -61,13 +61,9 @@ export class VectorIndexedStore implements MemoryStoreV1 {
   private readonly index: VectorIndexV1;
   private readonly onIndexError: (error: unknown, operation: string) => void;
   private readonly clock: () => number;
-  /** Memories whose index copy may be wrong: re-read from the durable store and re-mirrored. */
-  private readonly dirty = new Map<string, { tenantId: string; id: string }>();
-  /** Erasures the index has not applied yet. */
-  private readonly dirtyUsers = new Map<string, { tenantId: string; userId: string }>();
+  /** Index writes owed after failures (memories to re-mirror, erasures to apply). */
+  private readonly repairs: IndexRepairQueue;
   private indexDownUntil = 0;
-  /** Set when the repair queue overflowed: the index is out of sync until rebuildIndexes. */
-  private stale = false;
   /** While rebuildIndexes runs: model -> the collection being built, which writes go to as well. */
   private building: Map<string, Promise<string>> | null = null;
   /** Embedding models seen in writes and searches (an erased model still gets a fresh, empty collection). */
@@ -81,6 +77,17 @@ export class VectorIndexedStore implements MemoryStoreV1 {
     this.onIndexError =
       options.onIndexError ??
       ((error, operation) => process.emitWarning(`vector index ${operation} failed (queued for repair): ${(error as Error).message}`));
+    this.repairs = new IndexRepairQueue(
+      this.durable,
+      this.index,
+      (model, points) => this.upsert(model, points),
+      () =>
+        this.onIndexError(
+          new Error(`more than ${options.maxOwedRepairs ?? MAX_OWED} index writes are owed`),
+          'repair queue (searches use the durable store until rebuildIndexes)',
+        ),
+      options.maxOwedRepairs,
+    );
   }
 
   /** The index this store mirrors into (readiness probes, doctor). */
@@ -90,12 +97,12 @@ export class VectorIndexedStore implements MemoryStoreV1 {
 
   /** True once the repair queue overflowed: searches use the durable store until rebuildIndexes. */
   get needsRebuild(): boolean {
-    return this.stale;
+    return this.repairs.stale;
   }
 
   /** Index work still owed: memories to re-mirror and users to erase. */
   get pendingRepairs(): { memories: number; users: number } {
-    return { memories: this.dirty.size, users: this.dirtyUsers.size };
+    return this.repairs.pending;
   }
 
   /** Opens the durable store, then the index: an index that does not answer at start fails open(). */
@@ -159,7 +166,7 @@ export class VectorIndexedStore implements MemoryStoreV1 {
 
   async forgetUser(tenantId: string, userId: string): Promise<EraseCounts> {
     const counts = await this.durable.forgetUser(tenantId, userId);
-    const owe = () => this.dirtyUsers.set(`${tenantId}\u0000${userId}`, { tenantId, userId });
+    const owe = () => this.repairs.oweErasure(tenantId, userId);
     if (this.clock() < this.indexDownUntil) owe();
     else {
       try {
@@ -217,11 +224,10 @@ export class VectorIndexedStore implements MemoryStoreV1 {
       );
     }
     if (this.building) throw new StrataError('INVALID_INPUT', 'a rebuild of the vector index is already running');
-    const owed = { memories: [...this.dirty.keys()], users: [...this.dirtyUsers.keys()] };
+    // The copy starts from the truth: what is owed now (and an overflowed queue) is settled by it.
+    const owed = this.repairs.beginRebuild();
     const building = new Map<string, Promise<string>>();
     this.building = building;
-    // The copy starts from the truth, so an overflowed queue no longer matters (unless it overflows again meanwhile).
-    this.stale = false;
     const counts = new Map<string, number>();
     try {
       for (const [model, dims] of this.models) await this.greenFor(model, dims);
@@ -249,8 +255,7 @@ export class VectorIndexedStore implements MemoryStoreV1 {
     } finally {
       this.building = null;
     }
-    for (const key of owed.memories) this.dirty.delete(key);
-    for (const key of owed.users) this.dirtyUsers.delete(key);
+    this.repairs.finishRebuild(owed);
     this.indexDownUntil = 0;
     return {
       keywordRows: durableReport.keywordRows,
@@ -342,35 +347,21 @@ export class VectorIndexedStore implements MemoryStoreV1 {
   private async mirror(operation: string, keys: ReadonlyArray<{ tenantId: string; id: string }>, work: () => Promise<void>): Promise<void> {
     if (keys.length === 0) return;
     // In the cool-down after a failure, writes do not wait on the index: they are queued at once.
-    if (this.clock() < this.indexDownUntil) return this.owe(keys);
+    if (this.clock() < this.indexDownUntil) return this.repairs.oweMemories(keys);
     try {
-      await this.repair();
+      await this.repairs.run();
       await work();
     } catch (error) {
-      this.owe(keys);
+      this.repairs.oweMemories(keys);
       this.indexFailed(error, operation);
-    }
-  }
-
-  /** Queues memories for repair; past MAX_OWED the queue is dropped and only a rebuild brings the index back. */
-  private owe(keys: ReadonlyArray<{ tenantId: string; id: string }>): void {
-    if (this.stale) return;
-    for (const key of keys) this.dirty.set(`${key.tenantId}\u0000${key.id}`, key);
-    if (this.dirty.size > MAX_OWED) {
-      this.dirty.clear();
-      this.stale = true;
-      this.onIndexError(
-        new Error(`more than ${MAX_OWED} index writes are owed`),
-        'repair queue (searches use the durable store until rebuildIndexes)',
-      );
     }
   }
 
   /** True when the index is in sync (owed repairs done) and not in its cool-down after a failure. */
   private async indexUsable(): Promise<boolean> {
-    if (this.stale || this.clock() < this.indexDownUntil) return false;
+    if (this.repairs.stale || this.clock() < this.indexDownUntil) return false;
     try {
-      await this.repair();
+      await this.repairs.run();
       return true;
     } catch (error) {
       this.indexFailed(error, 'repair');
@@ -378,48 +369,8 @@ export class VectorIndexedStore implements MemoryStoreV1 {
     }
   }
 
-  /** Applies owed erasures, then re-mirrors each dirty memory from the durable store (or removes it). */
-  private async repair(): Promise<void> {
-    for (const [key, { tenantId, userId }] of this.dirtyUsers) {
-      await this.index.deleteUser(tenantId, userId);
-      this.dirtyUsers.delete(key);
-    }
-    if (this.dirty.size === 0) return;
-    const byTenant = new Map<string, string[]>();
-    for (const { tenantId, id } of this.dirty.values()) byTenant.set(tenantId, [...(byTenant.get(tenantId) ?? []), id]);
-    for (const [tenantId, ids] of byTenant) {
-      await this.index.deleteByIds(tenantId, ids);
-      const [records, embeddings] = await Promise.all([this.durable.getMemories(tenantId, ids), this.durable.getEmbeddings(tenantId, ids)]);
-      const byModel = new Map<string, VectorPoint[]>();
-      for (const record of records) {
-        const embedding = embeddings.get(record.id);
-        if (!record.embeddingModel || !embedding) continue;
-        byModel.set(record.embeddingModel, [...(byModel.get(record.embeddingModel) ?? []), toPoint(record, embedding)]);
-      }
-      for (const [model, points] of byModel) await this.upsert(model, points);
-      for (const id of ids) this.dirty.delete(`${tenantId}\u0000${id}`);
-    }
-  }
-
   private indexFailed(error: unknown, operation: string): void {
     this.indexDownUntil = this.clock() + (this.options.retryAfterMs ?? 5_000);
     this.onIndexError(error, operation);
   }
-}
-
-function toPoint(memory: Omit<MemoryRecord, 'updatedAt'>, embedding: Float32Array): VectorPoint {
-  const payload: VectorPayload = {
-    tenantId: memory.tenantId,
-    userId: memory.userId,
-    agentId: memory.agentId ?? '',
-    namespace: memory.namespace ?? '',
-    sessionId: memory.sessionId,
-    kind: memory.kind,
-    tags: memory.tags,
-    contentHash: memory.contentHash,
-    createdAt: memory.createdAt,
-    validTo: memory.validTo,
-    superseded: memory.supersededBy !== null,
-  };
-  return { id: memory.id, vector: embedding, payload };
 }

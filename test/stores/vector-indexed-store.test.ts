@@ -32,12 +32,13 @@ interface Opened {
   index: QdrantVectorIndex;
 }
 
-async function open(options: { prefix?: string; retryAfterMs?: number } = {}): Promise<Opened> {
+async function open(options: { prefix?: string; retryAfterMs?: number; maxOwedRepairs?: number } = {}): Promise<Opened> {
   const index = new QdrantVectorIndex({ url: standIn.url, prefix: options.prefix ?? `strata_d${process.pid}_${prefixCount++}` });
   const store = new VectorIndexedStore({
     durable: new SqliteStore({ path: join(dir, 'strata.db') }),
     index,
     retryAfterMs: options.retryAfterMs ?? 0,
+    maxOwedRepairs: options.maxOwedRepairs,
     onIndexError: (_error, operation) => indexErrors.push(operation),
   });
   const memory = await createMemory({ store });
@@ -161,6 +162,24 @@ describe('VectorIndexedStore (SQLite + Qdrant)', () => {
     expect(standIn.requests.length).toBe(sent);
     expect(store.pendingRepairs.memories).toBe(2);
     expect(await searchIds(memory, TOPICS[11], { userId: 'u', mode: 'vector', k: 1 })).toHaveLength(1);
+  });
+
+  it('past maxOwedRepairs the queue gives up: SQLite answers until rebuildIndexes brings the index back', async () => {
+    const { memory, store, index } = await open({ maxOwedRepairs: 2 });
+    const model = memory.embedder.modelId;
+    standIn.failing = true;
+    for (const text of TOPICS.slice(0, 3)) await memory.remember({ userId: 'u', text });
+    expect(store.needsRebuild).toBe(true);
+    expect(store.pendingRepairs.memories).toBe(0);
+    standIn.failing = false;
+    const before = queries();
+    expect(await searchIds(memory, TOPICS[1], { userId: 'u', mode: 'vector', k: 1 })).toHaveLength(1);
+    expect(queries()).toBe(before);
+    await memory.rebuildIndexes();
+    expect(store.needsRebuild).toBe(false);
+    expect(await index.count(model, { tenantId: memory.tenantId })).toBe(3);
+    await searchIds(memory, TOPICS[1], { userId: 'u', mode: 'vector', k: 1 });
+    expect(queries()).toBe(before + 1);
   });
 
   it('rebuildIndexes re-upserts from SQLite into a new collection and switches the alias to it', async () => {
