@@ -49,7 +49,8 @@ class HttpProblem extends Error {
 
 const UUID = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
 
-export async function startQdrantStandIn(options: { apiKey?: string } = {}): Promise<QdrantStandIn> {
+/** `pathPrefix`: serve under it (as a reverse proxy would), answering 404 elsewhere. */
+export async function startQdrantStandIn(options: { apiKey?: string; pathPrefix?: string } = {}): Promise<QdrantStandIn> {
   const collections = new Map<string, Collection>();
   const aliases = new Map<string, string>();
   const requests: QdrantStandIn['requests'] = [];
@@ -232,7 +233,9 @@ export async function startQdrantStandIn(options: { apiKey?: string } = {}): Pro
         if (options.apiKey !== undefined && request.headers['api-key'] !== options.apiKey) {
           throw new HttpProblem(401, 'Must provide an API key or an Authorization bearer token');
         }
-        const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
+        const prefix = options.pathPrefix ?? '';
+        if (!url.pathname.startsWith(`${prefix}/`)) throw new HttpProblem(404, `Not found: ${url.pathname}`);
+        const parts = url.pathname.slice(prefix.length).split('/').filter(Boolean).map(decodeURIComponent);
         const result = route(request.method ?? 'GET', parts, body);
         // The root and the health endpoints answer bare; every other endpoint wraps its result.
         payload = parts.length === 0 || typeof result === 'string' ? result : { result, status: 'ok', time: seconds(started) };

@@ -141,6 +141,19 @@ describe('qdrant adapter requests', () => {
     expect(refused.message).toContain('ECONNREFUSED');
   });
 
+  it('keeps the path of QDRANT_URL (Qdrant behind a proxy) and refuses a URL it cannot use', async () => {
+    const proxied = await startQdrantStandIn({ pathPrefix: '/qdrant' });
+    try {
+      const index = new QdrantVectorIndex({ url: `${proxied.url}/qdrant/`, prefix: 'strata_proxied' });
+      await index.open();
+      const live = await index.ensureCollection({ name: 'p@1/2', dims: 2 });
+      expect(proxied.requests.some((request) => request.path === `/qdrant/collections/${live.collection}`)).toBe(true);
+    } finally {
+      await proxied.close();
+    }
+    await expectStrataError(new QdrantVectorIndex({ url: 'qdrant:6333' }).open(), 'INVALID_CONFIG');
+  });
+
   it('sends the API key and fails open() without it', async () => {
     const guarded = await startQdrantStandIn({ apiKey: 'sekret' });
     try {

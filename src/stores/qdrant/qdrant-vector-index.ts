@@ -14,7 +14,10 @@ import { PAYLOAD, PAYLOAD_INDEXES, pointId, toQdrantFilter, toQdrantPayload } fr
 import { collectionNames } from './qdrant-names.js';
 
 export interface QdrantVectorIndexOptions {
-  /** e.g. `http://127.0.0.1:6333` (QDRANT_URL). */
+  /**
+   * e.g. `http://127.0.0.1:6333` (QDRANT_URL). Without a port, 6333 (as Qdrant's clients do); a
+   * path (Qdrant behind a proxy at `https://host/qdrant`) is kept as the prefix of every request.
+   */
   readonly url: string;
   /** Sent as the `api-key` header (QDRANT_API_KEY). */
   readonly apiKey?: string | undefined;
@@ -63,8 +66,10 @@ export class QdrantVectorIndex implements VectorIndexV1 {
     if (this.client) return;
     let client: QdrantClient;
     try {
+      const { url, prefix } = splitUrl(this.options.url);
       client = new QdrantClient({
-        url: this.options.url,
+        url,
+        ...(prefix ? { prefix } : {}),
         ...(this.options.apiKey ? { apiKey: this.options.apiKey } : {}),
         timeout: this.options.timeoutMs ?? 10_000,
         // The client's own check only logs; open() reads the version itself and fails loudly.
@@ -290,6 +295,14 @@ export class QdrantVectorIndex implements VectorIndexV1 {
     if (!this.client) throw new StrataError('CLOSED', 'the Qdrant index is not open (call open() first)');
     return this.client;
   }
+}
+
+/** The SDK reads host and port from `url` but drops its path, which it takes as `prefix` instead. */
+function splitUrl(raw: string): { url: string; prefix: string | null } {
+  const parsed = new URL(raw);
+  const path = parsed.pathname.replace(/\/+$/, '');
+  if (path === '') return { url: raw, prefix: null };
+  return { url: `${parsed.protocol}//${parsed.host}`, prefix: path };
 }
 
 /** Runs one Qdrant request; a failure becomes STORE_UNAVAILABLE naming the operation and HTTP status. */
