@@ -1,7 +1,10 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer } from '../../src/config/create-server.js';
 import { loadSettings, SettingsError } from '../../src/config/load-settings.js';
 import { VectorIndexedStore } from '../../src/stores/vector-indexed-store.js';
+import { ROOT } from '../helpers/cli.js';
 import { memoryInRam, tempDir } from '../helpers/memory.js';
 import { closedPort } from '../helpers/qdrant.js';
 import { type QdrantStandIn, startQdrantStandIn } from '../helpers/qdrant-stand-in.js';
@@ -67,6 +70,52 @@ describe('Qdrant wiring', () => {
     } finally {
       standIn.failing = false;
       await server.close();
+      cleanup();
+    }
+  });
+
+  it('a `strata serve` process started with QDRANT_URL says so and mirrors HTTP writes into Qdrant', async () => {
+    const { dir, cleanup } = tempDir();
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(ROOT, 'scripts', 'strata-dev.ts'), 'serve', '--no-auth', '--port', '0', '--data', dir],
+      {
+        cwd: ROOT,
+        env: { ...process.env, STRATA_DATA: undefined, STRATA_PORT: undefined, STRATA_LOG_LEVEL: 'warn', QDRANT_URL: standIn.url },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let stdout = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`serve did not start: ${stdout}`)), 30_000);
+        const poll = setInterval(() => {
+          const match = /listening on (http:\/\/\S+)/.exec(stdout);
+          if (match && stdout.includes('Stop with')) {
+            clearInterval(poll);
+            clearTimeout(timer);
+            resolve(match[1] as string);
+          }
+        }, 50);
+      });
+      expect(stdout).toContain(`qdrant ${standIn.url}/ (semantic search`);
+      const from = standIn.requests.length;
+      const response = await fetch(`${url}/v1/memories`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ userId: 'u', text: 'The ferry to the island leaves at seven' }),
+      });
+      expect(response.status).toBe(201);
+      expect(
+        standIn.requests.slice(from).some((request) => request.method === 'PUT' && /^\/collections\/strata_.*\/points$/.test(request.path)),
+      ).toBe(true);
+    } finally {
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
       cleanup();
     }
   });

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { StrataServer } from '../../config/create-server.js';
+import { redactUrl } from '../../config/doctor/tier-report.js';
 import { loadSettings, SettingsError } from '../../config/load-settings.js';
 import type { ServerSettings, SettingsLayer } from '../../config/settings.js';
 import type { GlobalOptions } from '../cli-context.js';
@@ -56,6 +57,7 @@ function banner(server: StrataServer, settings: ServerSettings, url: string): st
     `Strata is listening on ${url}`,
     `  data   ${server.paths.dir} (strata.db, keys.db)`,
     `  model  ${server.memory.embedder.modelId}`,
+    ...(settings.qdrantUrl ? [`  qdrant ${redactUrl(settings.qdrantUrl)} (semantic search; the store stays the truth)`] : []),
     settings.docs ? `  docs   ${url}/docs  (OpenAPI: ${url}/openapi.json)` : `  api    ${url}/openapi.json`,
     settings.auth
       ? '  auth   API keys: "Authorization: Bearer strata_..." (the tenant comes from the key); manage with `strata keys`'
