@@ -1,4 +1,4 @@
-export type { CreateMemoryOptions } from './config/create-memory.js';
+export type { CreateMemoryOptions, QdrantOptions } from './config/create-memory.js';
 export { createMemory } from './config/create-memory.js';
 export type { ValidationResult } from './core/fact-rules.js';
 export { MemoryService } from './core/memory-service.js';
@@ -10,3 +10,5 @@ export type { RetrievalSettings, ScoreBreakdown, SearchMode } from './retrieval/
 export { DEFAULT_RETRIEVAL } from './retrieval/hybrid-search.js';
 export type * from './spec/index.js';
 export { SqliteStore } from './stores/sqlite/sqlite-store.js';
+export type { VectorIndexedStoreOptions } from './stores/vector-indexed-store.js';
+export { VectorIndexedStore } from './stores/vector-indexed-store.js';

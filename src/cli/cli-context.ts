@@ -20,7 +20,12 @@ export function dataPath(options: GlobalOptions): string {
 }
 
 export async function withMemory<T>(options: GlobalOptions, run: (memory: MemoryService) => Promise<T>): Promise<T> {
-  const memory = await createMemory({ path: dataPath(options), tenantId: options.tenant ?? process.env.STRATA_TENANT ?? 'default' });
+  const qdrantUrl = process.env.QDRANT_URL || undefined;
+  const memory = await createMemory({
+    path: dataPath(options),
+    tenantId: options.tenant ?? process.env.STRATA_TENANT ?? 'default',
+    ...(qdrantUrl ? { qdrant: { url: qdrantUrl, apiKey: process.env.QDRANT_API_KEY || undefined } } : {}),
+  });
   try {
     return await run(memory);
   } finally {

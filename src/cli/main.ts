@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { fail } from './cli-context.js';
 import { addCommand } from './commands/add.js';
 import { contextCommand } from './commands/context.js';
+import { doctorCommand } from './commands/doctor.js';
 import { factsCommand } from './commands/facts.js';
 import { keysCommand } from './commands/keys.js';
 import { mcpCommand } from './commands/mcp.js';
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
     mcpCommand,
     validateCommand,
     rebuildIndexCommand,
+    doctorCommand,
   ]) {
     register(program);
   }

@@ -20,6 +20,18 @@ export interface CreateMemoryOptions {
   readonly exactSearchThreshold?: number | undefined;
   readonly maxTextLength?: number | undefined;
   readonly clock?: (() => number) | undefined;
+  /**
+   * Mirror embedded memories into Qdrant and answer vector search there (QDRANT_URL for the CLI
+   * and `strata serve`); the store (SQLite by default) stays the truth. Loaded only when given.
+   */
+  readonly qdrant?: QdrantOptions | undefined;
+}
+
+export interface QdrantOptions {
+  readonly url: string;
+  readonly apiKey?: string | undefined;
+  /** Alias and collection name prefix. Default `strata`. */
+  readonly prefix?: string | undefined;
 }
 
 /**
@@ -27,7 +39,8 @@ export interface CreateMemoryOptions {
  * Optional parts are imported lazily so that a custom store or model pulls in nothing else.
  */
 export async function createMemory(options: CreateMemoryOptions = {}): Promise<MemoryService> {
-  const store = options.store ?? (await defaultStore(options));
+  const durable = options.store ?? (await defaultStore(options));
+  const store = options.qdrant ? await withQdrant(durable, options.qdrant) : durable;
   await store.open();
   const model = options.embedding ?? (await defaultEmbedding());
   const embedder = new Embedder(model, store, options.embedderOptions);
@@ -50,6 +63,14 @@ async function defaultStore(options: CreateMemoryOptions): Promise<MemoryStoreV1
     exactSearchThreshold: options.exactSearchThreshold,
     maxTextLength: options.maxTextLength,
   });
+}
+
+async function withQdrant(durable: MemoryStoreV1, qdrant: QdrantOptions): Promise<MemoryStoreV1> {
+  const [{ QdrantVectorIndex }, { VectorIndexedStore }] = await Promise.all([
+    import('../stores/qdrant/qdrant-vector-index.js'),
+    import('../stores/vector-indexed-store.js'),
+  ]);
+  return new VectorIndexedStore({ durable, index: new QdrantVectorIndex(qdrant) });
 }
 
 async function defaultEmbedding(): Promise<EmbeddingModelV1> {

@@ -9,6 +9,7 @@ import { createMemory } from './create-memory.js';
 import { type DataPaths, ensureDataDir } from './data-dir.js';
 import type { ServerSettings } from './settings.js';
 import { sqliteStoreProbe } from './sqlite-readiness.js';
+import { vectorIndexProbe } from './vector-index-readiness.js';
 
 export interface StrataServer {
   readonly app: FastifyInstance;
@@ -38,7 +39,10 @@ export interface CreateServerOptions {
 export async function createServer(settings: ServerSettings, options: CreateServerOptions = {}): Promise<StrataServer> {
   const worker = options.role === 'worker';
   const paths = ensureDataDir(settings.data);
-  const memory = await createMemory({ path: paths.database });
+  const memory = await createMemory({
+    path: paths.database,
+    ...(settings.qdrantUrl ? { qdrant: { url: settings.qdrantUrl, apiKey: settings.qdrantApiKey } } : {}),
+  });
   let keys: ApiKeys | null = null;
   try {
     let firstAdminKey: string | null = null;
@@ -63,6 +67,7 @@ export async function createServer(settings: ServerSettings, options: CreateServ
         store: sqliteStoreProbe(memory, paths.database),
         embedder: embedderProbe(memory),
         ...(keyStore ? { keys: keyStoreProbe(keyStore) } : {}),
+        ...(settings.qdrantUrl ? { qdrant: vectorIndexProbe(memory) } : {}),
       },
     });
     return {

@@ -33,6 +33,8 @@ const ENV: ReadonlyArray<{ name: string; path: readonly [string] | readonly [str
   { name: 'STRATA_LOG_LEVEL', path: ['logLevel'], type: 'string' },
   { name: 'STRATA_DOCS', path: ['docs'], type: 'bool' },
   { name: 'STRATA_WORKERS', path: ['workers'], type: 'int' },
+  { name: 'QDRANT_URL', path: ['qdrantUrl'], type: 'string' },
+  { name: 'QDRANT_API_KEY', path: ['qdrantApiKey'], type: 'string' },
 ];
 
 const FLAGS: Record<string, string> = { host: '--host', port: '--port', data: '--data', auth: '--no-auth', workers: '--workers' };

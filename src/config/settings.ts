@@ -9,6 +9,7 @@ const int = (what: string, min: number, max: number) =>
     .min(min, `${what} must be at least ${min}`)
     .max(max, `${what} must be at most ${max}`);
 const bool = (what: string) => z.boolean({ error: `${what} must be true or false` });
+const qdrantUrl = () => z.url({ protocol: /^https?$/, error: 'qdrantUrl must be an http(s) URL, e.g. http://127.0.0.1:6333' });
 
 /** `strata serve` settings: one schema, validated at start (flags > env > file > defaults). */
 export const ServerSettingsSchema = z
@@ -38,6 +39,10 @@ export const ServerSettingsSchema = z
     docs: bool('docs').default(true),
     /** Server processes sharing the port (node:cluster) over the same data directory; 1 = this process serves. */
     workers: int('workers', 1, 64).default(1),
+    /** Qdrant for semantic search (QDRANT_URL); unset = the durable store's own vector index. */
+    qdrantUrl: qdrantUrl().optional(),
+    /** Sent to Qdrant as the api-key header (QDRANT_API_KEY). */
+    qdrantApiKey: z.string({ error: 'qdrantApiKey must be a string' }).min(1, 'qdrantApiKey must not be empty').optional(),
   })
   .superRefine((settings, context) => {
     if (!settings.auth && !isLoopbackHost(settings.host)) {
@@ -69,6 +74,8 @@ export const SettingsLayerSchema = z.strictObject({
   logLevel: z.enum(LOG_LEVELS, { error: `logLevel must be one of ${LOG_LEVELS.join(', ')}` }).optional(),
   docs: bool('docs').optional(),
   workers: int('workers', 1, 64).optional(),
+  qdrantUrl: qdrantUrl().optional(),
+  qdrantApiKey: z.string({ error: 'qdrantApiKey must be a string' }).min(1, 'qdrantApiKey must not be empty').optional(),
 });
 
 export type SettingsLayer = z.input<typeof SettingsLayerSchema>;

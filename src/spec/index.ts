@@ -1,6 +1,9 @@
 export type { StoreCapabilities } from './capabilities.js';
 export type { EmbeddingModelRef, EmbeddingModelV1 } from './embedding-model.js';
 export { embeddingModelId } from './embedding-model.js';
+export type * from './memory-scan.js';
+export { canScanEmbeddedMemories } from './memory-scan.js';
 export type * from './memory-store.js';
 export type * from './records.js';
 export { MEMORY_KINDS } from './records.js';
+export type * from './vector-index.js';

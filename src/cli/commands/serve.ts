@@ -1,6 +1,7 @@
 import cluster from 'node:cluster';
 import type { Command } from 'commander';
 import type { StrataServer } from '../../config/create-server.js';
+import { redactUrl } from '../../config/doctor/tier-report.js';
 import { loadSettings, SettingsError } from '../../config/load-settings.js';
 import type { ServerSettings, SettingsLayer } from '../../config/settings.js';
 import type { GlobalOptions } from '../cli-context.js';
@@ -100,6 +101,7 @@ function banner(server: BannerInfo, settings: ServerSettings): string {
     `Strata is listening on ${url}${server.workers > 1 ? ` (${server.workers} worker processes)` : ''}`,
     `  data   ${server.dataDir} (strata.db, keys.db)`,
     `  model  ${server.model}`,
+    ...(settings.qdrantUrl ? [`  qdrant ${redactUrl(settings.qdrantUrl)} (semantic search; the store stays the truth)`] : []),
     settings.docs ? `  docs   ${url}/docs  (OpenAPI: ${url}/openapi.json)` : `  api    ${url}/openapi.json`,
     settings.auth
       ? '  auth   API keys: "Authorization: Bearer strata_..." (the tenant comes from the key); manage with `strata keys`'

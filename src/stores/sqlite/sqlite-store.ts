@@ -2,6 +2,7 @@ import { rmSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { StrataError } from '../../errors/strata-error.js';
 import type { StoreCapabilities } from '../../spec/capabilities.js';
+import type { EmbeddedMemoryPage, EmbeddedMemoryScanV1 } from '../../spec/memory-scan.js';
 import type {
   AppendItem,
   AppendResult,
@@ -85,7 +86,7 @@ export interface SqliteStoreOptions {
  * loaded indexes before it returns (read-your-writes); other processes' writes reach them
  * through index_log.
  */
-export class SqliteStore implements MemoryStoreV1 {
+export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1 {
   readonly specificationVersion = 'v1' as const;
   readonly capabilities: StoreCapabilities;
   private db!: Database.Database;
@@ -573,6 +574,24 @@ export class SqliteStore implements MemoryStoreV1 {
     }
     this.advance(span);
     return counts;
+  }
+
+  // ---- scan (rebuilding an external index) ----------------------------------------------
+
+  /** Every embedded memory of every tenant in rowid order; `after` is the previous page's `next`. */
+  async scanEmbeddedMemories(after: string | null, limit: number): Promise<EmbeddedMemoryPage> {
+    const from = after === null ? 0 : Number(after);
+    if (!Number.isSafeInteger(from) || from < 0) {
+      throw new StrataError('INVALID_INPUT', `scan cursor ${after} is not one this store returned`, { details: { field: 'after' } });
+    }
+    const rows = this.sql
+      .get(`SELECT ${MEMORY_COLUMNS}, embedding FROM memories WHERE rowid > ? AND embedding IS NOT NULL ORDER BY rowid LIMIT ?`)
+      .all(from, limit) as Array<MemoryRow & { embedding: Buffer }>;
+    const last = rows.at(-1);
+    return {
+      items: rows.map((row) => ({ memory: toMemory(row), embedding: blobToVector(row.embedding) })),
+      next: rows.length < limit || last === undefined ? null : String(last.rowid),
+    };
   }
 }
 

@@ -1,0 +1,376 @@
+import { StrataError } from '../errors/strata-error.js';
+import type { StoreCapabilities } from '../spec/capabilities.js';
+import { canScanEmbeddedMemories } from '../spec/memory-scan.js';
+import type {
+  AppendItem,
+  AppendResult,
+  EraseCounts,
+  FactFilter,
+  IndexReport,
+  MemoryFilter,
+  MemoryPatch,
+  MemoryStoreV1,
+  MessageQuery,
+  NewFact,
+  NewMemory,
+  NewSession,
+  Page,
+  ScoredId,
+  SessionFilter,
+  SetFactResult,
+  VectorSearchOptions,
+} from '../spec/memory-store.js';
+import type { FactRecord, FactRule, MemoryRecord, MessageRecord, Scope, SessionRecord } from '../spec/records.js';
+import type { VectorIndexV1, VectorPoint } from '../spec/vector-index.js';
+import { IndexRepairQueue, MAX_OWED, toVectorPoint as toPoint } from './index-repair-queue.js';
+
+export interface VectorIndexedStoreOptions {
+  /** The store that holds the truth (SQLite by default). */
+  readonly durable: MemoryStoreV1;
+  /** The external semantic index mirroring its embedded memories (Qdrant). */
+  readonly index: VectorIndexV1;
+  /** Told about every failed index write or search (the durable write stands). Default: a warning on stderr. */
+  readonly onIndexError?: ((error: unknown, operation: string) => void) | undefined;
+  /** After an index failure, searches go to the durable store for this long before trying the index again. Default 5 s. */
+  readonly retryAfterMs?: number | undefined;
+  /** Memories owed to the index (after failures) before the queue gives up and only a rebuild repairs it. Default 100,000. */
+  readonly maxOwedRepairs?: number | undefined;
+  /** Memories per page when rebuilding the index. Default 512. */
+  readonly rebuildBatchSize?: number | undefined;
+  readonly clock?: (() => number) | undefined;
+}
+
+/**
+ * A MemoryStoreV1 that keeps every operation on the durable store and mirrors memories with an
+ * embedding into an external vector index, answering vectorSearch from it. Keyword search,
+ * listing, facts, sessions and messages stay with the durable store.
+ *
+ * Ordering and failure: the durable write always comes first and is never undone. When the index
+ * write after it fails, the operation still succeeds (the memory is stored, deleted or erased in
+ * the truth); the memory id (or the erased user) is queued for repair and `onIndexError` is told.
+ * While repairs are pending, or for `retryAfterMs` after an index failure, vectorSearch answers
+ * from the durable store's own vector search, so for writes made through this store a stale or
+ * absent index never returns a deleted or erased memory, nor misses a new one. The queue is retried before each search and write; it
+ * lives in this process, so after a restart `rebuildIndexes` (`strata rebuild-index`) re-upserts
+ * everything from the durable store into a fresh collection and switches the alias to it.
+ */
+export class VectorIndexedStore implements MemoryStoreV1 {
+  readonly specificationVersion = 'v1' as const;
+  readonly capabilities: StoreCapabilities;
+  private readonly durable: MemoryStoreV1;
+  private readonly index: VectorIndexV1;
+  private readonly onIndexError: (error: unknown, operation: string) => void;
+  private readonly clock: () => number;
+  /** Index writes owed after failures (memories to re-mirror, erasures to apply). */
+  private readonly repairs: IndexRepairQueue;
+  private indexDownUntil = 0;
+  /** While rebuildIndexes runs: model -> the collection being built, which writes go to as well. */
+  private building: Map<string, Promise<string>> | null = null;
+  /** Embedding models seen in writes and searches (an erased model still gets a fresh, empty collection). */
+  private readonly models = new Map<string, number>();
+
+  constructor(private readonly options: VectorIndexedStoreOptions) {
+    this.durable = options.durable;
+    this.index = options.index;
+    this.capabilities = options.durable.capabilities;
+    this.clock = options.clock ?? Date.now;
+    this.onIndexError =
+      options.onIndexError ??
+      ((error, operation) => process.emitWarning(`vector index ${operation} failed (queued for repair): ${(error as Error).message}`));
+    this.repairs = new IndexRepairQueue(
+      this.durable,
+      this.index,
+      (model, points) => this.upsert(model, points),
+      () =>
+        this.onIndexError(
+          new Error(`more than ${options.maxOwedRepairs ?? MAX_OWED} index writes are owed`),
+          'repair queue (searches use the durable store until rebuildIndexes)',
+        ),
+      options.maxOwedRepairs,
+    );
+  }
+
+  /** The index this store mirrors into (readiness probes, doctor). */
+  get vectorIndex(): VectorIndexV1 {
+    return this.index;
+  }
+
+  /** True once the repair queue overflowed: searches use the durable store until rebuildIndexes. */
+  get needsRebuild(): boolean {
+    return this.repairs.stale;
+  }
+
+  /** Index work still owed: memories to re-mirror and users to erase. */
+  get pendingRepairs(): { memories: number; users: number } {
+    return this.repairs.pending;
+  }
+
+  /** Opens the durable store, then the index: an index that does not answer at start fails open(). */
+  async open(): Promise<void> {
+    await this.durable.open();
+    try {
+      await this.index.open();
+    } catch (error) {
+      await this.durable.close();
+      throw error;
+    }
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.index.close();
+    } finally {
+      await this.durable.close();
+    }
+  }
+
+  // ---- writes: durable first, then the mirror -------------------------------------------
+
+  async appendMessages(tenantId: string, sessionId: string, batch: readonly AppendItem[]): Promise<AppendResult[]> {
+    const results = await this.durable.appendMessages(tenantId, sessionId, batch);
+    const turns = batch.flatMap((item, i) => (results[i]?.created && item.turn ? [item.turn] : []));
+    await this.mirrorNew(turns);
+    return results;
+  }
+
+  async insertMemory(memory: NewMemory): Promise<MemoryRecord> {
+    const record = await this.durable.insertMemory(memory);
+    await this.mirrorNew([memory]);
+    return record;
+  }
+
+  async updateMemory(tenantId: string, id: string, patch: MemoryPatch): Promise<MemoryRecord | null> {
+    const record = await this.durable.updateMemory(tenantId, id, patch);
+    const touchesIndex =
+      patch.embedding !== undefined || patch.tags !== undefined || patch.validTo !== undefined || patch.supersededBy !== undefined;
+    if (record && touchesIndex) {
+      await this.mirror('update', [{ tenantId, id }], async () => {
+        // A new embedding may be of another model: the old point goes from every collection first.
+        if (patch.embedding !== undefined) await this.index.deleteByIds(tenantId, [id]);
+        const embedding = patch.embedding ?? (await this.durable.getEmbeddings(tenantId, [id])).get(id);
+        if (record.embeddingModel && embedding) await this.upsert(record.embeddingModel, [toPoint(record, embedding)]);
+      });
+    }
+    return record;
+  }
+
+  async deleteMemories(tenantId: string, ids: readonly string[]): Promise<number> {
+    const removed = await this.durable.deleteMemories(tenantId, ids);
+    await this.mirror(
+      'delete',
+      ids.map((id) => ({ tenantId, id })),
+      () => this.index.deleteByIds(tenantId, ids),
+    );
+    return removed;
+  }
+
+  async forgetUser(tenantId: string, userId: string): Promise<EraseCounts> {
+    const counts = await this.durable.forgetUser(tenantId, userId);
+    const owe = () => this.repairs.oweErasure(tenantId, userId);
+    if (this.clock() < this.indexDownUntil) owe();
+    else {
+      try {
+        await this.index.deleteUser(tenantId, userId);
+      } catch (error) {
+        owe();
+        this.indexFailed(error, 'erase');
+      }
+    }
+    return counts;
+  }
+
+  // ---- search ---------------------------------------------------------------------------
+
+  async vectorSearch(
+    filter: MemoryFilter,
+    vector: Float32Array,
+    model: string,
+    k: number,
+    options: VectorSearchOptions = {},
+  ): Promise<ScoredId[]> {
+    this.models.set(model, vector.length);
+    // `exact` is the brute-force baseline, which the durable store defines.
+    if (options.exact || !(await this.indexUsable())) return this.durable.vectorSearch(filter, vector, model, k, options);
+    try {
+      return await this.index.search(model, vector, filter, k);
+    } catch (error) {
+      if (StrataError.is(error, 'DIMENSION_MISMATCH')) throw error;
+      this.indexFailed(error, 'search');
+      return this.durable.vectorSearch(filter, vector, model, k, options);
+    }
+  }
+
+  async keywordSearch(filter: MemoryFilter, terms: readonly string[], k: number): Promise<ScoredId[]> {
+    return this.durable.keywordSearch(filter, terms, k);
+  }
+
+  /**
+   * Rebuilds the durable store's own indexes, then the vector index blue/green: every embedded
+   * memory is copied into a new collection per model (writes meanwhile go to both), the model's
+   * alias is switched to it in one step, and the old collection is dropped. A memory deleted
+   * while the copy runs can reappear in the new collection; searches never return it (core
+   * reads results back from the durable store), and the next rebuild removes it.
+   */
+  async rebuildIndexes(): Promise<IndexReport> {
+    const durableReport = await this.durable.rebuildIndexes();
+    const durable = this.durable;
+    if (!canScanEmbeddedMemories(durable)) {
+      throw new StrataError(
+        'INVALID_CONFIG',
+        'the durable store cannot list its embedded memories, so the vector index cannot be rebuilt',
+        {
+          details: { field: 'store' },
+        },
+      );
+    }
+    if (this.building) throw new StrataError('INVALID_INPUT', 'a rebuild of the vector index is already running');
+    // The copy starts from the truth: what is owed now (and an overflowed queue) is settled by it.
+    const owed = this.repairs.beginRebuild();
+    const building = new Map<string, Promise<string>>();
+    this.building = building;
+    const counts = new Map<string, number>();
+    try {
+      for (const [model, dims] of this.models) await this.greenFor(model, dims);
+      let after: string | null = null;
+      do {
+        const page = await durable.scanEmbeddedMemories(after, this.options.rebuildBatchSize ?? 512);
+        const byModel = new Map<string, VectorPoint[]>();
+        for (const { memory, embedding } of page.items) {
+          if (!memory.embeddingModel) continue;
+          const points = byModel.get(memory.embeddingModel) ?? [];
+          points.push(toPoint(memory, embedding));
+          byModel.set(memory.embeddingModel, points);
+        }
+        for (const [model, points] of byModel) {
+          const green = await this.greenFor(model, (points[0] as VectorPoint).vector.length);
+          await this.index.upsert(model, points, { collection: green });
+          counts.set(model, (counts.get(model) ?? 0) + points.length);
+        }
+        after = page.next;
+      } while (after !== null);
+      for (const [model, green] of building) {
+        const { previous } = await this.index.switchAlias(model, await green);
+        if (previous !== null && previous !== (await green)) await this.index.dropCollection(previous);
+      }
+    } finally {
+      this.building = null;
+    }
+    this.repairs.finishRebuild(owed);
+    this.indexDownUntil = 0;
+    return {
+      keywordRows: durableReport.keywordRows,
+      vectorIndexes: [...building.keys()].map((model) => ({ model, vectors: counts.get(model) ?? 0 })),
+    };
+  }
+
+  // ---- everything else is the durable store's -------------------------------------------
+
+  ensureSession(input: NewSession): Promise<SessionRecord> {
+    return this.durable.ensureSession(input);
+  }
+  getSession(tenantId: string, sessionId: string): Promise<SessionRecord | null> {
+    return this.durable.getSession(tenantId, sessionId);
+  }
+  listSessions(filter: SessionFilter, page: Page): Promise<SessionRecord[]> {
+    return this.durable.listSessions(filter, page);
+  }
+  listMessages(tenantId: string, sessionId: string, query: MessageQuery): Promise<MessageRecord[]> {
+    return this.durable.listMessages(tenantId, sessionId, query);
+  }
+  findByClientMsgIds(tenantId: string, sessionId: string, clientMsgIds: readonly string[]): Promise<Map<string, MessageRecord>> {
+    return this.durable.findByClientMsgIds(tenantId, sessionId, clientMsgIds);
+  }
+  getMemories(tenantId: string, ids: readonly string[]): Promise<MemoryRecord[]> {
+    return this.durable.getMemories(tenantId, ids);
+  }
+  getEmbeddings(tenantId: string, ids: readonly string[]): Promise<Map<string, Float32Array>> {
+    return this.durable.getEmbeddings(tenantId, ids);
+  }
+  listMemories(filter: MemoryFilter, page: Page): Promise<MemoryRecord[]> {
+    return this.durable.listMemories(filter, page);
+  }
+  countMemories(filter: MemoryFilter): Promise<number> {
+    return this.durable.countMemories(filter);
+  }
+  setFact(fact: NewFact): Promise<SetFactResult> {
+    return this.durable.setFact(fact);
+  }
+  getFacts(filter: FactFilter): Promise<FactRecord[]> {
+    return this.durable.getFacts(filter);
+  }
+  setFactRule(scope: Scope, subject: string, key: string, rule: FactRule): Promise<void> {
+    return this.durable.setFactRule(scope, subject, key, rule);
+  }
+  getFactRule(scope: Scope, subject: string, key: string): Promise<FactRule | null> {
+    return this.durable.getFactRule(scope, subject, key);
+  }
+  getCachedEmbeddings(model: string, hashes: readonly string[]): Promise<Map<string, Float32Array>> {
+    return this.durable.getCachedEmbeddings(model, hashes);
+  }
+  putCachedEmbeddings(model: string, entries: ReadonlyMap<string, Float32Array>): Promise<void> {
+    return this.durable.putCachedEmbeddings(model, entries);
+  }
+
+  // ---- mirroring ------------------------------------------------------------------------
+
+  private async mirrorNew(memories: readonly NewMemory[]): Promise<void> {
+    const byModel = new Map<string, { keys: Array<{ tenantId: string; id: string }>; points: VectorPoint[] }>();
+    for (const memory of memories) {
+      if (!memory.embedding || !memory.embeddingModel) continue;
+      const group = byModel.get(memory.embeddingModel) ?? { keys: [], points: [] };
+      group.keys.push({ tenantId: memory.tenantId, id: memory.id });
+      group.points.push(toPoint({ ...memory, supersededBy: null }, memory.embedding));
+      byModel.set(memory.embeddingModel, group);
+    }
+    for (const [model, { keys, points }] of byModel) await this.mirror('upsert', keys, () => this.upsert(model, points));
+  }
+
+  /** Upserts into the live collection, and into the one being built while a rebuild runs. */
+  private async upsert(model: string, points: VectorPoint[]): Promise<void> {
+    const dims = (points[0] as VectorPoint).vector.length;
+    this.models.set(model, dims);
+    await this.index.upsert(model, points);
+    if (this.building) await this.index.upsert(model, points, { collection: await this.greenFor(model, dims) });
+  }
+
+  private greenFor(model: string, dims: number): Promise<string> {
+    const building = this.building as Map<string, Promise<string>>;
+    let green = building.get(model);
+    if (!green) {
+      green = this.index.createCollection({ name: model, dims });
+      building.set(model, green);
+    }
+    return green;
+  }
+
+  /** Runs an index write after its durable write; on failure the memories are queued for repair. */
+  private async mirror(operation: string, keys: ReadonlyArray<{ tenantId: string; id: string }>, work: () => Promise<void>): Promise<void> {
+    if (keys.length === 0) return;
+    // In the cool-down after a failure, writes do not wait on the index: they are queued at once.
+    if (this.clock() < this.indexDownUntil) return this.repairs.oweMemories(keys);
+    try {
+      await this.repairs.run();
+      await work();
+    } catch (error) {
+      this.repairs.oweMemories(keys);
+      this.indexFailed(error, operation);
+    }
+  }
+
+  /** True when the index is in sync (owed repairs done) and not in its cool-down after a failure. */
+  private async indexUsable(): Promise<boolean> {
+    if (this.repairs.stale || this.clock() < this.indexDownUntil) return false;
+    try {
+      await this.repairs.run();
+      return true;
+    } catch (error) {
+      this.indexFailed(error, 'repair');
+      return false;
+    }
+  }
+
+  private indexFailed(error: unknown, operation: string): void {
+    this.indexDownUntil = this.clock() + (this.options.retryAfterMs ?? 5_000);
+    this.onIndexError(error, operation);
+  }
+}
