@@ -7,6 +7,7 @@ import { buildApp } from '../http/build-app.js';
 import { embedderProbe, type TierState } from '../http/readiness.js';
 import { createMemory } from './create-memory.js';
 import { type DataPaths, ensureDataDir } from './data-dir.js';
+import { redisProbe } from './redis-readiness.js';
 import type { ServerSettings } from './settings.js';
 import { sqliteStoreProbe } from './sqlite-readiness.js';
 
@@ -28,7 +29,7 @@ export interface StrataServer {
  */
 export async function createServer(settings: ServerSettings): Promise<StrataServer> {
   const paths = ensureDataDir(settings.data);
-  const memory = await createMemory({ path: paths.database });
+  const memory = await createMemory({ path: paths.database, redisUrl: settings.redisUrl });
   let keys: ApiKeys | null = null;
   try {
     let firstAdminKey: string | null = null;
@@ -55,6 +56,7 @@ export async function createServer(settings: ServerSettings): Promise<StrataServ
         store: sqliteStoreProbe(memory, paths.database),
         embedder: embedderProbe(memory),
         ...(keyStore ? { keys: keyStoreProbe(keyStore) } : {}),
+        ...redisProbe(memory),
       },
     });
     return {

@@ -32,6 +32,9 @@ const ENV: ReadonlyArray<{ name: string; path: readonly [string] | readonly [str
   { name: 'STRATA_SHUTDOWN_TIMEOUT_MS', path: ['shutdownTimeoutMs'], type: 'int' },
   { name: 'STRATA_LOG_LEVEL', path: ['logLevel'], type: 'string' },
   { name: 'STRATA_DOCS', path: ['docs'], type: 'bool' },
+  // REDIS_URL as most platforms set it; STRATA_REDIS_URL (read later) wins when both are set.
+  { name: 'REDIS_URL', path: ['redisUrl'], type: 'string' },
+  { name: 'STRATA_REDIS_URL', path: ['redisUrl'], type: 'string' },
 ];
 
 const FLAGS: Record<string, string> = { host: '--host', port: '--port', data: '--data', auth: '--no-auth' };

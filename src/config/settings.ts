@@ -36,6 +36,8 @@ export const ServerSettingsSchema = z
     logLevel: z.enum(LOG_LEVELS, { error: `logLevel must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
     /** Serve the API reference at /docs. */
     docs: bool('docs').default(true),
+    /** Redis in front of the store (sessions, message windows, caches, scratchpads): `redis://host:6379`. None = embedded only. */
+    redisUrl: redisUrl().optional(),
   })
   .superRefine((settings, context) => {
     if (!settings.auth && !isLoopbackHost(settings.host)) {
@@ -66,9 +68,14 @@ export const SettingsLayerSchema = z.strictObject({
   shutdownTimeoutMs: int('shutdownTimeoutMs', 0, 600_000).optional(),
   logLevel: z.enum(LOG_LEVELS, { error: `logLevel must be one of ${LOG_LEVELS.join(', ')}` }).optional(),
   docs: bool('docs').optional(),
+  redisUrl: redisUrl().optional(),
 });
 
 export type SettingsLayer = z.input<typeof SettingsLayerSchema>;
+
+function redisUrl() {
+  return z.string({ error: 'redisUrl must be a string' }).regex(/^rediss?:\/\/\S+$/, 'redisUrl must be a redis:// or rediss:// URL');
+}
 
 /** 127.0.0.0/8, ::1 and localhost. */
 export function isLoopbackHost(host: string): boolean {

@@ -53,9 +53,9 @@ export class LruWorkingMemory implements WorkingMemoryV1 {
     const stored: Stored = { json: checked.json, updatedAt: now, expiresAt: now + checked.ttlMs };
     this.entries.set(entryKey(tenantId, sessionId, checked.key), stored, { ttl: checked.ttlMs });
     const session = sessionKey(tenantId, sessionId);
-    let keys = this.bySession.get(session);
-    if (!keys) this.bySession.set(session, (keys = new Set()));
+    const keys = this.bySession.get(session) ?? new Set<string>();
     keys.add(checked.key);
+    this.bySession.set(session, keys);
     return toEntry(checked.key, stored);
   }
 
