@@ -2,8 +2,10 @@ import type { ContextCacheKey, ContextCacheLookup, ContextCacheV1 } from '../../
 import type { RedisConnection } from './redis-connection.js';
 import { SCRIPTS } from './redis-scripts.js';
 
-/** A user's context generation outlives every entry written under it (entries live seconds). */
-const GENERATION_TTL_MS = 86_400_000;
+/** The longest an entry may live; set() clamps its ttl to this. */
+export const MAX_CONTEXT_TTL_MS = 60_000;
+/** A user's context generation outlives every entry written under it, so an expired one cannot revive older entries. */
+const GENERATION_TTL_MS = 2 * MAX_CONTEXT_TTL_MS;
 
 /**
  * The per-turn context cache in Redis: one hash per session (variant -> answer with its expiry),
@@ -50,7 +52,12 @@ export class RedisContextCache implements ContextCacheV1 {
   async set(key: ContextCacheKey, payload: string, ttlMs: number, fence: string): Promise<void> {
     if (fence === '') return;
     try {
-      await SCRIPTS.contextSet.run(this.connection.client, this.keys(key), [key.variant, payload, ttlMs, fence]);
+      await SCRIPTS.contextSet.run(this.connection.client, this.keys(key), [
+        key.variant,
+        payload,
+        Math.min(Math.max(1, Math.round(ttlMs)), MAX_CONTEXT_TTL_MS),
+        fence,
+      ]);
     } catch (error) {
       this.onError?.('contextSet', error);
     }

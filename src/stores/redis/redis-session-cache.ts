@@ -4,6 +4,9 @@ import type { RedisConnection } from './redis-connection.js';
 import type { SessionKeys } from './redis-keys.js';
 import { SCRIPTS } from './redis-scripts.js';
 
+/** How long the generation counters of an erased user's sessions stay (they hold no content). */
+export const ERASE_FENCE_MS = 60_000;
+
 export interface SessionCacheTtls {
   /** Session record, message window and write generation. */
   readonly sessionMs: number;
@@ -139,8 +142,9 @@ export class RedisSessionCache {
   }
 
   /**
-   * Erases every cached key of these sessions (record, window, idempotency, scratchpad, contexts)
-   * and moves their generations, so that a fill read before the erase is refused.
+   * Erases every cached key of these sessions (record, window, idempotency, scratchpad, contexts).
+   * Their generations (and the user's context generation) move and expire a minute later: a fill
+   * read before the erase is refused, and no key of the user outlives that minute.
    */
   async erase(tenantId: string, sessionIds: readonly string[], userId: string): Promise<void> {
     const pipeline = this.connection.client.pipeline();
@@ -148,10 +152,10 @@ export class RedisSessionCache {
       const keys = this.keys(tenantId, sessionId);
       pipeline.del(keys.record, keys.window, keys.idempotency, keys.scratch, keys.context);
       pipeline.incr(keys.generation);
-      pipeline.pexpire(keys.generation, this.ttls.sessionMs);
+      pipeline.pexpire(keys.generation, ERASE_FENCE_MS);
     }
     pipeline.incr(this.connection.keys.userContextGeneration(tenantId, userId));
-    pipeline.pexpire(this.connection.keys.userContextGeneration(tenantId, userId), 86_400_000);
+    pipeline.pexpire(this.connection.keys.userContextGeneration(tenantId, userId), ERASE_FENCE_MS);
     results(await pipeline.exec());
   }
 }
