@@ -3,6 +3,13 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 
+/** A client for one check: no reconnects, errors reach the caller only. */
+function oneShotClient(url: string): Redis {
+  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  client.on('error', () => {});
+  return client;
+}
+
 /** A key prefix no other test uses. */
 export function randomPrefix(): string {
   return `strata-test-${randomBytes(6).toString('hex')}`;
@@ -10,7 +17,7 @@ export function randomPrefix(): string {
 
 /** Every key under `prefix:` on the server at `url` (SCAN, never KEYS). */
 export async function keysUnder(url: string, prefix: string): Promise<string[]> {
-  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  const client = oneShotClient(url);
   try {
     await client.connect();
     const found: string[] = [];
@@ -30,7 +37,7 @@ export async function keysUnder(url: string, prefix: string): Promise<string[]> 
 export async function dropPrefix(url: string, prefix: string): Promise<void> {
   const keys = await keysUnder(url, prefix);
   if (keys.length === 0) return;
-  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  const client = oneShotClient(url);
   try {
     await client.connect();
     for (let i = 0; i < keys.length; i += 500) await client.del(...keys.slice(i, i + 500));
@@ -85,8 +92,7 @@ export class PrivateRedis {
 
   private async waitUntilAnswering(): Promise<void> {
     for (let attempt = 0; attempt < 100; attempt++) {
-      const client = new Redis(this.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-      client.on('error', () => {});
+      const client = oneShotClient(this.url);
       try {
         await client.connect();
         if ((await client.ping()) === 'PONG') return;
