@@ -40,7 +40,10 @@ export class RedisWorkingMemory implements WorkingMemoryV1 {
   async setScratch(scope: ScratchScope, key: string, value: JsonValue, options?: ScratchOptions): Promise<ScratchEntry> {
     const hash = this.key(scope);
     const checked = checkScratch(key, value, options);
-    const [updatedAt, expiresAt] = (await this.script(SCRIPTS.scratchSet, [hash], [checked.key, checked.json, checked.ttlMs])) as [string, string];
+    const [updatedAt, expiresAt] = (await this.script(SCRIPTS.scratchSet, [hash], [checked.key, checked.json, checked.ttlMs])) as [
+      string,
+      string,
+    ];
     return { key: checked.key, value: JSON.parse(checked.json) as JsonValue, updatedAt: Number(updatedAt), expiresAt: Number(expiresAt) };
   }
 
