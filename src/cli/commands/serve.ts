@@ -9,6 +9,7 @@ interface ServeOptions {
   host?: string;
   config?: string;
   auth: boolean;
+  redisUrl?: string;
 }
 
 export function serveCommand(program: Command): void {
@@ -18,6 +19,7 @@ export function serveCommand(program: Command): void {
     .option('--port <n>', 'port (env STRATA_PORT, default 7411; 0 picks a free one)')
     .option('--host <host>', 'address to bind (env STRATA_HOST, default 127.0.0.1)')
     .option('--config <file>', 'JSON settings file (env STRATA_CONFIG); flags > env > file > defaults')
+    .option('--redis-url <url>', 'Redis in front of the store: caches, windows, scratchpads (env REDIS_URL / STRATA_REDIS_URL)')
     .option('--no-auth', 'no API keys: tenant "default" with every scope; binds to loopback only')
     .action(async (opts: ServeOptions, command: Command) => {
       const global = program.opts<GlobalOptions>();
@@ -26,6 +28,7 @@ export function serveCommand(program: Command): void {
         ...(opts.host === undefined ? {} : { host: opts.host }),
         ...(global.data === undefined ? {} : { data: global.data }),
         ...(command.getOptionValueSource('auth') === 'cli' ? { auth: opts.auth } : {}),
+        ...(opts.redisUrl === undefined ? {} : { redisUrl: opts.redisUrl }),
       };
       let settings: ServerSettings;
       try {
@@ -56,6 +59,7 @@ function banner(server: StrataServer, settings: ServerSettings, url: string): st
     `Strata is listening on ${url}`,
     `  data   ${server.paths.dir} (strata.db, keys.db)`,
     `  model  ${server.memory.embedder.modelId}`,
+    ...(settings.redisUrl ? [`  redis  ${redisHost(settings.redisUrl)} (cache and working tier; the store stays the durable copy)`] : []),
     settings.docs ? `  docs   ${url}/docs  (OpenAPI: ${url}/openapi.json)` : `  api    ${url}/openapi.json`,
     settings.auth
       ? '  auth   API keys: "Authorization: Bearer strata_..." (the tenant comes from the key); manage with `strata keys`'
@@ -96,4 +100,13 @@ function stopOnSignals(server: StrataServer): void {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+}
+
+/** host:port of a Redis URL, never its password. */
+function redisHost(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return 'redis';
+  }
 }
