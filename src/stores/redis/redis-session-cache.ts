@@ -51,12 +51,13 @@ export class RedisSessionCache {
     return { record, generation: generation ?? '' };
   }
 
-  async readWindow(tenantId: string, sessionId: string): Promise<CachedWindow> {
+  /** The cached window, or only its newest `tail` messages (enough for a newest-N query). */
+  async readWindow(tenantId: string, sessionId: string, tail?: number): Promise<CachedWindow> {
     const keys = this.keys(tenantId, sessionId);
     const replies = await this.connection.client
       .multi()
       .hget(keys.record, 'lastSeq')
-      .lrange(keys.window, 0, -1)
+      .lrange(keys.window, tail === undefined ? 0 : -Math.max(1, tail), -1)
       .get(keys.generation)
       .exec();
     const [lastSeq, items, generation] = results(replies) as [string | null, string[], string | null];

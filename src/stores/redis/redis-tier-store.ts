@@ -176,7 +176,10 @@ export class RedisTierStore implements MemoryStoreV1 {
   }
 
   async listMessages(tenantId: string, sessionId: string, query: MessageQuery): Promise<MessageRecord[]> {
-    const cached = await this.redis('listMessages', () => this.sessions.readWindow(tenantId, sessionId));
+    // The usual query (newest N) needs only the window's last N entries.
+    const newestOnly = query.order === 'desc' && query.afterSeq === undefined && query.beforeSeq === undefined;
+    const tail = newestOnly ? query.limit : undefined;
+    const cached = await this.redis('listMessages', () => this.sessions.readWindow(tenantId, sessionId, tail));
     if (cached === null) return this.durable.listMessages(tenantId, sessionId, query);
     if (cached.lastSeq !== null) {
       const answer = windowAnswer(cached.lastSeq, cached.messages, query);
