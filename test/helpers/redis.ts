@@ -66,22 +66,30 @@ export function freePort(): Promise<number> {
 export class PrivateRedis {
   private child: ChildProcess | null = null;
 
-  private constructor(readonly port: number) {}
+  private constructor(
+    readonly port: number,
+    private readonly extraArgs: readonly string[],
+  ) {}
 
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
   }
 
-  static async start(): Promise<PrivateRedis> {
-    const server = new PrivateRedis(await freePort());
+  /** `extraArgs` go to redis-server (e.g. `--enable-debug-command yes` for DEBUG SLEEP). */
+  static async start(extraArgs: readonly string[] = []): Promise<PrivateRedis> {
+    const server = new PrivateRedis(await freePort(), extraArgs);
     await server.start();
     return server;
   }
 
   async start(): Promise<void> {
-    const child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-      stdio: 'ignore',
-    });
+    const child = spawn(
+      'redis-server',
+      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...this.extraArgs],
+      {
+        stdio: 'ignore',
+      },
+    );
     this.child = child;
     const exited = new Promise<never>((_, reject) => {
       child.once('error', reject);

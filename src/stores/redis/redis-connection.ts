@@ -10,6 +10,8 @@ export interface RedisConnectionOptions {
   readonly commandTimeoutMs?: number | undefined;
   /** Default 1,000 ms. */
   readonly connectTimeoutMs?: number | undefined;
+  /** After a command timed out, Redis is skipped (as if down) for this long. Default 1,000 ms. */
+  readonly cooldownMs?: number | undefined;
 }
 
 /**
@@ -23,6 +25,7 @@ export class RedisConnection {
   readonly keys: RedisKeys;
   private users = 0;
   private connecting: Promise<void> | null = null;
+  private skipUntil = 0;
 
   constructor(readonly options: RedisConnectionOptions) {
     this.keys = new RedisKeys(options.keyPrefix ?? 'strata');
@@ -54,6 +57,20 @@ export class RedisConnection {
     if (this.users > 0) return;
     if (this.client.status === 'ready') await this.client.quit().catch(() => this.client.disconnect());
     else this.client.disconnect();
+  }
+
+  /**
+   * False while disconnected, or cooling down after a timeout: callers with a durable fallback
+   * skip Redis at once instead of waiting out another timeout (a slow Redis must not add 250 ms
+   * to every call).
+   */
+  usable(): boolean {
+    return this.client.status === 'ready' && performance.now() >= this.skipUntil;
+  }
+
+  /** Tells the connection a command failed; a timeout starts the cool-down. */
+  failed(error: unknown): void {
+    if (error instanceof Error && /timed out/i.test(error.message)) this.skipUntil = performance.now() + (this.options.cooldownMs ?? 1_000);
   }
 
   /** Round-trip time of a PING in milliseconds; throws when Redis does not answer. */

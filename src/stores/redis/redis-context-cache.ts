@@ -36,6 +36,7 @@ export class RedisContextCache implements ContextCacheV1 {
   }
 
   async get(key: ContextCacheKey): Promise<ContextCacheLookup> {
+    if (!this.connection.usable()) return { payload: null, fence: '' };
     try {
       const [generation, payload] = (await SCRIPTS.contextGet.run(this.connection.client, this.keys(key), [key.variant])) as [
         string,
@@ -43,6 +44,7 @@ export class RedisContextCache implements ContextCacheV1 {
       ];
       return { payload: payload === '' ? null : payload, fence: generation };
     } catch (error) {
+      this.connection.failed(error);
       this.onError?.('contextGet', error);
       // An unusable fence: nothing is stored under it.
       return { payload: null, fence: '' };

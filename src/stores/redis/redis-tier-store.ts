@@ -113,6 +113,7 @@ export class RedisTierStore implements MemoryStoreV1 {
   /** Runs a Redis operation after the pending invalidations; null when Redis failed. */
   private async redis<T>(operation: string, work: () => Promise<T>): Promise<T | null> {
     try {
+      if (!this.connection.usable()) throw new Error(`Redis is not usable now (${this.connection.client.status})`);
       if (this.pending.size > 0) {
         const keys = [...this.pending];
         const pipeline = this.connection.client.pipeline();
@@ -123,6 +124,7 @@ export class RedisTierStore implements MemoryStoreV1 {
       }
       return await work();
     } catch (error) {
+      this.connection.failed(error);
       this.stats.errors++;
       this.options.onError?.(operation, error);
       return null;
