@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
@@ -57,6 +57,21 @@ export function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+/**
+ * Whether the redis-server binary is installed (tests that stop and restart Redis start their own).
+ * Throws under CI=true when it is not: those tests must run in CI.
+ */
+export function hasRedisServerBinary(): boolean {
+  try {
+    execFileSync('redis-server', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    if (process.env.CI === 'true') throw new Error('redis-server is not installed, and CI=true: the private-server tests must run in CI');
+    console.warn('[strata tests] skipping the private redis-server tests: no redis-server binary');
+    return false;
+  }
 }
 
 /**

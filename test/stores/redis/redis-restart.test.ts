@@ -1,20 +1,11 @@
-import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { keysUnder, PrivateRedis } from '../../helpers/redis.js';
+import { hasRedisServerBinary, keysUnder, PrivateRedis } from '../../helpers/redis.js';
 import { checkService } from '../../helpers/services.js';
 import { sleep, type TieredMemory, tieredMemory, turns } from './redis-fixture.js';
 
 const redis = await checkService('redis');
-/** The restart needs the redis-server binary (a private server; the shared one is never restarted). */
-const hasBinary = (() => {
-  try {
-    execFileSync('redis-server', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    if (process.env.CI === 'true') throw new Error('redis-server is not installed, and CI=true: the restart test must run in CI');
-    return false;
-  }
-})();
+// A private server: the shared one is never stopped or stalled.
+const hasBinary = hasRedisServerBinary();
 
 describe.skipIf(!redis.reachable || !hasBinary)(`Redis restart loses the cache, not the data ${redis.reason}`, () => {
   let server: PrivateRedis;

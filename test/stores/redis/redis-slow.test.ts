@@ -1,20 +1,12 @@
-import { execFileSync } from 'node:child_process';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { PrivateRedis } from '../../helpers/redis.js';
+import { hasRedisServerBinary, PrivateRedis } from '../../helpers/redis.js';
 import { checkService } from '../../helpers/services.js';
 import { sleep, type TieredMemory, tieredMemory, turns } from './redis-fixture.js';
 
 const redis = await checkService('redis');
-const hasBinary = (() => {
-  try {
-    execFileSync('redis-server', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    if (process.env.CI === 'true') throw new Error('redis-server is not installed, and CI=true: this test must run in CI');
-    return false;
-  }
-})();
+// A private server: the shared one is never stopped or stalled.
+const hasBinary = hasRedisServerBinary();
 
 // A private server (DEBUG SLEEP stalls the whole server; the shared one is never touched).
 describe.skipIf(!redis.reachable || !hasBinary)(`a stalled Redis ${redis.reason}`, () => {
