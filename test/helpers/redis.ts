@@ -92,9 +92,14 @@ export class PrivateRedis {
 
   /** `extraArgs` go to redis-server (e.g. `--enable-debug-command yes` for DEBUG SLEEP). */
   static async start(extraArgs: readonly string[] = []): Promise<PrivateRedis> {
-    const server = new PrivateRedis(await freePort(), extraArgs);
+    const server = await PrivateRedis.reserve(extraArgs);
     await server.start();
     return server;
+  }
+
+  /** A server on a free port, not started yet (`start()` it later). */
+  static async reserve(extraArgs: readonly string[] = []): Promise<PrivateRedis> {
+    return new PrivateRedis(await freePort(), extraArgs);
   }
 
   async start(): Promise<void> {

@@ -68,4 +68,25 @@ describe.skipIf(!redis.reachable || !hasBinary)(`Redis restart loses the cache, 
     expect(tier.stats.windowHits).toBe(hits.windowHits + 1);
     expect(tier.stats.embeddingHits).toBe(hits.embeddingHits + 1);
   });
+
+  test('a Redis that comes up after the service is picked up: the cache warms without a restart of the service', async () => {
+    const late = await PrivateRedis.reserve();
+    const lateMade = await tieredMemory(late.url);
+    try {
+      const { memory, tier } = lateMade;
+      await memory.createSession({ id: 'chat', userId: 'alice' });
+      await memory.addMessages('chat', turns(2, 'early'));
+      expect(tier.connection.client.status).not.toBe('ready');
+      await late.start();
+      for (let waited = 0; tier.connection.client.status !== 'ready' && waited < 5_000; waited += 20) await sleep(20);
+      expect(tier.connection.client.status).toBe('ready');
+      expect((await memory.listMessages('chat', { limit: 5, order: 'desc' })).map((message) => message.seq)).toEqual([2, 1]);
+      const hits = tier.stats.windowHits;
+      expect((await memory.listMessages('chat', { limit: 5, order: 'desc' })).map((message) => message.seq)).toEqual([2, 1]);
+      expect(tier.stats.windowHits).toBe(hits + 1);
+    } finally {
+      await lateMade.close();
+      await late.stop();
+    }
+  });
 });
