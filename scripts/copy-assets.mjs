@@ -1,4 +1,4 @@
-// Copies the non-TypeScript files the build needs (SQL migrations) next to the compiled code.
+// Copies the non-TypeScript files the build needs (SQL migrations, Redis Lua scripts) next to the compiled code.
 import { cpSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -11,5 +11,5 @@ function walk(dir, visit) {
 }
 
 walk('src', (path) => {
-  if (path.endsWith('.sql')) cpSync(path, join('dist', path.slice('src/'.length)));
+  if (path.endsWith('.sql') || path.endsWith('.lua')) cpSync(path, join('dist', path.slice('src/'.length)));
 });

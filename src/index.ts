@@ -9,6 +9,8 @@ export { ERROR_CODES, StrataError } from './errors/strata-error.js';
 export type { RetrievalSettings, ScoreBreakdown, SearchMode } from './retrieval/hybrid-search.js';
 export { DEFAULT_RETRIEVAL } from './retrieval/hybrid-search.js';
 export type * from './spec/index.js';
+export { LruContextCache } from './stores/in-process/lru-context-cache.js';
+export { LruWorkingMemory } from './stores/in-process/lru-working-memory.js';
 export { SqliteStore } from './stores/sqlite/sqlite-store.js';
 export type { VectorIndexedStoreOptions } from './stores/vector-indexed-store.js';
 export { VectorIndexedStore } from './stores/vector-indexed-store.js';

@@ -2,8 +2,10 @@ import { MemoryService } from '../core/memory-service.js';
 import { Embedder, type EmbedderOptions } from '../embeddings/embedder.js';
 import { DEFAULT_RETRIEVAL, type RetrievalSettings } from '../retrieval/hybrid-search.js';
 import { o200kTokenCounter, type TokenCounter } from '../retrieval/tokenizer.js';
+import type { ContextCacheV1 } from '../spec/context-cache.js';
 import type { EmbeddingModelV1 } from '../spec/embedding-model.js';
 import type { MemoryStoreV1 } from '../spec/memory-store.js';
+import type { WorkingMemoryV1 } from '../spec/working-memory.js';
 
 export interface CreateMemoryOptions {
   /** SQLite file for the embedded default (`:memory:` for a throwaway store). Default `./strata.db`. */
@@ -25,6 +27,20 @@ export interface CreateMemoryOptions {
    * and `strata serve`); the store (SQLite by default) stays the truth. Loaded only when given.
    */
   readonly qdrant?: QdrantOptions | undefined;
+  /**
+   * Redis in front of the store (`redis://127.0.0.1:6379`): session records, message windows,
+   * idempotency keys and embeddings cached there, scratchpads and the per-turn context cache
+   * kept there. The store stays the only durable copy. See docs/redis.md.
+   */
+  readonly redisUrl?: string | undefined;
+  /** First segment of every Redis key; default `strata`. */
+  readonly redisKeyPrefix?: string | undefined;
+  /** Scratchpads; default in this process (lru-cache), or Redis with `redisUrl`. */
+  readonly working?: WorkingMemoryV1 | undefined;
+  /** Per-turn context cache; default none, or Redis with `redisUrl`. */
+  readonly contextCache?: ContextCacheV1 | undefined;
+  /** Life of a cached context; default 30 s. */
+  readonly contextCacheTtlMs?: number | undefined;
 }
 
 export interface QdrantOptions {
@@ -40,8 +56,24 @@ export interface QdrantOptions {
  */
 export async function createMemory(options: CreateMemoryOptions = {}): Promise<MemoryService> {
   const durable = options.store ?? (await defaultStore(options));
-  const store = options.qdrant ? await withQdrant(durable, options.qdrant) : durable;
+  // Qdrant answers vector search beside the durable store; Redis caches in front of both.
+  let store = options.qdrant ? await withQdrant(durable, options.qdrant) : durable;
+  let working = options.working;
+  let contextCache = options.contextCache;
+  if (options.redisUrl !== undefined) {
+    const redis = await import('../stores/redis/index.js');
+    const connection = new redis.RedisConnection({ url: options.redisUrl, keyPrefix: options.redisKeyPrefix });
+    store = new redis.RedisTierStore(store, connection);
+    working ??= new redis.RedisWorkingMemory(connection);
+    contextCache ??= new redis.RedisContextCache(connection);
+  }
+  if (!working) {
+    const { LruWorkingMemory } = await import('../stores/in-process/lru-working-memory.js');
+    working = new LruWorkingMemory();
+  }
   await store.open();
+  await working.open();
+  await contextCache?.open();
   const model = options.embedding ?? (await defaultEmbedding());
   const embedder = new Embedder(model, store, options.embedderOptions);
   return new MemoryService(
@@ -51,6 +83,9 @@ export async function createMemory(options: CreateMemoryOptions = {}): Promise<M
       tokens: options.tokenizer ?? o200kTokenCounter,
       retrieval: { ...DEFAULT_RETRIEVAL, ...options.retrieval },
       clock: options.clock,
+      working,
+      contextCache,
+      contextCacheTtlMs: options.contextCacheTtlMs,
     },
     options.tenantId ?? 'default',
   );

@@ -7,6 +7,7 @@ import { buildApp } from '../http/build-app.js';
 import { embedderProbe, type TierState } from '../http/readiness.js';
 import { createMemory } from './create-memory.js';
 import { type DataPaths, ensureDataDir } from './data-dir.js';
+import { redisProbe } from './redis-readiness.js';
 import type { ServerSettings } from './settings.js';
 import { sqliteStoreProbe } from './sqlite-readiness.js';
 import { vectorIndexProbe } from './vector-index-readiness.js';
@@ -41,6 +42,7 @@ export async function createServer(settings: ServerSettings, options: CreateServ
   const paths = ensureDataDir(settings.data);
   const memory = await createMemory({
     path: paths.database,
+    redisUrl: settings.redisUrl,
     ...(settings.qdrantUrl ? { qdrant: { url: settings.qdrantUrl, apiKey: settings.qdrantApiKey } } : {}),
   });
   let keys: ApiKeys | null = null;
@@ -68,6 +70,7 @@ export async function createServer(settings: ServerSettings, options: CreateServ
         embedder: embedderProbe(memory),
         ...(keyStore ? { keys: keyStoreProbe(keyStore) } : {}),
         ...(settings.qdrantUrl ? { qdrant: vectorIndexProbe(memory) } : {}),
+        ...redisProbe(memory),
       },
     });
     return {

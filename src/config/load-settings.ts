@@ -35,6 +35,9 @@ const ENV: ReadonlyArray<{ name: string; path: readonly [string] | readonly [str
   { name: 'STRATA_WORKERS', path: ['workers'], type: 'int' },
   { name: 'QDRANT_URL', path: ['qdrantUrl'], type: 'string' },
   { name: 'QDRANT_API_KEY', path: ['qdrantApiKey'], type: 'string' },
+  // REDIS_URL as most platforms set it; STRATA_REDIS_URL (read later) wins when both are set.
+  { name: 'REDIS_URL', path: ['redisUrl'], type: 'string' },
+  { name: 'STRATA_REDIS_URL', path: ['redisUrl'], type: 'string' },
 ];
 
 const FLAGS: Record<string, string> = { host: '--host', port: '--port', data: '--data', auth: '--no-auth', workers: '--workers' };

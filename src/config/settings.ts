@@ -43,6 +43,8 @@ export const ServerSettingsSchema = z
     qdrantUrl: qdrantUrl().optional(),
     /** Sent to Qdrant as the api-key header (QDRANT_API_KEY). */
     qdrantApiKey: z.string({ error: 'qdrantApiKey must be a string' }).min(1, 'qdrantApiKey must not be empty').optional(),
+    /** Redis in front of the store (sessions, message windows, caches, scratchpads): `redis://host:6379`. None = embedded only. */
+    redisUrl: redisUrl().optional(),
   })
   .superRefine((settings, context) => {
     if (!settings.auth && !isLoopbackHost(settings.host)) {
@@ -76,9 +78,14 @@ export const SettingsLayerSchema = z.strictObject({
   workers: int('workers', 1, 64).optional(),
   qdrantUrl: qdrantUrl().optional(),
   qdrantApiKey: z.string({ error: 'qdrantApiKey must be a string' }).min(1, 'qdrantApiKey must not be empty').optional(),
+  redisUrl: redisUrl().optional(),
 });
 
 export type SettingsLayer = z.input<typeof SettingsLayerSchema>;
+
+function redisUrl() {
+  return z.string({ error: 'redisUrl must be a string' }).regex(/^rediss?:\/\/\S+$/, 'redisUrl must be a redis:// or rediss:// URL');
+}
 
 /** 127.0.0.0/8, ::1 and localhost. */
 export function isLoopbackHost(host: string): boolean {

@@ -3,10 +3,13 @@ import type { Embedder } from '../embeddings/embedder.js';
 import { invalidInput, StrataError } from '../errors/strata-error.js';
 import { DEFAULT_RETRIEVAL, hybridSearch, type RetrievalSettings } from '../retrieval/hybrid-search.js';
 import type { TokenCounter } from '../retrieval/tokenizer.js';
+import type { ContextCacheV1 } from '../spec/context-cache.js';
 import type { AppendItem, EraseCounts, IndexReport, MemoryFilter, MemoryStoreV1, NewMemory } from '../spec/memory-store.js';
 import type { FactRecord, FactRule, JsonValue, MemoryRecord, MessageRecord, SessionRecord } from '../spec/records.js';
+import type { WorkingMemoryV1 } from '../spec/working-memory.js';
 import { contentHash } from '../util/hash.js';
 import { buildContext } from './context-builder.js';
+import { CONTEXT_CACHE_TTL_MS, cachedContext } from './context-caching.js';
 import { checkRule, type ValidationResult, validateAgainstRule } from './fact-rules.js';
 import {
   checkId,
@@ -22,6 +25,7 @@ import {
   checkUnitInterval,
   optionalId,
 } from './input.js';
+import { Scratchpads } from './scratchpads.js';
 import type {
   AddedMessage,
   ContextOptions,
@@ -48,6 +52,12 @@ export interface MemoryServiceDeps {
   /** Share of the previous turn's vector mixed into a turn's vector. Default 0: with the offline embedder it helped vector-only recall but not the fused ranking. */
   readonly neighbourVectorWeight?: number | undefined;
   readonly maxBatch?: number | undefined;
+  /** Scratchpads (working memory); without one, `scratch` raises INVALID_CONFIG. Closed with the service. */
+  readonly working?: WorkingMemoryV1 | undefined;
+  /** Per-turn context cache consulted by getContext; none = every call builds. Closed with the service. */
+  readonly contextCache?: ContextCacheV1 | undefined;
+  /** Life of a cached context. Default 30 s. */
+  readonly contextCacheTtlMs?: number | undefined;
 }
 
 /**
@@ -84,6 +94,21 @@ export class MemoryService {
 
   get tokenizer(): TokenCounter {
     return this.deps.tokens;
+  }
+
+  /** This tenant's scratchpads (per-session working memory with TTL). */
+  get scratch(): Scratchpads {
+    const working = this.deps.working;
+    if (!working) throw new StrataError('INVALID_CONFIG', 'this memory service has no working memory configured');
+    return new Scratchpads(working, this.tenantId, (sessionId) => {
+      this.assertOpen();
+      return this.getSession(sessionId);
+    });
+  }
+
+  /** After a write that may change the user's context (memories, facts). */
+  private async userChanged(userId: string): Promise<void> {
+    await this.deps.contextCache?.invalidateUser(this.tenantId, userId);
   }
 
   private get maxText(): number {
@@ -226,6 +251,7 @@ export class MemoryService {
       };
     });
     const results = await this.deps.store.appendMessages(this.tenantId, sessionId, batch);
+    await this.deps.contextCache?.invalidateSession(this.tenantId, sessionId);
     const first = fresh[0];
     if (previous && first) await this.addNextTurnContext(previous, first.line, `mem_${first.uuid}`);
     return results.map((result) => ({
@@ -328,7 +354,11 @@ export class MemoryService {
   async getContext(sessionId: string, options: ContextOptions = {}): Promise<ContextResponse> {
     this.assertOpen();
     const session = await this.getSession(sessionId);
-    return buildContext(this, session, options, this.clock());
+    const cache = this.deps.contextCache;
+    if (!cache) return buildContext(this, session, options, this.clock());
+    return cachedContext(cache, this.deps.contextCacheTtlMs ?? CONTEXT_CACHE_TTL_MS, session, options, () =>
+      buildContext(this, session, options, this.clock()),
+    );
   }
 
   private filterFrom(options: SearchOptions): MemoryFilter {
@@ -391,6 +421,7 @@ export class MemoryService {
       validFrom: createdAt,
       validTo: null,
     });
+    await this.userChanged(userId);
     return { memory, created: true };
   }
 
@@ -430,20 +461,38 @@ export class MemoryService {
     };
     const updated = await this.deps.store.updateMemory(this.tenantId, id, patch);
     if (!updated) throw new StrataError('MEMORY_NOT_FOUND', `memory ${id} not found`, { details: { id } });
+    await this.userChanged(updated.userId);
     return updated;
   }
 
   /** Deletes a memory from the table and every index. */
   async forget(id: string): Promise<void> {
     this.assertOpen();
+    const [memory] = this.deps.contextCache ? await this.deps.store.getMemories(this.tenantId, [checkId('id', id)]) : [];
     const removed = await this.deps.store.deleteMemories(this.tenantId, [checkId('id', id)]);
     if (removed === 0) throw new StrataError('MEMORY_NOT_FOUND', `memory ${id} not found`, { details: { id } });
+    if (memory) await this.userChanged(memory.userId);
   }
 
   /** Erases everything of one user in this tenant: sessions, messages, memories, facts. */
   async forgetUser(userId: string): Promise<EraseCounts> {
     this.assertOpen();
-    return this.deps.store.forgetUser(this.tenantId, checkId('userId', userId));
+    checkId('userId', userId);
+    const sessionIds: string[] = [];
+    if (this.deps.working) {
+      for (let after: string | undefined; ; ) {
+        const page = await this.deps.store.listSessions({ tenantId: this.tenantId, userId }, { limit: 1000, after });
+        sessionIds.push(...page.map((session) => session.id));
+        if (page.length < 1000) break;
+        after = page.at(-1)?.id;
+      }
+    }
+    const counts = await this.deps.store.forgetUser(this.tenantId, userId);
+    // The erase stands even when the scratchpads cannot be cleared now: they expire, and the Redis
+    // tier (when it is the store) deletes the same keys on its next successful call.
+    await this.deps.working?.clearSessions(this.tenantId, sessionIds).catch(() => 0);
+    await this.userChanged(userId);
+    return counts;
   }
 
   async rebuildIndexes(): Promise<IndexReport> {
@@ -471,6 +520,7 @@ export class MemoryService {
       recordedAt: now,
       source: input.source === undefined ? null : checkText('source', input.source, 256),
     });
+    if (result.created) await this.userChanged(scope.userId);
     const validation = validateAgainstRule(await this.deps.store.getFactRule(scope, subject, key), value);
     return { ...result, validation: { valid: validation.valid, severity: validation.severity, expected: validation.expected } };
   }
@@ -526,6 +576,8 @@ export class MemoryService {
   async close(): Promise<void> {
     if (this.lifecycle.closed) return;
     this.lifecycle.closed = true;
+    await this.deps.contextCache?.close();
+    await this.deps.working?.close();
     await this.deps.store.close();
   }
 

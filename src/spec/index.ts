@@ -1,4 +1,5 @@
 export type { StoreCapabilities } from './capabilities.js';
+export type * from './context-cache.js';
 export type { EmbeddingModelRef, EmbeddingModelV1 } from './embedding-model.js';
 export { embeddingModelId } from './embedding-model.js';
 export type * from './memory-scan.js';
@@ -7,3 +8,5 @@ export type * from './memory-store.js';
 export type * from './records.js';
 export { MEMORY_KINDS } from './records.js';
 export type * from './vector-index.js';
+export type * from './working-memory.js';
+export { DEFAULT_SCRATCH_TTL_MS, MAX_SCRATCH_TTL_MS, MAX_SCRATCH_VALUE_CHARS } from './working-memory.js';

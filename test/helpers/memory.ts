@@ -5,6 +5,8 @@ import { expect } from 'vitest';
 import { type CreateMemoryOptions, createMemory } from '../../src/config/create-memory.js';
 import type { MemoryService } from '../../src/core/memory-service.js';
 import { StrataError, type StrataErrorCode } from '../../src/errors/strata-error.js';
+import { dropPrefix, randomPrefix } from './redis.js';
+import { SERVICES } from './services.js';
 
 /** A fresh directory under the OS temp dir; `cleanup` removes it and everything in it. */
 export function tempDir(): { dir: string; cleanup: () => void } {
@@ -12,9 +14,21 @@ export function tempDir(): { dir: string; cleanup: () => void } {
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** A throwaway embedded memory (SQLite `:memory:`, the real offline embedder). */
-export function memoryInRam(options: CreateMemoryOptions = {}): Promise<MemoryService> {
-  return createMemory({ path: ':memory:', ...options });
+/**
+ * A throwaway embedded memory (SQLite `:memory:`, the real offline embedder). With
+ * STRATA_TEST_REDIS_TIER=1 the same memory sits behind the Redis tier (random key prefix,
+ * deleted on close): CI runs the core suite both ways, so the tier must answer as SQLite does.
+ */
+export async function memoryInRam(options: CreateMemoryOptions = {}): Promise<MemoryService> {
+  if (process.env.STRATA_TEST_REDIS_TIER !== '1' || options.store !== undefined) return createMemory({ path: ':memory:', ...options });
+  const prefix = randomPrefix();
+  const memory = await createMemory({ path: ':memory:', redisUrl: SERVICES.redis, redisKeyPrefix: prefix, ...options });
+  const close = memory.close.bind(memory);
+  memory.close = async () => {
+    await close();
+    await dropPrefix(SERVICES.redis, prefix);
+  };
+  return memory;
 }
 
 /** Awaits `action`, asserts it rejects with a StrataError of `code`, and returns the error. */

@@ -12,6 +12,7 @@ interface ServeOptions {
   config?: string;
   auth: boolean;
   workers?: string;
+  redisUrl?: string;
 }
 
 export function serveCommand(program: Command): void {
@@ -21,6 +22,7 @@ export function serveCommand(program: Command): void {
     .option('--port <n>', 'port (env STRATA_PORT, default 7411; 0 picks a free one)')
     .option('--host <host>', 'address to bind (env STRATA_HOST, default 127.0.0.1)')
     .option('--config <file>', 'JSON settings file (env STRATA_CONFIG); flags > env > file > defaults')
+    .option('--redis-url <url>', 'Redis in front of the store: caches, windows, scratchpads (env REDIS_URL / STRATA_REDIS_URL)')
     .option('--no-auth', 'no API keys: tenant "default" with every scope; binds to loopback only')
     .option('--workers <n>', 'server processes sharing the port and the data directory (env STRATA_WORKERS, default 1)')
     .action(async (opts: ServeOptions, command: Command) => {
@@ -33,6 +35,7 @@ export function serveCommand(program: Command): void {
         ...(opts.workers === undefined
           ? {}
           : { workers: /^\d{1,3}$/.test(opts.workers) ? Number(opts.workers) : (opts.workers as unknown as number) }),
+        ...(opts.redisUrl === undefined ? {} : { redisUrl: opts.redisUrl }),
       };
       let settings: ServerSettings;
       try {
@@ -102,6 +105,7 @@ function banner(server: BannerInfo, settings: ServerSettings): string {
     `  data   ${server.dataDir} (strata.db, keys.db)`,
     `  model  ${server.model}`,
     ...(settings.qdrantUrl ? [`  qdrant ${redactUrl(settings.qdrantUrl)} (semantic search; the store stays the truth)`] : []),
+    ...(settings.redisUrl ? [`  redis  ${redisHost(settings.redisUrl)} (cache and working tier; the store stays the durable copy)`] : []),
     settings.docs ? `  docs   ${url}/docs  (OpenAPI: ${url}/openapi.json)` : `  api    ${url}/openapi.json`,
     settings.auth
       ? '  auth   API keys: "Authorization: Bearer strata_..." (the tenant comes from the key); manage with `strata keys`'
@@ -146,4 +150,13 @@ function closeAndExit(server: StrataServer): void {
       process.exit(1);
     },
   );
+}
+
+/** host:port of a Redis URL, never its password. */
+function redisHost(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return 'redis';
+  }
 }
