@@ -1,12 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import type { Embedder } from '../embeddings/embedder.js';
 import { invalidInput, StrataError } from '../errors/strata-error.js';
+import { type MetricsSink, NO_METRICS } from '../observability/metrics-sink.js';
+import type { TurnLogger, TurnLogLine } from '../observability/turn-log.js';
+import type { RedactionCounts, RedactionPolicy } from '../privacy/pii-types.js';
+import { addCounts, type Redactor } from '../privacy/redactor.js';
+import { withDeadline } from '../resilience/deadline.js';
+import { type MemoryMode, MemoryModes } from '../resilience/memory-modes.js';
 import { DEFAULT_RETRIEVAL, hybridSearch, type RetrievalSettings } from '../retrieval/hybrid-search.js';
 import type { TokenCounter } from '../retrieval/tokenizer.js';
 import type { AppendItem, EraseCounts, IndexReport, MemoryFilter, MemoryStoreV1, NewMemory } from '../spec/memory-store.js';
 import type { FactRecord, FactRule, JsonValue, MemoryRecord, MessageRecord, SessionRecord } from '../spec/records.js';
 import { contentHash } from '../util/hash.js';
 import { buildContext } from './context-builder.js';
+import { checkContextOptions, fallbackTurns, recentTurnsContext } from './context-fallback.js';
 import { checkRule, type ValidationResult, validateAgainstRule } from './fact-rules.js';
 import {
   checkId,
@@ -48,7 +55,19 @@ export interface MemoryServiceDeps {
   /** Share of the previous turn's vector mixed into a turn's vector. Default 0: with the offline embedder it helped vector-only recall but not the fused ranking. */
   readonly neighbourVectorWeight?: number | undefined;
   readonly maxBatch?: number | undefined;
+  /** Masks personal data before anything is stored or embedded; none when absent (createMemory wires one). */
+  readonly redactor?: Redactor | undefined;
+  /** Global and per-tenant modes (default: read_write for all). */
+  readonly modes?: MemoryModes | undefined;
+  /** Deadline of getContext and search in ms (default 250); 0 for none. */
+  readonly readDeadlineMs?: number | undefined;
+  readonly metrics?: MetricsSink | undefined;
+  /** One JSON line per turn and per search/remember (see observability/turn-log.ts); none when absent. */
+  readonly logger?: TurnLogger | undefined;
 }
+
+/** Default deadline of a read (getContext, search). */
+export const DEFAULT_READ_DEADLINE_MS = 250;
 
 /**
  * The memory service for one tenant: every core operation, validated, over a store and an
@@ -58,14 +77,17 @@ export interface MemoryServiceDeps {
 export class MemoryService {
   readonly retrieval: RetrievalSettings;
   private readonly clock: () => number;
+  private readonly deps: MemoryServiceDeps & { readonly modes: MemoryModes; readonly metrics: MetricsSink };
 
   constructor(
-    private readonly deps: MemoryServiceDeps,
+    deps: MemoryServiceDeps,
     readonly tenantId: string = 'default',
     /** Shared by every tenant view of one service. */
     private readonly lifecycle: { closed: boolean } = { closed: false },
   ) {
     checkId('tenantId', tenantId);
+    // Filled once: tenant views share the same modes and metrics.
+    this.deps = { ...deps, modes: deps.modes ?? new MemoryModes(), metrics: deps.metrics ?? NO_METRICS };
     this.retrieval = deps.retrieval ?? DEFAULT_RETRIEVAL;
     this.clock = deps.clock ?? Date.now;
   }
@@ -84,6 +106,39 @@ export class MemoryService {
 
   get tokenizer(): TokenCounter {
     return this.deps.tokens;
+  }
+
+  get metrics(): MetricsSink {
+    return this.deps.metrics;
+  }
+
+  /** Global and per-tenant modes, shared by every tenant view. */
+  get modes(): MemoryModes {
+    return this.deps.modes;
+  }
+
+  /** This tenant's mode now. */
+  get mode(): MemoryMode {
+    return this.deps.modes.modeFor(this.tenantId);
+  }
+
+  /** Sets a tenant's mode (null: back to the global mode); `untilMs` makes it a cool-down. */
+  setMode(tenantId: string, mode: MemoryMode | null, options: { untilMs?: number; reason?: string } = {}): void {
+    this.deps.modes.setTenant(checkId('tenantId', tenantId), mode, options);
+  }
+
+  setGlobalMode(mode: MemoryMode): void {
+    this.deps.modes.setGlobal(mode);
+  }
+
+  get redactor(): Redactor | null {
+    return this.deps.redactor ?? null;
+  }
+
+  /** Sets a tenant's redaction policy (null: back to the default policy). Needs a redactor. */
+  setRedaction(tenantId: string, policy: Partial<RedactionPolicy> | null): RedactionPolicy {
+    if (!this.deps.redactor) throw new StrataError('INVALID_CONFIG', 'this memory service was created without a redactor');
+    return this.deps.redactor.setTenantPolicy(checkId('tenantId', tenantId), policy);
   }
 
   private get maxText(): number {
@@ -125,12 +180,64 @@ export class MemoryService {
   // ---- messages -------------------------------------------------------------------------
 
   /**
-   * Appends messages to a session. Idempotent on clientMsgId. Each message is indexed as a
-   * `turn` memory (with its speaker and the previous turn as context) in the same
-   * transaction, so it is searchable as soon as this returns.
+   * Appends messages to a session. Idempotent on clientMsgId. Personal data in the content is
+   * masked first (the tenant's redaction policy). Each message is indexed as a `turn` memory
+   * (with its speaker and the previous turn as context) in the same transaction, so it is
+   * searchable as soon as this returns. In mode `off` nothing is stored: every message comes
+   * back with `skipped: 'mode_off'`, `created: false` and an empty id.
    */
   async addMessages(sessionId: string, messages: readonly MessageInput[]): Promise<AddedMessage[]> {
     this.assertOpen();
+    const started = performance.now();
+    const mode = this.mode;
+    const line = { op: 'add_messages' as const, session: sessionId, mode };
+    if (mode === 'off') {
+      if (!Array.isArray(messages) || messages.length === 0) throw invalidInput('messages', 'messages must be a non-empty array');
+      const skipped = messages.map((message) => ({
+        id: '',
+        seq: 0,
+        clientMsgId: typeof message?.clientMsgId === 'string' ? message.clientMsgId : null,
+        created: false,
+        memoryId: null,
+        skipped: 'mode_off' as const,
+      }));
+      this.finish(line, started, 'skipped', { used: false, reason: 'mode_off', messages: { count: messages.length, created: 0 } });
+      return skipped;
+    }
+    const counts: RedactionCounts = {};
+    const redacted = Array.isArray(messages)
+      ? messages.map((message) =>
+          typeof message === 'object' && message !== null && typeof message.content === 'string'
+            ? { ...message, content: this.redactText(message.content, counts) }
+            : message,
+        )
+      : messages;
+    const seen = { userId: null as string | null };
+    try {
+      const added = await this.appendMessagesNow(sessionId, redacted, seen);
+      const created = added.filter((message) => message.created);
+      this.deps.metrics.messagesWritten(created.length);
+      this.deps.metrics.memoriesWritten('turn', created.filter((message) => message.memoryId !== null).length);
+      this.finish(line, started, 'ok', {
+        used: true,
+        reason: null,
+        user: seen.userId,
+        messages: { count: added.length, created: created.length },
+        redactions: counts,
+      });
+      return added;
+    } catch (error) {
+      this.finish(line, started, 'error', { used: false, reason: 'error', user: seen.userId, error: errorCode(error) });
+      throw error;
+    }
+  }
+
+  /** `seen.userId` is set to the session's user (for the turn log line). */
+  private async appendMessagesNow(
+    sessionId: string,
+    messages: readonly MessageInput[],
+    seen: { userId: string | null },
+  ): Promise<AddedMessage[]> {
     checkId('sessionId', sessionId);
     if (!Array.isArray(messages) || messages.length === 0) throw invalidInput('messages', 'messages must be a non-empty array');
     const maxBatch = this.deps.maxBatch ?? 1000;
@@ -149,6 +256,7 @@ export class MemoryService {
       };
     });
     const session = await this.getSession(sessionId);
+    seen.userId = session.userId;
     const known = await this.deps.store.findByClientMsgIds(
       this.tenantId,
       sessionId,
@@ -296,8 +404,53 @@ export class MemoryService {
 
   // ---- retrieval ------------------------------------------------------------------------
 
+  /**
+   * Hybrid search. Personal data in the query is masked as it would be in stored text. In modes
+   * `off` and `write_only`, and past the read deadline, the answer is empty with `used: false`
+   * and the reason (`mode_off`, `mode_write_only`, `timeout`) rather than an error: memory never
+   * takes the agent down.
+   */
   async search(query: string, options: SearchOptions = {}): Promise<SearchResponse> {
     this.assertOpen();
+    const started = performance.now();
+    const mode = this.mode;
+    const line = { op: 'search' as const, session: options.sessionId ?? null, mode, user: options.userId ?? null };
+    const empty = (reason: string): SearchResponse => ({
+      results: [],
+      threshold: this.retrieval.relevanceThreshold,
+      tookMs: performance.now() - started,
+      used: false,
+      reason,
+    });
+    if (mode !== 'read_write') {
+      const reason = `mode_${mode}`;
+      this.deps.metrics.readFallback('search', reason);
+      this.finish(line, started, mode === 'off' ? 'skipped' : 'degraded', { used: false, reason });
+      return empty(reason);
+    }
+    const counts: RedactionCounts = {};
+    const clean = typeof query === 'string' ? this.redactText(query, counts, false) : query;
+    try {
+      const outcome = await withDeadline(this.readDeadlineMs, () => this.searchNow(clean, options));
+      if (outcome.ok) {
+        this.finish(line, started, 'ok', { used: true, reason: null });
+        return outcome.value;
+      }
+      this.deps.logger?.warn({ op: 'search', tenant: this.tenantId, deadline_ms: this.readDeadlineMs }, 'search_slow');
+      this.deps.metrics.readFallback('search', 'timeout');
+      this.finish(line, started, 'degraded', { used: false, reason: 'timeout' });
+      return empty('timeout');
+    } catch (error) {
+      this.finish(line, started, 'error', { used: false, reason: 'error', error: errorCode(error) });
+      throw error;
+    }
+  }
+
+  private get readDeadlineMs(): number {
+    return this.deps.readDeadlineMs ?? DEFAULT_READ_DEADLINE_MS;
+  }
+
+  private async searchNow(query: string, options: SearchOptions): Promise<SearchResponse> {
     const started = performance.now();
     checkText('query', query, 4_000);
     const filter = this.filterFrom(options);
@@ -322,13 +475,70 @@ export class MemoryService {
       results: outcome.hits.map((hit) => ({ ...hit, relevant: hit.scores.relevance >= outcome.threshold })),
       threshold: outcome.threshold,
       tookMs: performance.now() - started,
+      used: true,
+      reason: null,
     };
   }
 
+  /**
+   * The context for the next model call (see context-builder.ts). It never fails for slowness
+   * or mode: in `write_only` it is the recent-turns fallback (`used: false, reason:
+   * 'mode_write_only'`); in `off` it is empty (`reason: 'mode_off'`, the store is not read);
+   * past the read deadline it is the recent-turns fallback (`reason: 'timeout'`, logged as
+   * `context_slow`), or empty when even those do not come within a second deadline.
+   */
   async getContext(sessionId: string, options: ContextOptions = {}): Promise<ContextResponse> {
     this.assertOpen();
-    const session = await this.getSession(sessionId);
-    return buildContext(this, session, options, this.clock());
+    const started = performance.now();
+    checkId('sessionId', sessionId);
+    checkContextOptions(options);
+    const mode = this.mode;
+    const line = { op: 'get_context' as const, session: sessionId, mode };
+    let user: string | null = null;
+    try {
+      if (mode === 'off') {
+        this.deps.metrics.readFallback('get_context', 'mode_off');
+        this.finish(line, started, 'skipped', { used: false, reason: 'mode_off' });
+        return recentTurnsContext(this, [], options, 'mode_off');
+      }
+      if (mode === 'write_only') {
+        const session = await this.getSession(sessionId);
+        user = session.userId;
+        const response = await this.fallbackContext(sessionId, options, 'mode_write_only');
+        this.finish(line, started, 'degraded', { used: false, reason: response.reason, user });
+        return response;
+      }
+      const counts: RedactionCounts = {};
+      const query = typeof options.query === 'string' ? this.redactText(options.query, counts, false) : options.query;
+      const outcome = await withDeadline(this.readDeadlineMs, async () => {
+        const session = await this.getSession(sessionId);
+        user = session.userId;
+        return buildContext(this, session, query === options.query ? options : { ...options, query }, this.clock());
+      });
+      if (outcome.ok) {
+        this.finish(line, started, 'ok', { used: true, reason: null, user });
+        return outcome.value;
+      }
+      this.deps.logger?.warn(
+        { op: 'get_context', tenant: this.tenantId, user, session: sessionId, deadline_ms: this.readDeadlineMs },
+        'context_slow',
+      );
+      const response = await this.fallbackContext(sessionId, options, 'timeout');
+      this.finish(line, started, 'degraded', { used: false, reason: 'timeout', user });
+      return response;
+    } catch (error) {
+      this.finish(line, started, 'error', { used: false, reason: 'error', user, error: errorCode(error) });
+      throw error;
+    }
+  }
+
+  /** The recent-turns context, itself under the read deadline (empty when the store is too slow even for that). */
+  private async fallbackContext(sessionId: string, options: ContextOptions, reason: string): Promise<ContextResponse> {
+    this.deps.metrics.readFallback('get_context', reason);
+    const recent = await withDeadline(this.readDeadlineMs, () =>
+      this.deps.store.listMessages(this.tenantId, sessionId, { limit: fallbackTurns(options), order: 'desc' }),
+    );
+    return recentTurnsContext(this, recent.ok ? recent.value : [], options, reason);
   }
 
   private filterFrom(options: SearchOptions): MemoryFilter {
@@ -347,9 +557,63 @@ export class MemoryService {
 
   // ---- memories -------------------------------------------------------------------------
 
-  /** Stores a memory; the same text in the same scope returns the existing one. */
-  async remember(input: RememberInput): Promise<{ memory: MemoryRecord; created: boolean }> {
+  /**
+   * Stores a memory (personal data in the text masked first); the same text in the same scope
+   * returns the existing one. In mode `off` nothing is stored: the memory that would have been
+   * stored comes back with `created: false, skipped: 'mode_off'`.
+   */
+  async remember(input: RememberInput): Promise<{ memory: MemoryRecord; created: boolean; skipped?: 'mode_off' }> {
     this.assertOpen();
+    const started = performance.now();
+    const mode = this.mode;
+    const line = { op: 'remember' as const, session: input?.sessionId ?? null, mode, user: input?.userId ?? null };
+    const counts: RedactionCounts = {};
+    const clean = typeof input?.text === 'string' ? { ...input, text: this.redactText(input.text, counts) } : input;
+    try {
+      if (mode === 'off') {
+        const memory = await this.unsavedMemory(clean);
+        this.finish(line, started, 'skipped', { used: false, reason: 'mode_off', redactions: counts });
+        return { memory, created: false, skipped: 'mode_off' };
+      }
+      const result = await this.rememberNow(clean);
+      if (result.created) this.deps.metrics.memoriesWritten(result.memory.kind, 1);
+      this.finish(line, started, 'ok', { used: true, reason: null, redactions: counts });
+      return result;
+    } catch (error) {
+      this.finish(line, started, 'error', { used: false, reason: 'error', error: errorCode(error) });
+      throw error;
+    }
+  }
+
+  /** What `remember` would store, validated, without touching the store or the embedder (mode off). */
+  private async unsavedMemory(input: RememberInput): Promise<MemoryRecord> {
+    const createdAt = checkTime('createdAt', input.createdAt, this.clock());
+    const text = checkText('text', input.text, this.maxText);
+    return {
+      id: '',
+      tenantId: this.tenantId,
+      userId: checkId('userId', input.userId),
+      agentId: optionalId('agentId', input.agentId),
+      namespace: optionalId('namespace', input.namespace),
+      sessionId: optionalId('sessionId', input.sessionId) ?? null,
+      kind: input.kind === undefined ? 'note' : checkKind('kind', input.kind),
+      text,
+      context: null,
+      tags: checkTags('tags', input.tags),
+      importance: checkUnitInterval('importance', input.importance, 0.5),
+      source: (input.source ?? []).map((id, i) => checkId(`source[${i}]`, id)),
+      contentHash: contentHash(text),
+      metadata: checkMetadata('metadata', input.metadata),
+      embeddingModel: null,
+      createdAt,
+      updatedAt: createdAt,
+      validFrom: createdAt,
+      validTo: null,
+      supersededBy: null,
+    } as MemoryRecord;
+  }
+
+  private async rememberNow(input: RememberInput): Promise<{ memory: MemoryRecord; created: boolean }> {
     const userId = checkId('userId', input.userId);
     const text = checkText('text', input.text, this.maxText);
     const hash = contentHash(text);
@@ -417,7 +681,7 @@ export class MemoryService {
   async updateMemory(id: string, update: MemoryUpdate): Promise<MemoryRecord> {
     this.assertOpen();
     await this.getMemory(id);
-    const text = update.text === undefined ? undefined : checkText('text', update.text, this.maxText);
+    const text = update.text === undefined ? undefined : checkText('text', this.redactUpdate(update.text), this.maxText);
     const patch = {
       text,
       tags: update.tags === undefined ? undefined : checkTags('tags', update.tags),
@@ -459,7 +723,7 @@ export class MemoryService {
     const scope = this.factScope(input);
     const subject = checkKey('subject', input.subject);
     const key = checkKey('key', input.key);
-    const value = checkJsonValue('value', input.value);
+    const value = this.redactValue(checkJsonValue('value', input.value));
     const now = this.clock();
     const result = await this.deps.store.setFact({
       ...scope,
@@ -472,6 +736,7 @@ export class MemoryService {
       source: input.source === undefined ? null : checkText('source', input.source, 256),
     });
     const validation = validateAgainstRule(await this.deps.store.getFactRule(scope, subject, key), value);
+    this.deps.metrics.factValidation(validation.valid, validation.severity);
     return { ...result, validation: { valid: validation.valid, severity: validation.severity, expected: validation.expected } };
   }
 
@@ -510,7 +775,9 @@ export class MemoryService {
   async validate(query: FactQuery & { subject: string; key: string }, value: JsonValue): Promise<ValidationResult> {
     this.assertOpen();
     const rule = await this.deps.store.getFactRule(this.factScope(query), checkKey('subject', query.subject), checkKey('key', query.key));
-    return validateAgainstRule(rule, checkJsonValue('value', value));
+    const result = validateAgainstRule(rule, checkJsonValue('value', value));
+    this.deps.metrics.factValidation(result.valid, result.severity);
+    return result;
   }
 
   private factScope(input: { userId: string; agentId?: string | undefined; namespace?: string | undefined }) {
@@ -529,9 +796,80 @@ export class MemoryService {
     await this.deps.store.close();
   }
 
+  // ---- redaction, metrics, turn log ---------------------------------------------------------
+
+  /** Masks personal data per the tenant's policy; counts go to `counts` and (for stored text) to the metrics. */
+  private redactText(text: string, counts: RedactionCounts, stored = true): string {
+    if (!this.deps.redactor) return text;
+    const result = this.deps.redactor.redact(this.tenantId, text);
+    addCounts(counts, result.counts);
+    if (stored) this.deps.metrics.redactions(result.counts);
+    return result.text;
+  }
+
+  private redactUpdate(text: unknown): string {
+    return typeof text === 'string' ? this.redactText(text, {}) : (text as string);
+  }
+
+  private redactValue(value: JsonValue): JsonValue {
+    if (!this.deps.redactor) return value;
+    const result = this.deps.redactor.redactJson(this.tenantId, value);
+    this.deps.metrics.redactions(result.counts);
+    return result.value;
+  }
+
+  /** Records the call's latency and writes its turn log line (ids and numbers only, never text). */
+  private finish(
+    line: { op: TurnLogLine['op']; session: string | null; mode: MemoryMode; user?: string | null },
+    started: number,
+    outcome: 'ok' | 'degraded' | 'skipped' | 'error',
+    details: {
+      used: boolean;
+      reason: string | null;
+      user?: string | null;
+      messages?: TurnLogLine['messages'];
+      redactions?: RedactionCounts;
+      error?: string;
+    },
+  ): void {
+    const ms = performance.now() - started;
+    this.deps.metrics.operation(line.op, ms / 1000, outcome);
+    if (!this.deps.logger) return;
+    const reading = line.op === 'get_context' || line.op === 'search';
+    const entry: TurnLogLine = {
+      op: line.op,
+      tenant: this.tenantId,
+      user: details.user ?? line.user ?? null,
+      session: line.session,
+      memory: {
+        mode: line.mode,
+        read_ms: reading ? round(ms) : null,
+        write_ms: reading ? null : round(ms),
+        breaker: null,
+        retry_after: null,
+        used: details.used,
+        reason: details.reason,
+      },
+      ...(details.messages ? { messages: details.messages } : {}),
+      ...(details.redactions && Object.keys(details.redactions).length > 0 ? { redactions: details.redactions } : {}),
+      ...(details.error ? { error: details.error } : {}),
+    };
+    if (outcome === 'error') this.deps.logger.warn(entry, 'memory_turn');
+    else this.deps.logger.info(entry, 'memory_turn');
+  }
+
   private assertOpen(): void {
     if (this.lifecycle.closed) throw new StrataError('CLOSED', 'the memory service was closed');
   }
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 100) / 100;
+}
+
+/** An error's stable code for logs (never its message, which may quote input). */
+function errorCode(error: unknown): string {
+  return error instanceof StrataError ? error.code : 'INTERNAL';
 }
 
 function clip(text: string, chars: number): string {
