@@ -42,6 +42,10 @@ describe('server settings', () => {
       shutdownTimeoutMs: 10_000,
       logLevel: 'info',
       docs: true,
+      write: true,
+      read: true,
+      readDeadlineMs: 250,
+      redaction: { enabled: true, style: 'tag', types: ['email', 'phone', 'card', 'iban', 'ip'], phoneCountries: ['US'] },
     });
   });
 
