@@ -48,7 +48,7 @@ beforeAll(async () => {
     { role: 'user', content: `Refund to card ${PII.visa} or ${PII.mastercard}, or IBAN ${PII.iban}.` },
     { role: 'user', content: `The login came from ${PII.ipv4} and ${PII.ipv6}; my US number is ${PII.usPhone}.` },
   ]);
-  await memory.remember({ userId: 'deniz', text: `Deniz prefers email at ${PII.email} over calls to ${PII.gbPhone}` });
+  await memory.remember({ userId: 'deniz', text: `Prefers email at ${PII.email} over calls to ${PII.gbPhone}` });
   await memory.setFact({ userId: 'deniz', subject: 'user', key: 'email', value: PII.email });
 });
 
@@ -80,7 +80,7 @@ describe('no personal data at rest (real SQLite file)', () => {
     const [fact] = await memory.getFacts({ userId: 'deniz', subject: 'user', key: 'email' });
     expect(fact?.value).toBe('[EMAIL]');
     const notes = await memory.listMemories({ userId: 'deniz', kinds: ['note'] });
-    expect(notes.map((m) => m.text)).toEqual(['Deniz prefers email at [EMAIL] over calls to [PHONE]']);
+    expect(notes.map((m) => m.text)).toEqual(['Prefers email at [EMAIL] over calls to [PHONE]']);
   });
 
   it('finds none of the originals in the raw bytes of the database, its WAL and the vector files, open and after close', async () => {
