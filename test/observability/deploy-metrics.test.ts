@@ -62,7 +62,7 @@ describe('GET /metrics on a real server, and the names deploy/ queries', () => {
     const otherAdmin = (await s.server.keys?.create({ tenantId: 'acme', scopes: ['admin'] }))?.token;
     const other = await fetch(`${s.base}/metrics`, { headers: { authorization: `Bearer ${otherAdmin}` } });
     expect(other.status).toBe(403);
-    expect((await other.json()).code).toBe('FORBIDDEN');
+    expect(((await other.json()) as { code: string }).code).toBe('FORBIDDEN');
   });
 
   it('exports every metric the Grafana dashboard and the alert rules query', async () => {

@@ -61,7 +61,7 @@ describe('turn log', () => {
     memory = await memoryInRam({ logger: turns.logger });
     const app = await buildApp({ memory, auth: { mode: 'none' }, docs: false, rateLimit: false, logger: { level: 'info', stream } });
     try {
-      const post = (url: string, payload: unknown) => app.inject({ method: 'POST', url, payload });
+      const post = (url: string, payload: Record<string, unknown>) => app.inject({ method: 'POST', url, payload });
       expect((await post('/v1/sessions', { id: 's1', userId: 'u1' })).statusCode).toBe(201);
       expect((await post('/v1/sessions/s1/messages', { messages: [{ role: 'user', content: `${SECRET_TEXT} ${PII}` }] })).statusCode).toBe(
         201,
