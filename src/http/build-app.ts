@@ -20,6 +20,7 @@ import { healthRoutes } from './routes/health-routes.js';
 import { mcpRoutes } from './routes/mcp-routes.js';
 import { memoryRoutes } from './routes/memory-routes.js';
 import { metricsRoutes } from './routes/metrics-routes.js';
+import { modeRoutes } from './routes/mode-routes.js';
 import { sessionRoutes } from './routes/session-routes.js';
 
 export interface RateLimitSettings {
@@ -125,6 +126,7 @@ export async function buildApp(deps: BuildAppDeps): Promise<FastifyInstance> {
   await app.register(factRoutes(routeDeps));
   await app.register(adminRoutes(routeDeps));
   await app.register(mcpRoutes(routeDeps));
+  await app.register(modeRoutes(routeDeps));
   const metrics = deps.metrics ?? (deps.memory.metrics instanceof PrometheusMetrics ? deps.memory.metrics : undefined);
   if (metrics) await app.register(metricsRoutes(metrics, deps.metricsToken));
   await app.ready();
