@@ -79,19 +79,23 @@ export function findIps(text: string): PiiSpan[] {
 /** Dates and times that national number plans would accept as numbers (2024-01-15, 15.01.2024). */
 const DATE_LIKE = /^(?:\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}[-./]\d{1,2}[-./]\d{4})(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$/;
 
+/** A run of digits with the separators phone numbers are written with (no commas or semicolons: they separate numbers). */
+const PHONE_RUN = /\+?\(?\d[\d ()./\u2013-]{5,}\d/g;
+
 /**
  * Phone numbers with libphonenumber-js (full metadata): international format always, national
- * formats of `countries`. The text is split at commas, semicolons, bars and line breaks first:
- * the finder reads a dense list ("555-2671, 030 1234...") as one candidate and misses the rest.
+ * formats of `countries`. The finder reads only the runs of digits and separators that hold 7
+ * digits or more: most text has none, and a dense list ("555-2671, 030 1234...") read whole is
+ * one candidate to the finder, which then misses the numbers after the first.
  */
 export function findPhones(text: string, countries: readonly CountryCode[]): PiiSpan[] {
   const out: PiiSpan[] = [];
-  for (const segment of text.matchAll(/[^,;|\n]+/g)) {
-    if (!hasDigits(segment[0], 7)) continue;
+  for (const run of text.matchAll(PHONE_RUN)) {
+    if (!hasDigits(run[0], 7)) continue;
     for (const country of countries.length > 0 ? countries : [undefined]) {
-      for (const found of findPhoneNumbersInText(segment[0], country === undefined ? {} : { defaultCountry: country })) {
-        if (DATE_LIKE.test(segment[0].slice(found.startsAt, found.endsAt))) continue;
-        out.push(span(segment.index + found.startsAt, segment.index + found.endsAt, 'phone', found.number.number));
+      for (const found of findPhoneNumbersInText(run[0], country === undefined ? {} : { defaultCountry: country })) {
+        if (DATE_LIKE.test(run[0].slice(found.startsAt, found.endsAt))) continue;
+        out.push(span(run.index + found.startsAt, run.index + found.endsAt, 'phone', found.number.number));
       }
     }
   }

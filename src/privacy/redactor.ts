@@ -16,6 +16,8 @@ import {
 
 /** On overlap the earlier type wins: an email's digits are not a phone number, an IBAN's are not a card. */
 const PRIORITY: readonly PiiType[] = ['email', 'iban', 'card', 'ip', 'phone'];
+/** Fewest digits a match of each type has (IPv6 `fe80::1` has some; `::` alone is not redacted). */
+const MIN_DIGITS: Record<PiiType, number> = { email: 0, iban: 2, card: 13, ip: 1, phone: 7 };
 const TAGS: Record<PiiType, string> = { email: 'EMAIL', phone: 'PHONE', card: 'CARD', iban: 'IBAN', ip: 'IP' };
 
 /**
@@ -78,9 +80,12 @@ export class Redactor {
 export function redactText(text: string, policy: RedactionPolicy, tenantId: string): Redaction {
   if (!policy.enabled || policy.types.length === 0) return { text, counts: {} };
   const wanted = new Set(policy.types);
+  // Every type but email needs digits (an IBAN 2+, an IPv4 address 4+, a phone 7+, a card 13+; IPv6 usually some):
+  // one count skips the detectors that cannot match, which is most of them for most text.
+  const digits = countDigits(text);
   const found: PiiSpan[] = [];
   for (const type of PRIORITY) {
-    if (!wanted.has(type)) continue;
+    if (!wanted.has(type) || digits < MIN_DIGITS[type]) continue;
     const spans =
       type === 'email'
         ? findEmails(text)
@@ -144,6 +149,15 @@ function keepLast(original: string, tail: number, head: number): string {
   const positions = [...original].flatMap((char, i) => (/[A-Za-z0-9]/.test(char) ? [i] : []));
   const keep = new Set([...positions.slice(0, head), ...positions.slice(-tail)]);
   return [...original].map((char, i) => (/[A-Za-z0-9]/.test(char) && !keep.has(i) ? '*' : char)).join('');
+}
+
+function countDigits(text: string): number {
+  let digits = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code >= 48 && code <= 57) digits++;
+  }
+  return digits;
 }
 
 export function addCounts(into: RedactionCounts, more: RedactionCounts): RedactionCounts {
