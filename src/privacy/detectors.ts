@@ -91,7 +91,7 @@ const PHONE_RUN = /\+?\(?\d[\d ()./\u2013-]{5,}\d/g;
 export function findPhones(text: string, countries: readonly CountryCode[]): PiiSpan[] {
   const out: PiiSpan[] = [];
   for (const run of text.matchAll(PHONE_RUN)) {
-    if (!hasDigits(run[0], 7)) continue;
+    if (!hasDigits(run[0], 7) || DATE_LIKE.test(run[0].trim())) continue;
     for (const country of countries.length > 0 ? countries : [undefined]) {
       for (const found of findPhoneNumbersInText(run[0], country === undefined ? {} : { defaultCountry: country })) {
         if (DATE_LIKE.test(run[0].slice(found.startsAt, found.endsAt))) continue;
