@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Embedder } from '../embeddings/embedder.js';
 import { invalidInput, StrataError } from '../errors/strata-error.js';
-import { type MetricsSink, NO_METRICS } from '../observability/metrics-sink.js';
-import type { TurnLogger, TurnLogLine } from '../observability/turn-log.js';
+import { type MetricsSink, NO_METRICS, type OperationOutcome } from '../observability/metrics-sink.js';
+import type { TurnLogger } from '../observability/turn-log.js';
 import type { RedactionCounts, RedactionPolicy } from '../privacy/pii-types.js';
 import { addCounts, type Redactor } from '../privacy/redactor.js';
 import { withDeadline } from '../resilience/deadline.js';
@@ -15,6 +15,7 @@ import { contentHash } from '../util/hash.js';
 import { buildContext } from './context-builder.js';
 import { checkContextOptions, fallbackTurns, recentTurnsContext } from './context-fallback.js';
 import { checkRule, type ValidationResult, validateAgainstRule } from './fact-rules.js';
+import { guardedRead, type ReadGuardDeps } from './guarded-read.js';
 import {
   checkId,
   checkJsonValue,
@@ -29,6 +30,8 @@ import {
   checkUnitInterval,
   optionalId,
 } from './input.js';
+import { skippedMessages, unsavedMemory } from './mode-results.js';
+import { errorCode, recordTurn, type TurnDetails, type TurnStart } from './turn-record.js';
 import type {
   AddedMessage,
   ContextOptions,
@@ -193,14 +196,7 @@ export class MemoryService {
     const line = { op: 'add_messages' as const, session: sessionId, mode };
     if (mode === 'off') {
       if (!Array.isArray(messages) || messages.length === 0) throw invalidInput('messages', 'messages must be a non-empty array');
-      const skipped = messages.map((message) => ({
-        id: '',
-        seq: 0,
-        clientMsgId: typeof message?.clientMsgId === 'string' ? message.clientMsgId : null,
-        created: false,
-        memoryId: null,
-        skipped: 'mode_off' as const,
-      }));
+      const skipped = skippedMessages(messages);
       this.finish(line, started, 'skipped', { used: false, reason: 'mode_off', messages: { count: messages.length, created: 0 } });
       return skipped;
     }
@@ -413,37 +409,23 @@ export class MemoryService {
   async search(query: string, options: SearchOptions = {}): Promise<SearchResponse> {
     this.assertOpen();
     const started = performance.now();
-    const mode = this.mode;
-    const line = { op: 'search' as const, session: options.sessionId ?? null, mode, user: options.userId ?? null };
-    const empty = (reason: string): SearchResponse => ({
-      results: [],
-      threshold: this.retrieval.relevanceThreshold,
-      tookMs: performance.now() - started,
-      used: false,
-      reason,
+    return guardedRead(this.readGuard, started, {
+      start: { op: 'search', session: options.sessionId ?? null, mode: this.mode, user: options.userId ?? null },
+      seen: { userId: null },
+      slowMessage: 'search_slow',
+      work: () => this.searchNow(typeof query === 'string' ? this.redactText(query, {}, false) : query, options),
+      fallback: async (reason) => ({
+        results: [],
+        threshold: this.retrieval.relevanceThreshold,
+        tookMs: performance.now() - started,
+        used: false,
+        reason,
+      }),
     });
-    if (mode !== 'read_write') {
-      const reason = `mode_${mode}`;
-      this.deps.metrics.readFallback('search', reason);
-      this.finish(line, started, mode === 'off' ? 'skipped' : 'degraded', { used: false, reason });
-      return empty(reason);
-    }
-    const counts: RedactionCounts = {};
-    const clean = typeof query === 'string' ? this.redactText(query, counts, false) : query;
-    try {
-      const outcome = await withDeadline(this.readDeadlineMs, () => this.searchNow(clean, options));
-      if (outcome.ok) {
-        this.finish(line, started, 'ok', { used: true, reason: null });
-        return outcome.value;
-      }
-      this.deps.logger?.warn({ op: 'search', tenant: this.tenantId, deadline_ms: this.readDeadlineMs }, 'search_slow');
-      this.deps.metrics.readFallback('search', 'timeout');
-      this.finish(line, started, 'degraded', { used: false, reason: 'timeout' });
-      return empty('timeout');
-    } catch (error) {
-      this.finish(line, started, 'error', { used: false, reason: 'error', error: errorCode(error) });
-      throw error;
-    }
+  }
+
+  private get readGuard(): ReadGuardDeps {
+    return { metrics: this.deps.metrics, logger: this.deps.logger, tenant: this.tenantId, deadlineMs: this.readDeadlineMs };
   }
 
   private get readDeadlineMs(): number {
@@ -492,53 +474,28 @@ export class MemoryService {
     const started = performance.now();
     checkId('sessionId', sessionId);
     checkContextOptions(options);
-    const mode = this.mode;
-    const line = { op: 'get_context' as const, session: sessionId, mode };
-    let user: string | null = null;
-    try {
-      if (mode === 'off') {
-        this.deps.metrics.readFallback('get_context', 'mode_off');
-        this.finish(line, started, 'skipped', { used: false, reason: 'mode_off' });
-        return recentTurnsContext(this, [], options, 'mode_off');
-      }
-      if (mode === 'write_only') {
+    const seen = { userId: null as string | null };
+    return guardedRead(this.readGuard, started, {
+      start: { op: 'get_context', session: sessionId, mode: this.mode },
+      seen,
+      slowMessage: 'context_slow',
+      work: async () => {
         const session = await this.getSession(sessionId);
-        user = session.userId;
-        const response = await this.fallbackContext(sessionId, options, 'mode_write_only');
-        this.finish(line, started, 'degraded', { used: false, reason: response.reason, user });
-        return response;
-      }
-      const counts: RedactionCounts = {};
-      const query = typeof options.query === 'string' ? this.redactText(options.query, counts, false) : options.query;
-      const outcome = await withDeadline(this.readDeadlineMs, async () => {
-        const session = await this.getSession(sessionId);
-        user = session.userId;
+        seen.userId = session.userId;
+        const query = typeof options.query === 'string' ? this.redactText(options.query, {}, false) : options.query;
         return buildContext(this, session, query === options.query ? options : { ...options, query }, this.clock());
-      });
-      if (outcome.ok) {
-        this.finish(line, started, 'ok', { used: true, reason: null, user });
-        return outcome.value;
-      }
-      this.deps.logger?.warn(
-        { op: 'get_context', tenant: this.tenantId, user, session: sessionId, deadline_ms: this.readDeadlineMs },
-        'context_slow',
-      );
-      const response = await this.fallbackContext(sessionId, options, 'timeout');
-      this.finish(line, started, 'degraded', { used: false, reason: 'timeout', user });
-      return response;
-    } catch (error) {
-      this.finish(line, started, 'error', { used: false, reason: 'error', user, error: errorCode(error) });
-      throw error;
-    }
-  }
-
-  /** The recent-turns context, itself under the read deadline (empty when the store is too slow even for that). */
-  private async fallbackContext(sessionId: string, options: ContextOptions, reason: string): Promise<ContextResponse> {
-    this.deps.metrics.readFallback('get_context', reason);
-    const recent = await withDeadline(this.readDeadlineMs, () =>
-      this.deps.store.listMessages(this.tenantId, sessionId, { limit: fallbackTurns(options), order: 'desc' }),
-    );
-    return recentTurnsContext(this, recent.ok ? recent.value : [], options, reason);
+      },
+      fallback: async (reason) => {
+        // Off: the store is not read. write_only: the session must exist, as for a full read.
+        if (reason === 'mode_off') return recentTurnsContext(this, [], options, reason);
+        if (reason === 'mode_write_only') seen.userId = (await this.getSession(sessionId)).userId;
+        // The recent turns, themselves under the deadline: empty when the store is too slow even for them.
+        const recent = await withDeadline(this.readDeadlineMs, () =>
+          this.deps.store.listMessages(this.tenantId, sessionId, { limit: fallbackTurns(options), order: 'desc' }),
+        );
+        return recentTurnsContext(this, recent.ok ? recent.value : [], options, reason);
+      },
+    });
   }
 
   private filterFrom(options: SearchOptions): MemoryFilter {
@@ -571,7 +528,7 @@ export class MemoryService {
     const clean = typeof input?.text === 'string' ? { ...input, text: this.redactText(input.text, counts) } : input;
     try {
       if (mode === 'off') {
-        const memory = await this.unsavedMemory(clean);
+        const memory = unsavedMemory(clean, this.tenantId, this.clock(), this.maxText);
         this.finish(line, started, 'skipped', { used: false, reason: 'mode_off', redactions: counts });
         return { memory, created: false, skipped: 'mode_off' };
       }
@@ -583,34 +540,6 @@ export class MemoryService {
       this.finish(line, started, 'error', { used: false, reason: 'error', error: errorCode(error) });
       throw error;
     }
-  }
-
-  /** What `remember` would store, validated, without touching the store or the embedder (mode off). */
-  private async unsavedMemory(input: RememberInput): Promise<MemoryRecord> {
-    const createdAt = checkTime('createdAt', input.createdAt, this.clock());
-    const text = checkText('text', input.text, this.maxText);
-    return {
-      id: '',
-      tenantId: this.tenantId,
-      userId: checkId('userId', input.userId),
-      agentId: optionalId('agentId', input.agentId),
-      namespace: optionalId('namespace', input.namespace),
-      sessionId: optionalId('sessionId', input.sessionId) ?? null,
-      kind: input.kind === undefined ? 'note' : checkKind('kind', input.kind),
-      text,
-      context: null,
-      tags: checkTags('tags', input.tags),
-      importance: checkUnitInterval('importance', input.importance, 0.5),
-      source: (input.source ?? []).map((id, i) => checkId(`source[${i}]`, id)),
-      contentHash: contentHash(text),
-      metadata: checkMetadata('metadata', input.metadata),
-      embeddingModel: null,
-      createdAt,
-      updatedAt: createdAt,
-      validFrom: createdAt,
-      validTo: null,
-      supersededBy: null,
-    } as MemoryRecord;
   }
 
   private async rememberNow(input: RememberInput): Promise<{ memory: MemoryRecord; created: boolean }> {
@@ -819,57 +748,13 @@ export class MemoryService {
   }
 
   /** Records the call's latency and writes its turn log line (ids and numbers only, never text). */
-  private finish(
-    line: { op: TurnLogLine['op']; session: string | null; mode: MemoryMode; user?: string | null },
-    started: number,
-    outcome: 'ok' | 'degraded' | 'skipped' | 'error',
-    details: {
-      used: boolean;
-      reason: string | null;
-      user?: string | null;
-      messages?: TurnLogLine['messages'];
-      redactions?: RedactionCounts;
-      error?: string;
-    },
-  ): void {
-    const ms = performance.now() - started;
-    this.deps.metrics.operation(line.op, ms / 1000, outcome);
-    if (!this.deps.logger) return;
-    const reading = line.op === 'get_context' || line.op === 'search';
-    const entry: TurnLogLine = {
-      op: line.op,
-      tenant: this.tenantId,
-      user: details.user ?? line.user ?? null,
-      session: line.session,
-      memory: {
-        mode: line.mode,
-        read_ms: reading ? round(ms) : null,
-        write_ms: reading ? null : round(ms),
-        breaker: null,
-        retry_after: null,
-        used: details.used,
-        reason: details.reason,
-      },
-      ...(details.messages ? { messages: details.messages } : {}),
-      ...(details.redactions && Object.keys(details.redactions).length > 0 ? { redactions: details.redactions } : {}),
-      ...(details.error ? { error: details.error } : {}),
-    };
-    if (outcome === 'error') this.deps.logger.warn(entry, 'memory_turn');
-    else this.deps.logger.info(entry, 'memory_turn');
+  private finish(line: TurnStart, started: number, outcome: OperationOutcome, details: TurnDetails): void {
+    recordTurn(this.deps.metrics, this.deps.logger, this.tenantId, line, started, outcome, details);
   }
 
   private assertOpen(): void {
     if (this.lifecycle.closed) throw new StrataError('CLOSED', 'the memory service was closed');
   }
-}
-
-function round(ms: number): number {
-  return Math.round(ms * 100) / 100;
-}
-
-/** An error's stable code for logs (never its message, which may quote input). */
-function errorCode(error: unknown): string {
-  return error instanceof StrataError ? error.code : 'INTERNAL';
 }
 
 function clip(text: string, chars: number): string {
