@@ -53,8 +53,12 @@ describe('/v1/mode: the memory mode of the caller’s tenant', () => {
     // 200, not 201: nothing was created.
     expect(added.statusCode).toBe(200);
     expect(json(added)).toEqual({ messages: [{ id: '', seq: 0, clientMsgId: null, created: false, memoryId: null, skipped: 'mode_off' }] });
+    const remembered = await f.call(key, 'POST', '/v1/memories', { userId: 'u1', text: 'not kept either' });
+    expect(remembered.statusCode).toBe(200);
+    expect(json(remembered)).toMatchObject({ created: false, skipped: 'mode_off', memory: { id: '', text: 'not kept either' } });
     await f.call(key, 'PUT', '/v1/mode', { mode: null });
     expect(json<{ data: unknown[] }>(await f.call(key, 'GET', '/v1/sessions/s1/messages')).data).toEqual([]);
+    expect(json<{ data: unknown[] }>(await f.call(key, 'GET', '/v1/memories?userId=u1')).data).toEqual([]);
   });
 
   it('needs the admin scope and a known mode', async () => {
