@@ -134,7 +134,12 @@ async function ingestPhase(request: Extract<PhaseRequest, { phase: 'ingest' }>):
 
 async function servePhase(request: Extract<PhaseRequest, { phase: 'serve' }>): Promise<ServeResult> {
   const opened = await timed(() =>
-    createMemory({ path: request.path, exactSearchThreshold: request.mode === 'exact' ? Number.MAX_SAFE_INTEGER : undefined }),
+    createMemory({
+      path: request.path,
+      exactSearchThreshold: request.mode === 'exact' ? Number.MAX_SAFE_INTEGER : undefined,
+      // No read deadline: a slow read must show in the latencies, not turn into a fast fallback.
+      readDeadlineMs: 0,
+    }),
   );
   const memory = opened.value;
   const warmMs = await warm(memory);

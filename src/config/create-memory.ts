@@ -1,5 +1,11 @@
-import { MemoryService } from '../core/memory-service.js';
+import { DEFAULT_READ_DEADLINE_MS, MemoryService } from '../core/memory-service.js';
 import { Embedder, type EmbedderOptions } from '../embeddings/embedder.js';
+import { PrometheusMetrics } from '../observability/prometheus-metrics.js';
+import { timedStore } from '../observability/timed-store.js';
+import type { TurnLogger } from '../observability/turn-log.js';
+import type { RedactionPolicy } from '../privacy/pii-types.js';
+import { Redactor } from '../privacy/redactor.js';
+import { type MemoryMode, MemoryModes } from '../resilience/memory-modes.js';
 import { DEFAULT_RETRIEVAL, type RetrievalSettings } from '../retrieval/hybrid-search.js';
 import { o200kTokenCounter, type TokenCounter } from '../retrieval/tokenizer.js';
 import type { ContextCacheV1 } from '../spec/context-cache.js';
@@ -41,6 +47,16 @@ export interface CreateMemoryOptions {
   readonly contextCache?: ContextCacheV1 | undefined;
   /** Life of a cached context; default 30 s. */
   readonly contextCacheTtlMs?: number | undefined;
+  /** PII redaction: the default policy (tenants may override it), or false for none. Default: every type, `[EMAIL]`-style tags. */
+  readonly redaction?: Partial<RedactionPolicy> | false | undefined;
+  /** The global mode (default read_write); per-tenant modes through `memory.setMode`. */
+  readonly mode?: MemoryMode | undefined;
+  /** Deadline of getContext and search, ms (default 250; 0 for none). */
+  readonly readDeadlineMs?: number | undefined;
+  /** Prometheus metrics (a registry of their own); default a new PrometheusMetrics, false for none. */
+  readonly metrics?: PrometheusMetrics | false | undefined;
+  /** The turn log (a pino logger, say); default none. */
+  readonly logger?: TurnLogger | undefined;
 }
 
 export interface QdrantOptions {
@@ -55,15 +71,19 @@ export interface QdrantOptions {
  * Optional parts are imported lazily so that a custom store or model pulls in nothing else.
  */
 export async function createMemory(options: CreateMemoryOptions = {}): Promise<MemoryService> {
+  // Checked before anything is opened: a bad policy or mode leaves nothing behind.
+  const redactor = options.redaction === false ? undefined : new Redactor(options.redaction ?? {});
+  const modes = new MemoryModes(options.mode ?? 'read_write', options.clock);
+  const metrics = options.metrics === false ? undefined : (options.metrics ?? new PrometheusMetrics());
   const durable = options.store ?? (await defaultStore(options));
   // Qdrant answers vector search beside the durable store; Redis caches in front of both.
-  let store = options.qdrant ? await withQdrant(durable, options.qdrant) : durable;
+  let raw = options.qdrant ? await withQdrant(durable, options.qdrant) : durable;
   let working = options.working;
   let contextCache = options.contextCache;
   if (options.redisUrl !== undefined) {
     const redis = await import('../stores/redis/index.js');
     const connection = new redis.RedisConnection({ url: options.redisUrl, keyPrefix: options.redisKeyPrefix });
-    store = new redis.RedisTierStore(store, connection);
+    raw = new redis.RedisTierStore(raw, connection);
     working ??= new redis.RedisWorkingMemory(connection);
     contextCache ??= new redis.RedisContextCache(connection);
   }
@@ -71,11 +91,20 @@ export async function createMemory(options: CreateMemoryOptions = {}): Promise<M
     const { LruWorkingMemory } = await import('../stores/in-process/lru-working-memory.js');
     working = new LruWorkingMemory();
   }
-  await store.open();
+  await raw.open();
   await working.open();
   await contextCache?.open();
+  const store = metrics ? timedStore(raw, metrics) : raw;
+  if (metrics) {
+    metrics.watchModes(modes);
+    const path = options.store ? undefined : (options.path ?? './strata.db');
+    if (path !== undefined && path !== ':memory:') {
+      const { sqliteRecordCounts } = await import('../observability/sqlite-record-counts.js');
+      metrics.watchRecordCounts(sqliteRecordCounts(path));
+    }
+  }
   const model = options.embedding ?? (await defaultEmbedding());
-  const embedder = new Embedder(model, store, options.embedderOptions);
+  const embedder = new Embedder(model, store, { ...options.embedderOptions, ...(metrics ? { observer: metrics } : {}) });
   return new MemoryService(
     {
       store,
@@ -86,6 +115,11 @@ export async function createMemory(options: CreateMemoryOptions = {}): Promise<M
       working,
       contextCache,
       contextCacheTtlMs: options.contextCacheTtlMs,
+      redactor,
+      modes,
+      readDeadlineMs: options.readDeadlineMs ?? DEFAULT_READ_DEADLINE_MS,
+      metrics,
+      logger: options.logger,
     },
     options.tenantId ?? 'default',
   );

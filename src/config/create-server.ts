@@ -4,7 +4,10 @@ import { SqliteApiKeyStore } from '../auth/sqlite-api-key-store.js';
 import type { MemoryService } from '../core/memory-service.js';
 import type { HttpAuth } from '../http/auth-hook.js';
 import { buildApp } from '../http/build-app.js';
-import { embedderProbe, type TierState } from '../http/readiness.js';
+import { embedderProbe, modesProbe, type TierState } from '../http/readiness.js';
+import { PrometheusMetrics } from '../observability/prometheus-metrics.js';
+import { createTurnLogger } from '../observability/turn-log.js';
+import { modeFromFlags } from '../resilience/memory-modes.js';
 import { createMemory } from './create-memory.js';
 import { type DataPaths, ensureDataDir } from './data-dir.js';
 import { redisProbe } from './redis-readiness.js';
@@ -40,10 +43,16 @@ export interface CreateServerOptions {
 export async function createServer(settings: ServerSettings, options: CreateServerOptions = {}): Promise<StrataServer> {
   const worker = options.role === 'worker';
   const paths = ensureDataDir(settings.data);
+  const metrics = new PrometheusMetrics({ processMetrics: true });
   const memory = await createMemory({
     path: paths.database,
     redisUrl: settings.redisUrl,
     ...(settings.qdrantUrl ? { qdrant: { url: settings.qdrantUrl, apiKey: settings.qdrantApiKey } } : {}),
+    mode: modeFromFlags(settings.write, settings.read),
+    readDeadlineMs: settings.readDeadlineMs,
+    redaction: settings.redaction,
+    metrics,
+    logger: settings.logLevel === 'silent' ? undefined : createTurnLogger({ level: settings.logLevel }),
   });
   let keys: ApiKeys | null = null;
   try {
@@ -65,9 +74,12 @@ export async function createServer(settings: ServerSettings, options: CreateServ
       rateLimit: settings.rateLimit.enabled ? { max: rateLimitMax, windowMs: settings.rateLimit.windowMs } : false,
       logger: settings.logLevel === 'silent' ? false : { level: settings.logLevel },
       docs: settings.docs,
+      metrics,
+      metricsToken: settings.metricsToken,
       probes: {
         store: sqliteStoreProbe(memory, paths.database),
         embedder: embedderProbe(memory),
+        modes: modesProbe(memory),
         ...(keyStore ? { keys: keyStoreProbe(keyStore) } : {}),
         ...(settings.qdrantUrl ? { qdrant: vectorIndexProbe(memory) } : {}),
         ...redisProbe(memory),

@@ -20,25 +20,35 @@ export interface SettingsSources {
 }
 
 /** Environment variable -> settings path, and how to read its string. */
-const ENV: ReadonlyArray<{ name: string; path: readonly [string] | readonly [string, string]; type: 'string' | 'int' | 'bool' }> = [
-  { name: 'STRATA_HOST', path: ['host'], type: 'string' },
-  { name: 'STRATA_PORT', path: ['port'], type: 'int' },
-  { name: 'STRATA_DATA', path: ['data'], type: 'string' },
-  { name: 'STRATA_AUTH', path: ['auth'], type: 'bool' },
-  { name: 'STRATA_BODY_LIMIT', path: ['bodyLimit'], type: 'int' },
-  { name: 'STRATA_RATE_LIMIT', path: ['rateLimit', 'enabled'], type: 'bool' },
-  { name: 'STRATA_RATE_LIMIT_MAX', path: ['rateLimit', 'max'], type: 'int' },
-  { name: 'STRATA_RATE_LIMIT_WINDOW_MS', path: ['rateLimit', 'windowMs'], type: 'int' },
-  { name: 'STRATA_SHUTDOWN_TIMEOUT_MS', path: ['shutdownTimeoutMs'], type: 'int' },
-  { name: 'STRATA_LOG_LEVEL', path: ['logLevel'], type: 'string' },
-  { name: 'STRATA_DOCS', path: ['docs'], type: 'bool' },
-  { name: 'STRATA_WORKERS', path: ['workers'], type: 'int' },
-  { name: 'QDRANT_URL', path: ['qdrantUrl'], type: 'string' },
-  { name: 'QDRANT_API_KEY', path: ['qdrantApiKey'], type: 'string' },
-  // REDIS_URL as most platforms set it; STRATA_REDIS_URL (read later) wins when both are set.
-  { name: 'REDIS_URL', path: ['redisUrl'], type: 'string' },
-  { name: 'STRATA_REDIS_URL', path: ['redisUrl'], type: 'string' },
-];
+const ENV: ReadonlyArray<{ name: string; path: readonly [string] | readonly [string, string]; type: 'string' | 'int' | 'bool' | 'list' }> =
+  [
+    { name: 'STRATA_HOST', path: ['host'], type: 'string' },
+    { name: 'STRATA_PORT', path: ['port'], type: 'int' },
+    { name: 'STRATA_DATA', path: ['data'], type: 'string' },
+    { name: 'STRATA_AUTH', path: ['auth'], type: 'bool' },
+    { name: 'STRATA_BODY_LIMIT', path: ['bodyLimit'], type: 'int' },
+    { name: 'STRATA_RATE_LIMIT', path: ['rateLimit', 'enabled'], type: 'bool' },
+    { name: 'STRATA_RATE_LIMIT_MAX', path: ['rateLimit', 'max'], type: 'int' },
+    { name: 'STRATA_RATE_LIMIT_WINDOW_MS', path: ['rateLimit', 'windowMs'], type: 'int' },
+    { name: 'STRATA_SHUTDOWN_TIMEOUT_MS', path: ['shutdownTimeoutMs'], type: 'int' },
+    { name: 'STRATA_LOG_LEVEL', path: ['logLevel'], type: 'string' },
+    { name: 'STRATA_DOCS', path: ['docs'], type: 'bool' },
+    { name: 'STRATA_WRITE', path: ['write'], type: 'bool' },
+    { name: 'STRATA_READ', path: ['read'], type: 'bool' },
+    { name: 'STRATA_READ_DEADLINE_MS', path: ['readDeadlineMs'], type: 'int' },
+    { name: 'STRATA_METRICS_TOKEN', path: ['metricsToken'], type: 'string' },
+    { name: 'STRATA_REDACTION', path: ['redaction', 'enabled'], type: 'bool' },
+    { name: 'STRATA_REDACTION_STYLE', path: ['redaction', 'style'], type: 'string' },
+    { name: 'STRATA_REDACTION_KEY', path: ['redaction', 'hashKey'], type: 'string' },
+    { name: 'STRATA_REDACTION_TYPES', path: ['redaction', 'types'], type: 'list' },
+    { name: 'STRATA_REDACTION_PHONE_COUNTRIES', path: ['redaction', 'phoneCountries'], type: 'list' },
+    { name: 'STRATA_WORKERS', path: ['workers'], type: 'int' },
+    { name: 'QDRANT_URL', path: ['qdrantUrl'], type: 'string' },
+    { name: 'QDRANT_API_KEY', path: ['qdrantApiKey'], type: 'string' },
+    // REDIS_URL as most platforms set it; STRATA_REDIS_URL (read later) wins when both are set.
+    { name: 'REDIS_URL', path: ['redisUrl'], type: 'string' },
+    { name: 'STRATA_REDIS_URL', path: ['redisUrl'], type: 'string' },
+  ];
 
 const FLAGS: Record<string, string> = { host: '--host', port: '--port', data: '--data', auth: '--no-auth', workers: '--workers' };
 
@@ -112,7 +122,17 @@ function envLayer(env: NodeJS.ProcessEnv): Record<string, unknown> {
   for (const entry of ENV) {
     const raw = env[entry.name];
     if (raw === undefined || raw === '') continue;
-    const value = entry.type === 'int' ? toInt(raw) : entry.type === 'bool' ? toBool(raw) : raw;
+    const value =
+      entry.type === 'int'
+        ? toInt(raw)
+        : entry.type === 'bool'
+          ? toBool(raw)
+          : entry.type === 'list'
+            ? raw
+                .split(',')
+                .map((part) => part.trim())
+                .filter((part) => part.length > 0)
+            : raw;
     const [head, tail] = entry.path;
     if (tail === undefined) layer[head] = value;
     else layer[head] = { ...(layer[head] as Record<string, unknown> | undefined), [tail]: value };

@@ -1,4 +1,6 @@
+import { type CountryCode, isSupportedCountry } from 'libphonenumber-js/max';
 import { z } from 'zod';
+import { MASK_STYLES, PII_TYPES } from '../privacy/pii-types.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const MiB = 1024 * 1024;
@@ -10,6 +12,23 @@ const int = (what: string, min: number, max: number) =>
     .max(max, `${what} must be at most ${max}`);
 const bool = (what: string) => z.boolean({ error: `${what} must be true or false` });
 const qdrantUrl = () => z.url({ protocol: /^https?$/, error: 'qdrantUrl must be an http(s) URL, e.g. http://127.0.0.1:6333' });
+const secret = (what: string) =>
+  z
+    .string({ error: `${what} must be a string` })
+    .min(16, `${what} must be at least 16 characters`)
+    .max(512);
+const piiTypes = z.array(z.enum(PII_TYPES, { error: `redaction.types must be a list of ${PII_TYPES.join(', ')}` })).max(PII_TYPES.length);
+const countries = z
+  .array(
+    z
+      .string()
+      .refine(
+        (code): code is CountryCode => isSupportedCountry(code),
+        'redaction.phoneCountries must be ISO country codes like GB, US, DE',
+      ),
+  )
+  .max(250);
+const maskStyle = z.enum(MASK_STYLES, { error: `redaction.style must be one of ${MASK_STYLES.join(', ')}` });
 
 /** `strata serve` settings: one schema, validated at start (flags > env > file > defaults). */
 export const ServerSettingsSchema = z
@@ -45,8 +64,32 @@ export const ServerSettingsSchema = z
     qdrantApiKey: z.string({ error: 'qdrantApiKey must be a string' }).min(1, 'qdrantApiKey must not be empty').optional(),
     /** Redis in front of the store (sessions, message windows, caches, scratchpads): `redis://host:6379`. None = embedded only. */
     redisUrl: redisUrl().optional(),
+    /** Memory writes and reads (STRATA_WRITE / STRATA_READ): both read_write, write only write_only, neither off. */
+    write: bool('write').default(true),
+    read: bool('read').default(true),
+    /** Deadline of getContext and search, ms (0: none). */
+    readDeadlineMs: int('readDeadlineMs', 0, 60_000).default(250),
+    /** Bearer token for GET /metrics; without it /metrics needs an admin API key (or is open with auth off). */
+    metricsToken: secret('metricsToken').optional(),
+    /** PII redaction defaults (tenants may override them through the library API). */
+    redaction: z
+      .strictObject({
+        enabled: bool('redaction.enabled').default(true),
+        style: maskStyle.default('tag'),
+        /** Secret of the `hash` style. */
+        hashKey: secret('redaction.hashKey').optional(),
+        types: piiTypes.default([...PII_TYPES]),
+        phoneCountries: countries.default(['US']),
+      })
+      .prefault({}),
   })
   .superRefine((settings, context) => {
+    if (settings.read && !settings.write) {
+      context.addIssue({ code: 'custom', path: ['read'], message: 'reads without writes is not a mode: set write too, or read false' });
+    }
+    if (settings.redaction.style === 'hash' && settings.redaction.hashKey === undefined) {
+      context.addIssue({ code: 'custom', path: ['redaction', 'hashKey'], message: 'the hash redaction style needs a hashKey' });
+    }
     if (!settings.auth && !isLoopbackHost(settings.host)) {
       context.addIssue({
         code: 'custom',
@@ -79,6 +122,19 @@ export const SettingsLayerSchema = z.strictObject({
   qdrantUrl: qdrantUrl().optional(),
   qdrantApiKey: z.string({ error: 'qdrantApiKey must be a string' }).min(1, 'qdrantApiKey must not be empty').optional(),
   redisUrl: redisUrl().optional(),
+  write: bool('write').optional(),
+  read: bool('read').optional(),
+  readDeadlineMs: int('readDeadlineMs', 0, 60_000).optional(),
+  metricsToken: secret('metricsToken').optional(),
+  redaction: z
+    .strictObject({
+      enabled: bool('redaction.enabled').optional(),
+      style: maskStyle.optional(),
+      hashKey: secret('redaction.hashKey').optional(),
+      types: piiTypes.optional(),
+      phoneCountries: countries.optional(),
+    })
+    .optional(),
 });
 
 export type SettingsLayer = z.input<typeof SettingsLayerSchema>;

@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Embedder } from '../embeddings/embedder.js';
 import { invalidInput, StrataError } from '../errors/strata-error.js';
+import { type MetricsSink, NO_METRICS, type OperationOutcome } from '../observability/metrics-sink.js';
+import type { TurnLogger } from '../observability/turn-log.js';
+import type { RedactionCounts, RedactionPolicy } from '../privacy/pii-types.js';
+import { addCounts, type Redactor } from '../privacy/redactor.js';
+import { withDeadline } from '../resilience/deadline.js';
+import { type MemoryMode, MemoryModes } from '../resilience/memory-modes.js';
 import { DEFAULT_RETRIEVAL, hybridSearch, type RetrievalSettings } from '../retrieval/hybrid-search.js';
 import type { TokenCounter } from '../retrieval/tokenizer.js';
 import type { ContextCacheV1 } from '../spec/context-cache.js';
@@ -10,7 +16,9 @@ import type { WorkingMemoryV1 } from '../spec/working-memory.js';
 import { contentHash } from '../util/hash.js';
 import { buildContext } from './context-builder.js';
 import { CONTEXT_CACHE_TTL_MS, cachedContext } from './context-caching.js';
+import { checkContextOptions, fallbackTurns, recentTurnsContext } from './context-fallback.js';
 import { checkRule, type ValidationResult, validateAgainstRule } from './fact-rules.js';
+import { guardedRead, type ReadGuardDeps } from './guarded-read.js';
 import {
   checkId,
   checkJsonValue,
@@ -25,7 +33,9 @@ import {
   checkUnitInterval,
   optionalId,
 } from './input.js';
+import { skippedMessages, unsavedMemory } from './mode-results.js';
 import { Scratchpads } from './scratchpads.js';
+import { errorCode, recordTurn, type TurnDetails, type TurnStart } from './turn-record.js';
 import type {
   AddedMessage,
   ContextOptions,
@@ -58,7 +68,19 @@ export interface MemoryServiceDeps {
   readonly contextCache?: ContextCacheV1 | undefined;
   /** Life of a cached context. Default 30 s. */
   readonly contextCacheTtlMs?: number | undefined;
+  /** Masks personal data before anything is stored or embedded; none when absent (createMemory wires one). */
+  readonly redactor?: Redactor | undefined;
+  /** Global and per-tenant modes (default: read_write for all). */
+  readonly modes?: MemoryModes | undefined;
+  /** Deadline of getContext and search in ms (default 250); 0 for none. */
+  readonly readDeadlineMs?: number | undefined;
+  readonly metrics?: MetricsSink | undefined;
+  /** One JSON line per turn and per search/remember (see observability/turn-log.ts); none when absent. */
+  readonly logger?: TurnLogger | undefined;
 }
+
+/** Default deadline of a read (getContext, search). */
+export const DEFAULT_READ_DEADLINE_MS = 250;
 
 /**
  * The memory service for one tenant: every core operation, validated, over a store and an
@@ -68,14 +90,17 @@ export interface MemoryServiceDeps {
 export class MemoryService {
   readonly retrieval: RetrievalSettings;
   private readonly clock: () => number;
+  private readonly deps: MemoryServiceDeps & { readonly modes: MemoryModes; readonly metrics: MetricsSink };
 
   constructor(
-    private readonly deps: MemoryServiceDeps,
+    deps: MemoryServiceDeps,
     readonly tenantId: string = 'default',
     /** Shared by every tenant view of one service. */
     private readonly lifecycle: { closed: boolean } = { closed: false },
   ) {
     checkId('tenantId', tenantId);
+    // Filled once: tenant views share the same modes and metrics.
+    this.deps = { ...deps, modes: deps.modes ?? new MemoryModes(), metrics: deps.metrics ?? NO_METRICS };
     this.retrieval = deps.retrieval ?? DEFAULT_RETRIEVAL;
     this.clock = deps.clock ?? Date.now;
   }
@@ -109,6 +134,39 @@ export class MemoryService {
   /** After a write that may change the user's context (memories, facts). */
   private async userChanged(userId: string): Promise<void> {
     await this.deps.contextCache?.invalidateUser(this.tenantId, userId);
+  }
+
+  get metrics(): MetricsSink {
+    return this.deps.metrics;
+  }
+
+  /** Global and per-tenant modes, shared by every tenant view. */
+  get modes(): MemoryModes {
+    return this.deps.modes;
+  }
+
+  /** This tenant's mode now. */
+  get mode(): MemoryMode {
+    return this.deps.modes.modeFor(this.tenantId);
+  }
+
+  /** Sets a tenant's mode (null: back to the global mode); `untilMs` makes it a cool-down. */
+  setMode(tenantId: string, mode: MemoryMode | null, options: { untilMs?: number; reason?: string } = {}): void {
+    this.deps.modes.setTenant(checkId('tenantId', tenantId), mode, options);
+  }
+
+  setGlobalMode(mode: MemoryMode): void {
+    this.deps.modes.setGlobal(mode);
+  }
+
+  get redactor(): Redactor | null {
+    return this.deps.redactor ?? null;
+  }
+
+  /** Sets a tenant's redaction policy (null: back to the default policy). Needs a redactor. */
+  setRedaction(tenantId: string, policy: Partial<RedactionPolicy> | null): RedactionPolicy {
+    if (!this.deps.redactor) throw new StrataError('INVALID_CONFIG', 'this memory service was created without a redactor');
+    return this.deps.redactor.setTenantPolicy(checkId('tenantId', tenantId), policy);
   }
 
   private get maxText(): number {
@@ -150,12 +208,57 @@ export class MemoryService {
   // ---- messages -------------------------------------------------------------------------
 
   /**
-   * Appends messages to a session. Idempotent on clientMsgId. Each message is indexed as a
-   * `turn` memory (with its speaker and the previous turn as context) in the same
-   * transaction, so it is searchable as soon as this returns.
+   * Appends messages to a session. Idempotent on clientMsgId. Personal data in the content is
+   * masked first (the tenant's redaction policy). Each message is indexed as a `turn` memory
+   * (with its speaker and the previous turn as context) in the same transaction, so it is
+   * searchable as soon as this returns. In mode `off` nothing is stored: every message comes
+   * back with `skipped: 'mode_off'`, `created: false` and an empty id.
    */
   async addMessages(sessionId: string, messages: readonly MessageInput[]): Promise<AddedMessage[]> {
     this.assertOpen();
+    const started = performance.now();
+    const mode = this.mode;
+    const line = { op: 'add_messages' as const, session: sessionId, mode };
+    if (mode === 'off') {
+      if (!Array.isArray(messages) || messages.length === 0) throw invalidInput('messages', 'messages must be a non-empty array');
+      const skipped = skippedMessages(messages);
+      this.finish(line, started, 'skipped', { used: false, reason: 'mode_off', messages: { count: messages.length, created: 0 } });
+      return skipped;
+    }
+    const counts: RedactionCounts = {};
+    const redacted = Array.isArray(messages)
+      ? messages.map((message) =>
+          typeof message === 'object' && message !== null && typeof message.content === 'string'
+            ? { ...message, content: this.redactText(message.content, counts) }
+            : message,
+        )
+      : messages;
+    const seen = { userId: null as string | null };
+    try {
+      const added = await this.appendMessagesNow(sessionId, redacted, seen);
+      const created = added.filter((message) => message.created);
+      this.deps.metrics.messagesWritten(created.length);
+      this.deps.metrics.memoriesWritten('turn', created.filter((message) => message.memoryId !== null).length);
+      this.finish(line, started, 'ok', {
+        used: true,
+        reason: null,
+        user: seen.userId,
+        messages: { count: added.length, created: created.length },
+        redactions: counts,
+      });
+      return added;
+    } catch (error) {
+      this.finish(line, started, 'error', { used: false, reason: 'error', user: seen.userId, error: errorCode(error) });
+      throw error;
+    }
+  }
+
+  /** `seen.userId` is set to the session's user (for the turn log line). */
+  private async appendMessagesNow(
+    sessionId: string,
+    messages: readonly MessageInput[],
+    seen: { userId: string | null },
+  ): Promise<AddedMessage[]> {
     checkId('sessionId', sessionId);
     if (!Array.isArray(messages) || messages.length === 0) throw invalidInput('messages', 'messages must be a non-empty array');
     const maxBatch = this.deps.maxBatch ?? 1000;
@@ -174,6 +277,7 @@ export class MemoryService {
       };
     });
     const session = await this.getSession(sessionId);
+    seen.userId = session.userId;
     const known = await this.deps.store.findByClientMsgIds(
       this.tenantId,
       sessionId,
@@ -322,8 +426,39 @@ export class MemoryService {
 
   // ---- retrieval ------------------------------------------------------------------------
 
+  /**
+   * Hybrid search. Personal data in the query is masked as it would be in stored text. In modes
+   * `off` and `write_only`, and past the read deadline, the answer is empty with `used: false`
+   * and the reason (`mode_off`, `mode_write_only`, `timeout`) rather than an error: memory never
+   * takes the agent down.
+   */
   async search(query: string, options: SearchOptions = {}): Promise<SearchResponse> {
     this.assertOpen();
+    const started = performance.now();
+    return guardedRead(this.readGuard, started, {
+      start: { op: 'search', session: options.sessionId ?? null, mode: this.mode, user: options.userId ?? null },
+      seen: { userId: null },
+      slowMessage: 'search_slow',
+      work: () => this.searchNow(typeof query === 'string' ? this.redactText(query, {}, false) : query, options),
+      fallback: async (reason) => ({
+        results: [],
+        threshold: this.retrieval.relevanceThreshold,
+        tookMs: performance.now() - started,
+        used: false,
+        reason,
+      }),
+    });
+  }
+
+  private get readGuard(): ReadGuardDeps {
+    return { metrics: this.deps.metrics, logger: this.deps.logger, tenant: this.tenantId, deadlineMs: this.readDeadlineMs };
+  }
+
+  private get readDeadlineMs(): number {
+    return this.deps.readDeadlineMs ?? DEFAULT_READ_DEADLINE_MS;
+  }
+
+  private async searchNow(query: string, options: SearchOptions): Promise<SearchResponse> {
     const started = performance.now();
     checkText('query', query, 4_000);
     const filter = this.filterFrom(options);
@@ -348,17 +483,50 @@ export class MemoryService {
       results: outcome.hits.map((hit) => ({ ...hit, relevant: hit.scores.relevance >= outcome.threshold })),
       threshold: outcome.threshold,
       tookMs: performance.now() - started,
+      used: true,
+      reason: null,
     };
   }
 
+  /**
+   * The context for the next model call (see context-builder.ts). It never fails for slowness
+   * or mode: in `write_only` it is the recent-turns fallback (`used: false, reason:
+   * 'mode_write_only'`); in `off` it is empty (`reason: 'mode_off'`, the store is not read);
+   * past the read deadline it is the recent-turns fallback (`reason: 'timeout'`, logged as
+   * `context_slow`), or empty when even those do not come within a second deadline.
+   */
   async getContext(sessionId: string, options: ContextOptions = {}): Promise<ContextResponse> {
     this.assertOpen();
-    const session = await this.getSession(sessionId);
-    const cache = this.deps.contextCache;
-    if (!cache) return buildContext(this, session, options, this.clock());
-    return cachedContext(cache, this.deps.contextCacheTtlMs ?? CONTEXT_CACHE_TTL_MS, session, options, () =>
-      buildContext(this, session, options, this.clock()),
-    );
+    const started = performance.now();
+    checkId('sessionId', sessionId);
+    checkContextOptions(options);
+    const seen = { userId: null as string | null };
+    return guardedRead(this.readGuard, started, {
+      start: { op: 'get_context', session: sessionId, mode: this.mode },
+      seen,
+      slowMessage: 'context_slow',
+      work: async () => {
+        const session = await this.getSession(sessionId);
+        seen.userId = session.userId;
+        const query = typeof options.query === 'string' ? this.redactText(options.query, {}, false) : options.query;
+        const asked = query === options.query ? options : { ...options, query };
+        const cache = this.deps.contextCache;
+        if (!cache) return buildContext(this, session, asked, this.clock());
+        return cachedContext(cache, this.deps.contextCacheTtlMs ?? CONTEXT_CACHE_TTL_MS, session, asked, () =>
+          buildContext(this, session, asked, this.clock()),
+        );
+      },
+      fallback: async (reason) => {
+        // Off: the store is not read. write_only: the session must exist, as for a full read.
+        if (reason === 'mode_off') return recentTurnsContext(this, [], options, reason);
+        if (reason === 'mode_write_only') seen.userId = (await this.getSession(sessionId)).userId;
+        // The recent turns, themselves under the deadline: empty when the store is too slow even for them.
+        const recent = await withDeadline(this.readDeadlineMs, () =>
+          this.deps.store.listMessages(this.tenantId, sessionId, { limit: fallbackTurns(options), order: 'desc' }),
+        );
+        return recentTurnsContext(this, recent.ok ? recent.value : [], options, reason);
+      },
+    });
   }
 
   private filterFrom(options: SearchOptions): MemoryFilter {
@@ -377,9 +545,35 @@ export class MemoryService {
 
   // ---- memories -------------------------------------------------------------------------
 
-  /** Stores a memory; the same text in the same scope returns the existing one. */
-  async remember(input: RememberInput): Promise<{ memory: MemoryRecord; created: boolean }> {
+  /**
+   * Stores a memory (personal data in the text masked first); the same text in the same scope
+   * returns the existing one. In mode `off` nothing is stored: the memory that would have been
+   * stored comes back with `created: false, skipped: 'mode_off'`.
+   */
+  async remember(input: RememberInput): Promise<{ memory: MemoryRecord; created: boolean; skipped?: 'mode_off' }> {
     this.assertOpen();
+    const started = performance.now();
+    const mode = this.mode;
+    const line = { op: 'remember' as const, session: input?.sessionId ?? null, mode, user: input?.userId ?? null };
+    const counts: RedactionCounts = {};
+    const clean = typeof input?.text === 'string' ? { ...input, text: this.redactText(input.text, counts) } : input;
+    try {
+      if (mode === 'off') {
+        const memory = unsavedMemory(clean, this.tenantId, this.clock(), this.maxText);
+        this.finish(line, started, 'skipped', { used: false, reason: 'mode_off', redactions: counts });
+        return { memory, created: false, skipped: 'mode_off' };
+      }
+      const result = await this.rememberNow(clean);
+      if (result.created) this.deps.metrics.memoriesWritten(result.memory.kind, 1);
+      this.finish(line, started, 'ok', { used: true, reason: null, redactions: counts });
+      return result;
+    } catch (error) {
+      this.finish(line, started, 'error', { used: false, reason: 'error', error: errorCode(error) });
+      throw error;
+    }
+  }
+
+  private async rememberNow(input: RememberInput): Promise<{ memory: MemoryRecord; created: boolean }> {
     const userId = checkId('userId', input.userId);
     const text = checkText('text', input.text, this.maxText);
     const hash = contentHash(text);
@@ -448,7 +642,7 @@ export class MemoryService {
   async updateMemory(id: string, update: MemoryUpdate): Promise<MemoryRecord> {
     this.assertOpen();
     await this.getMemory(id);
-    const text = update.text === undefined ? undefined : checkText('text', update.text, this.maxText);
+    const text = update.text === undefined ? undefined : checkText('text', this.redactUpdate(update.text), this.maxText);
     const patch = {
       text,
       tags: update.tags === undefined ? undefined : checkTags('tags', update.tags),
@@ -508,7 +702,7 @@ export class MemoryService {
     const scope = this.factScope(input);
     const subject = checkKey('subject', input.subject);
     const key = checkKey('key', input.key);
-    const value = checkJsonValue('value', input.value);
+    const value = this.redactValue(checkJsonValue('value', input.value));
     const now = this.clock();
     const result = await this.deps.store.setFact({
       ...scope,
@@ -522,6 +716,7 @@ export class MemoryService {
     });
     if (result.created) await this.userChanged(scope.userId);
     const validation = validateAgainstRule(await this.deps.store.getFactRule(scope, subject, key), value);
+    this.deps.metrics.factValidation(validation.valid, validation.severity);
     return { ...result, validation: { valid: validation.valid, severity: validation.severity, expected: validation.expected } };
   }
 
@@ -560,7 +755,9 @@ export class MemoryService {
   async validate(query: FactQuery & { subject: string; key: string }, value: JsonValue): Promise<ValidationResult> {
     this.assertOpen();
     const rule = await this.deps.store.getFactRule(this.factScope(query), checkKey('subject', query.subject), checkKey('key', query.key));
-    return validateAgainstRule(rule, checkJsonValue('value', value));
+    const result = validateAgainstRule(rule, checkJsonValue('value', value));
+    this.deps.metrics.factValidation(result.valid, result.severity);
+    return result;
   }
 
   private factScope(input: { userId: string; agentId?: string | undefined; namespace?: string | undefined }) {
@@ -579,6 +776,33 @@ export class MemoryService {
     await this.deps.contextCache?.close();
     await this.deps.working?.close();
     await this.deps.store.close();
+  }
+
+  // ---- redaction, metrics, turn log ---------------------------------------------------------
+
+  /** Masks personal data per the tenant's policy; counts go to `counts` and (for stored text) to the metrics. */
+  private redactText(text: string, counts: RedactionCounts, stored = true): string {
+    if (!this.deps.redactor) return text;
+    const result = this.deps.redactor.redact(this.tenantId, text);
+    addCounts(counts, result.counts);
+    if (stored) this.deps.metrics.redactions(result.counts);
+    return result.text;
+  }
+
+  private redactUpdate(text: unknown): string {
+    return typeof text === 'string' ? this.redactText(text, {}) : (text as string);
+  }
+
+  private redactValue(value: JsonValue): JsonValue {
+    if (!this.deps.redactor) return value;
+    const result = this.deps.redactor.redactJson(this.tenantId, value);
+    this.deps.metrics.redactions(result.counts);
+    return result.value;
+  }
+
+  /** Records the call's latency and writes its turn log line (ids and numbers only, never text). */
+  private finish(line: TurnStart, started: number, outcome: OperationOutcome, details: TurnDetails): void {
+    recordTurn(this.deps.metrics, this.deps.logger, this.tenantId, line, started, outcome, details);
   }
 
   private assertOpen(): void {

@@ -21,6 +21,8 @@ export interface AddedMessage {
   /** False when the clientMsgId was already stored: this is the first write's result. */
   readonly created: boolean;
   readonly memoryId: string | null;
+  /** Set when nothing was stored because memory is off for the tenant (then `id` is empty). */
+  readonly skipped?: 'mode_off';
 }
 
 export interface SessionInput {
@@ -61,6 +63,9 @@ export interface SearchResponse {
   readonly results: SearchResult[];
   readonly threshold: number;
   readonly tookMs: number;
+  /** False when memory was not searched: `reason` says why (`mode_off`, `mode_write_only`, `timeout`). */
+  readonly used: boolean;
+  readonly reason: string | null;
 }
 
 export type ContextDepth = 'rapid' | 'standard' | 'deep';

@@ -15,6 +15,14 @@ export interface EmbedderOptions {
   readonly memoryCacheSize?: number;
   /** Also cache in the store. Default: on for remote providers, off for the offline one (recomputing is cheaper than a lookup). */
   readonly persistentCache?: boolean;
+  /** Told of every cache lookup and provider call (metrics). */
+  readonly observer?: EmbedderObserver;
+}
+
+/** What the embedder reports (the Prometheus metrics implement it). */
+export interface EmbedderObserver {
+  cacheLookup(cache: 'embedding', hits: number, misses: number): void;
+  embeddingCall(texts: number, seconds: number, ok: boolean): void;
 }
 
 export interface EmbedderStats {
@@ -33,6 +41,7 @@ export class Embedder {
   readonly stats: EmbedderStats = { calls: 0, texts: 0, cacheHits: 0, cacheMisses: 0 };
   private readonly memory: LRUCache<string, Float32Array>;
   private readonly persistent: boolean;
+  private readonly observer: EmbedderObserver | undefined;
 
   constructor(
     readonly model: EmbeddingModelV1,
@@ -41,6 +50,7 @@ export class Embedder {
   ) {
     this.modelId = embeddingModelId({ name: model.modelName, version: model.modelVersion, dims: model.dimensions });
     this.memory = new LRUCache({ max: options.memoryCacheSize ?? 10_000 });
+    this.observer = options.observer;
     this.persistent = (options.persistentCache ?? model.provider !== 'offline') && store !== null;
   }
 
@@ -70,17 +80,21 @@ export class Embedder {
     }
     this.stats.cacheHits += texts.length - missing.length;
     this.stats.cacheMisses += missing.length;
+    this.observer?.cacheLookup('embedding', texts.length - missing.length, missing.length);
     if (missing.length > 0) {
       const fresh = new Map<string, Float32Array>();
       const step = Math.max(1, this.model.maxEmbeddingsPerCall);
       for (let start = 0; start < missing.length; start += step) {
         const slice = missing.slice(start, start + step);
         let vectors: Float32Array[];
+        const started = performance.now();
         try {
           this.stats.calls += 1;
           this.stats.texts += slice.length;
           vectors = await this.model.embed(slice.map((i) => texts[i] as string));
+          this.observer?.embeddingCall(slice.length, (performance.now() - started) / 1000, true);
         } catch (cause) {
+          this.observer?.embeddingCall(slice.length, (performance.now() - started) / 1000, false);
           if (cause instanceof StrataError) throw cause;
           throw new StrataError('EMBEDDING_FAILED', `embedding provider ${this.model.provider} failed`, { cause });
         }

@@ -6,6 +6,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import { createJsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { MemoryService } from '../core/memory-service.js';
 import { StrataError } from '../errors/strata-error.js';
+import { PrometheusMetrics } from '../observability/prometheus-metrics.js';
 import { AccessLogController } from './access-log.js';
 import { type HttpAuth, installAuth } from './auth-hook.js';
 import { clientErrorHandler, frameworkErrorHandler, installErrorHandlers } from './error-handler.js';
@@ -18,6 +19,8 @@ import { factRoutes } from './routes/fact-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { mcpRoutes } from './routes/mcp-routes.js';
 import { memoryRoutes } from './routes/memory-routes.js';
+import { metricsRoutes } from './routes/metrics-routes.js';
+import { modeRoutes } from './routes/mode-routes.js';
 import { sessionRoutes } from './routes/session-routes.js';
 
 export interface RateLimitSettings {
@@ -41,6 +44,10 @@ export interface BuildAppDeps {
   readonly docs?: boolean | undefined;
   /** Longest a request may take to arrive, in ms (default 30 s). */
   readonly requestTimeoutMs?: number | undefined;
+  /** Served at GET /metrics; default the memory service's own when it has Prometheus metrics. */
+  readonly metrics?: PrometheusMetrics | undefined;
+  /** Bearer token for /metrics; without it /metrics needs an admin key of tenant `default` (see routes/metrics-routes.ts). */
+  readonly metricsToken?: string | undefined;
 }
 
 const DOCS_PREFIX = '/docs';
@@ -119,6 +126,9 @@ export async function buildApp(deps: BuildAppDeps): Promise<FastifyInstance> {
   await app.register(factRoutes(routeDeps));
   await app.register(adminRoutes(routeDeps));
   await app.register(mcpRoutes(routeDeps));
+  await app.register(modeRoutes(routeDeps));
+  const metrics = deps.metrics ?? (deps.memory.metrics instanceof PrometheusMetrics ? deps.memory.metrics : undefined);
+  if (metrics) await app.register(metricsRoutes(metrics, deps.metricsToken));
   await app.ready();
   return app;
 }

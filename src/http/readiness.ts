@@ -37,8 +37,21 @@ export function embedderProbe(memory: MemoryService): () => Promise<TierState> {
   };
 }
 
+/**
+ * The memory mode: always ready (off and write_only are deliberate), reporting the global mode
+ * and how many tenants have an override per mode (not which: /ready is public).
+ */
+export function modesProbe(memory: MemoryService): () => Promise<TierState> {
+  return async () => {
+    const snapshot = memory.modes.snapshot();
+    const overrides: Record<string, number> = {};
+    for (const override of Object.values(snapshot.tenants)) overrides[override.mode] = (overrides[override.mode] ?? 0) + 1;
+    return { status: 'ready', mode: snapshot.global, tenantOverrides: overrides };
+  };
+}
+
 export function defaultProbes(memory: MemoryService): ReadinessProbes {
-  return { store: storeReachableProbe(memory), embedder: embedderProbe(memory) };
+  return { store: storeReachableProbe(memory), embedder: embedderProbe(memory), modes: modesProbe(memory) };
 }
 
 /** Runs every probe; ready when all are. A probe that throws counts as not ready. */

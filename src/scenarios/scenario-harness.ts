@@ -30,7 +30,8 @@ export async function runScenario(
   scenario: Scenario,
   options: HarnessOptions = {},
 ): Promise<{ questions: QuestionOutcome[]; factsConsistent: boolean }> {
-  const memory = await createMemory({ path: ':memory:', ...options.memory });
+  // No read deadline: quality must not depend on how loaded the machine is (latency is the bench's job).
+  const memory = await createMemory({ path: ':memory:', readDeadlineMs: 0, ...options.memory });
   try {
     await ingest(memory, scenario);
     const questions: QuestionOutcome[] = [];

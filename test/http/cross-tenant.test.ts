@@ -183,6 +183,9 @@ const cases = (): Case[] => [
     },
   },
   { method: 'DELETE', route: '/v1/keys/{keyId}', url: '/v1/keys/KEY_B', expect: notFound('API_KEY_NOT_FOUND') },
+  // The mode routes act on the caller's tenant only (an explicit read_write override changes nothing A's other cases see).
+  { method: 'PUT', route: '/v1/mode', url: '/v1/mode', payload: { mode: 'read_write' }, expect: ownTenant(200) },
+  { method: 'GET', route: '/v1/mode', url: '/v1/mode', expect: ownTenant(200) },
 ];
 
 describe('a key of tenant A never reaches tenant B', () => {

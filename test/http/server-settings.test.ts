@@ -43,6 +43,10 @@ describe('server settings', () => {
       logLevel: 'info',
       docs: true,
       workers: 1,
+      write: true,
+      read: true,
+      readDeadlineMs: 250,
+      redaction: { enabled: true, style: 'tag', types: ['email', 'phone', 'card', 'iban', 'ip'], phoneCountries: ['US'] },
     });
   });
 

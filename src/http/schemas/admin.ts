@@ -46,3 +46,21 @@ export const TierState = z
 export const Readiness = z
   .object({ status: z.enum(['ready', 'not_ready']), tiers: z.record(z.string(), TierState) })
   .meta({ id: 'Readiness' });
+
+export const MemoryModeName = z.enum(['off', 'write_only', 'read_write']).meta({ id: 'MemoryMode' });
+
+export const SetModeBody = z
+  .strictObject({
+    mode: MemoryModeName.nullable().describe("the tenant's mode; null returns it to the global mode"),
+    untilMs: EpochMs.optional().describe('when the mode lapses (a cool-down); omitted: until changed'),
+  })
+  .meta({ id: 'SetMode' });
+
+export const TenantMode = z
+  .object({
+    tenantId: z.string(),
+    mode: MemoryModeName.describe('in force for the tenant now'),
+    global: MemoryModeName,
+    override: z.object({ mode: MemoryModeName, until: EpochMs.nullable(), reason: z.string().nullable() }).nullable(),
+  })
+  .meta({ id: 'TenantMode' });

@@ -43,7 +43,11 @@ export const Memory = z
   .meta({ id: 'Memory' });
 
 export const RememberResponse = z
-  .object({ memory: Memory, created: z.boolean().describe('false when the same text was already stored in this scope') })
+  .object({
+    memory: Memory,
+    created: z.boolean().describe('false when the same text was already stored in this scope'),
+    skipped: z.literal('mode_off').optional().describe('nothing was stored: memory is off for the tenant (the memory id is empty)'),
+  })
   .meta({ id: 'RememberResponse' });
 
 export const UpdateMemoryBody = z

@@ -41,7 +41,13 @@ export const SearchResult = z
   .meta({ id: 'SearchResult' });
 
 export const SearchResponse = z
-  .object({ results: z.array(SearchResult), threshold: z.number(), tookMs: z.number() })
+  .object({
+    results: z.array(SearchResult),
+    threshold: z.number(),
+    tookMs: z.number(),
+    used: z.boolean().describe('false when memory was not searched; reason says why'),
+    reason: z.string().nullable().describe('mode_off, mode_write_only or timeout when used is false'),
+  })
   .meta({ id: 'SearchResponse' });
 
 export const ContextBody = z

@@ -51,6 +51,7 @@ export const AddedMessage = z
     clientMsgId: z.string().nullable(),
     created: z.boolean().describe('false when the clientMsgId was already stored: this is the first write'),
     memoryId: z.string().nullable(),
+    skipped: z.literal('mode_off').optional().describe('nothing was stored: memory is off for the tenant (id is empty)'),
   })
   .meta({ id: 'AddedMessage' });
 

@@ -1,0 +1,38 @@
+import type { RedactionCounts } from '../privacy/pii-types.js';
+
+/** The core operations that are timed and logged per call. */
+export type MemoryOperation = 'add_messages' | 'remember' | 'get_context' | 'search';
+/** ok; degraded: answered with a fallback (timeout, mode); skipped: a no-op (mode off); error: raised. */
+export type OperationOutcome = 'ok' | 'degraded' | 'skipped' | 'error';
+/** The tier a store operation serves (one SQLite store serves them all; scale-out backends split them). */
+export type StoreTier = 'episodic' | 'semantic' | 'facts' | 'cache' | 'admin';
+
+/**
+ * What core reports, in memory terms; the Prometheus implementation is in prometheus-metrics.ts.
+ * Labels stay bounded: operation, outcome, kind, type, tier, never a user, session or text.
+ */
+export interface MetricsSink {
+  operation(operation: MemoryOperation, seconds: number, outcome: OperationOutcome): void;
+  /** A read answered without memories, and why (timeout, mode_write_only, mode_off). */
+  readFallback(operation: MemoryOperation, reason: string): void;
+  messagesWritten(count: number): void;
+  memoriesWritten(kind: string, count: number): void;
+  redactions(counts: RedactionCounts): void;
+  factValidation(valid: boolean, severity: string): void;
+  storeCall(tier: StoreTier, operation: string, seconds: number, ok: boolean): void;
+  embeddingCall(texts: number, seconds: number, ok: boolean): void;
+  cacheLookup(cache: string, hits: number, misses: number): void;
+}
+
+/** Reports nothing. */
+export const NO_METRICS: MetricsSink = {
+  operation() {},
+  readFallback() {},
+  messagesWritten() {},
+  memoriesWritten() {},
+  redactions() {},
+  factValidation() {},
+  storeCall() {},
+  embeddingCall() {},
+  cacheLookup() {},
+};
