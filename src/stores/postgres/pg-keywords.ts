@@ -1,0 +1,42 @@
+import type { MemoryFilter, ScoredId } from '../../spec/memory-store.js';
+import type { PgDriver } from './driver.js';
+import { PgParams, pgMemoryFilter } from './pg-filter.js';
+import { statement } from './pg-migrate.js';
+
+/**
+ * Keyword search on the generated tsvector column (english stemming; GIN index): BM25-like
+ * scores from statements/keyword-search.sql. Each term is matched as a websearch phrase of
+ * its words: punctuation and operators in a term are dropped, never parsed as query syntax.
+ */
+export class PgKeywords {
+  constructor(private readonly driver: PgDriver) {}
+
+  async search(filter: MemoryFilter, terms: readonly string[], k: number): Promise<ScoredId[]> {
+    if (k <= 0) return [];
+    const phrases = [...new Set(terms.map(phraseOf).filter((phrase) => phrase.length > 2))];
+    if (phrases.length === 0) return [];
+    const params = new PgParams([phrases, filter.tenantId, filter.userId ?? null, k]);
+    const where = pgMemoryFilter(filter, params, Date.now());
+    const { rows } = await this.driver.query<{ id: string; score: number | string }>(
+      statement('keyword-search').replace('/*FILTER*/', where),
+      params.values,
+    );
+    return rows.map((row) => ({ id: row.id, score: Number(row.score) }));
+  }
+
+  /** Rows in the keyword index (the tsvector is a generated column: nothing to rebuild but the GIN index). */
+  async rebuild(): Promise<number> {
+    await this.driver.query('REINDEX INDEX memories_tsv');
+    const { rows } = await this.driver.query<{ n: string | number }>('SELECT count(*) AS n FROM memories', []);
+    return Number(rows[0]?.n ?? 0);
+  }
+}
+
+/** `"word word"`: the term's letters and digits as one websearch phrase. */
+function phraseOf(term: string): string {
+  const words = term
+    .normalize('NFKC')
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter((word) => word.length > 0 && word.toLowerCase() !== 'or');
+  return `"${words.join(' ')}"`;
+}
