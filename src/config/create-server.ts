@@ -5,6 +5,7 @@ import type { MemoryService } from '../core/memory-service.js';
 import type { HttpAuth } from '../http/auth-hook.js';
 import { buildApp } from '../http/build-app.js';
 import { embedderProbe, type TierState } from '../http/readiness.js';
+import type { MemoryStoreV1 } from '../spec/memory-store.js';
 import { createMemory } from './create-memory.js';
 import { type DataPaths, ensureDataDir } from './data-dir.js';
 import type { ServerSettings } from './settings.js';
@@ -28,7 +29,8 @@ export interface StrataServer {
  */
 export async function createServer(settings: ServerSettings): Promise<StrataServer> {
   const paths = ensureDataDir(settings.data);
-  const memory = await createMemory({ path: paths.database });
+  const backend = await storeFor(settings, paths);
+  const memory = await createMemory({ path: paths.database, store: backend.store });
   let keys: ApiKeys | null = null;
   try {
     let firstAdminKey: string | null = null;
@@ -52,7 +54,7 @@ export async function createServer(settings: ServerSettings): Promise<StrataServ
       logger: settings.logLevel === 'silent' ? false : { level: settings.logLevel },
       docs: settings.docs,
       probes: {
-        store: sqliteStoreProbe(memory, paths.database),
+        store: backend.probe(memory),
         embedder: embedderProbe(memory),
         ...(keyStore ? { keys: keyStoreProbe(keyStore) } : {}),
       },
@@ -70,6 +72,25 @@ export async function createServer(settings: ServerSettings): Promise<StrataServ
     await memory.close();
     throw error;
   }
+}
+
+/**
+ * The memory store `strata serve` uses: the embedded SQLite file in the data directory, or
+ * PostgreSQL (STRATA_STORE=postgres, DATABASE_URL), whose code and driver load only then.
+ */
+async function storeFor(
+  settings: ServerSettings,
+  paths: DataPaths,
+): Promise<{ store: MemoryStoreV1 | undefined; probe: (memory: MemoryService) => () => Promise<TierState> }> {
+  if (settings.store !== 'postgres' || settings.databaseUrl === undefined) {
+    return { store: undefined, probe: (memory) => sqliteStoreProbe(memory, paths.database) };
+  }
+  const [{ createPostgresStore }, { postgresStoreProbe }] = await Promise.all([
+    import('../stores/postgres/create-postgres-store.js'),
+    import('./postgres-readiness.js'),
+  ]);
+  const store = createPostgresStore({ connectionString: settings.databaseUrl, schema: settings.pgSchema, poolMax: settings.pgPoolMax });
+  return { store, probe: () => postgresStoreProbe(store) };
 }
 
 function keyStoreProbe(keys: ApiKeys): () => Promise<TierState> {

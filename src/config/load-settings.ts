@@ -32,6 +32,10 @@ const ENV: ReadonlyArray<{ name: string; path: readonly [string] | readonly [str
   { name: 'STRATA_SHUTDOWN_TIMEOUT_MS', path: ['shutdownTimeoutMs'], type: 'int' },
   { name: 'STRATA_LOG_LEVEL', path: ['logLevel'], type: 'string' },
   { name: 'STRATA_DOCS', path: ['docs'], type: 'bool' },
+  { name: 'STRATA_STORE', path: ['store'], type: 'string' },
+  { name: 'DATABASE_URL', path: ['databaseUrl'], type: 'string' },
+  { name: 'STRATA_PG_POOL_MAX', path: ['pgPoolMax'], type: 'int' },
+  { name: 'STRATA_PG_SCHEMA', path: ['pgSchema'], type: 'string' },
 ];
 
 const FLAGS: Record<string, string> = { host: '--host', port: '--port', data: '--data', auth: '--no-auth' };

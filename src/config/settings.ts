@@ -9,6 +9,11 @@ const int = (what: string, min: number, max: number) =>
     .min(min, `${what} must be at least ${min}`)
     .max(max, `${what} must be at most ${max}`);
 const bool = (what: string) => z.boolean({ error: `${what} must be true or false` });
+const STORES = ['sqlite', 'postgres'] as const;
+// Any string here: DATABASE_URL may be set for another program; it is checked only with store "postgres".
+const databaseUrl = () => z.string({ error: 'databaseUrl must be a string' }).min(1, 'databaseUrl must not be empty');
+const pgSchema = () =>
+  z.string({ error: 'pgSchema must be a string' }).regex(/^[a-z_][a-z0-9_]{0,62}$/, 'pgSchema must be a lower-case SQL identifier');
 
 /** `strata serve` settings: one schema, validated at start (flags > env > file > defaults). */
 export const ServerSettingsSchema = z
@@ -36,8 +41,23 @@ export const ServerSettingsSchema = z
     logLevel: z.enum(LOG_LEVELS, { error: `logLevel must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
     /** Serve the API reference at /docs. */
     docs: bool('docs').default(true),
+    /** Where memories live: the embedded SQLite file in `data`, or PostgreSQL at databaseUrl. */
+    store: z.enum(STORES, { error: `store must be one of ${STORES.join(', ')}` }).default('sqlite'),
+    /** postgres://... (DATABASE_URL), required with store "postgres". */
+    databaseUrl: databaseUrl().optional(),
+    /** Connections in the PostgreSQL pool (STRATA_PG_POOL_MAX). */
+    pgPoolMax: int('pgPoolMax', 1, 1000).default(10),
+    /** The PostgreSQL schema holding Strata's tables (STRATA_PG_SCHEMA). */
+    pgSchema: pgSchema().default('strata'),
   })
   .superRefine((settings, context) => {
+    if (settings.store === 'postgres' && !/^postgres(ql)?:\/\/\S+$/.test(settings.databaseUrl ?? '')) {
+      context.addIssue({
+        code: 'custom',
+        path: ['databaseUrl'],
+        message: 'store "postgres" needs databaseUrl, a postgres:// URL (DATABASE_URL=postgres://user@host:5432/database)',
+      });
+    }
     if (!settings.auth && !isLoopbackHost(settings.host)) {
       context.addIssue({
         code: 'custom',
@@ -66,6 +86,10 @@ export const SettingsLayerSchema = z.strictObject({
   shutdownTimeoutMs: int('shutdownTimeoutMs', 0, 600_000).optional(),
   logLevel: z.enum(LOG_LEVELS, { error: `logLevel must be one of ${LOG_LEVELS.join(', ')}` }).optional(),
   docs: bool('docs').optional(),
+  store: z.enum(STORES, { error: `store must be one of ${STORES.join(', ')}` }).optional(),
+  databaseUrl: databaseUrl().optional(),
+  pgPoolMax: int('pgPoolMax', 1, 1000).optional(),
+  pgSchema: pgSchema().optional(),
 });
 
 export type SettingsLayer = z.input<typeof SettingsLayerSchema>;

@@ -42,6 +42,9 @@ describe('server settings', () => {
       shutdownTimeoutMs: 10_000,
       logLevel: 'info',
       docs: true,
+      store: 'sqlite',
+      pgPoolMax: 10,
+      pgSchema: 'strata',
     });
   });
 

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { PgDriver, PgQueryable, PgResult } from './driver.js';
+import { quoteIdent } from './sql-ident.js';
 
 export interface PgPoolDriverOptions {
   readonly connectionString: string;
@@ -52,8 +53,4 @@ export function pgPoolDriver(options: PgPoolDriverOptions): PgDriver {
     },
     close: () => pool.end(),
   };
-}
-
-export function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
 }

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { PgDriver } from './driver.js';
-import { quoteIdent } from './pg-driver.js';
+import { quoteIdent } from './sql-ident.js';
 
 const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations/', import.meta.url));
 const STATEMENTS_DIR = fileURLToPath(new URL('./statements/', import.meta.url));

@@ -1,6 +1,6 @@
 import type { PGlite, Transaction } from '@electric-sql/pglite';
 import type { PgDriver, PgQueryable, PgResult } from './driver.js';
-import { quoteIdent } from './pg-driver.js';
+import { quoteIdent } from './sql-ident.js';
 
 type PgliteLike = Pick<PGlite, 'query' | 'exec'> | Transaction;
 
