@@ -106,6 +106,16 @@ export class PostgresStore implements MemoryStoreV1 {
     };
   }
 
+  /**
+   * Refreshes the planner's statistics of the memories table (ANALYZE), as autovacuum does in
+   * time: right after a bulk load, plans made without them can be orders of magnitude slower.
+   * A server may call it after open; benchmarks call it before timing (like SqliteStore.warm).
+   */
+  async warm(): Promise<void> {
+    if (!this.parts) throw new StrataError('CLOSED', 'the PostgreSQL store is not open');
+    await this.driver.query('ANALYZE memories', []);
+  }
+
   async close(): Promise<void> {
     this.parts = null;
     this.opening = null;
