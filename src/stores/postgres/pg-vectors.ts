@@ -132,9 +132,11 @@ export class PgVectors {
     // The model as a literal: the planner can match the partial index's predicate only then.
     const distance = `(m.embedding_vec::vector(${dims})) <=> $1::vector(${dims})`;
     return this.driver.transaction(async (tx: PgQueryable) => {
-      // pgvector >= 0.8: keep scanning the graph until k rows pass the filter.
-      await tx.query(`SET LOCAL hnsw.iterative_scan = strict_order`);
-      await tx.query(`SET LOCAL hnsw.ef_search = ${Math.min(1000, Math.max(40, k * 2))}`);
+      // For this transaction only, one round trip: pgvector >= 0.8 keeps scanning the graph until
+      // k rows pass the filter; a candidate list of at least 2k.
+      await tx.query(`SELECT set_config('hnsw.iterative_scan', 'strict_order', true), set_config('hnsw.ef_search', $1, true)`, [
+        String(Math.min(1000, Math.max(40, k * 2))),
+      ]);
       const { rows } = await tx.query<{ id: string; score: number }>(
         `SELECT m.id, 1 - (${distance}) AS score FROM memories m
          WHERE ${where} AND m.embedding_model = ${literal(model)} AND m.embedding_vec IS NOT NULL
