@@ -48,7 +48,8 @@ export class PgKeywords {
 
   /** Rows in the keyword index (the tsvector is a generated column: nothing to rebuild but the GIN index). */
   async rebuild(): Promise<number> {
-    await this.driver.query('REINDEX INDEX memories_tsv');
+    // CONCURRENTLY (outside a transaction): writers are not blocked while the index is rebuilt.
+    await this.driver.query('REINDEX INDEX CONCURRENTLY memories_tsv');
     const { rows } = await this.driver.query<{ n: string | number }>('SELECT count(*) AS n FROM memories', []);
     return Number(rows[0]?.n ?? 0);
   }

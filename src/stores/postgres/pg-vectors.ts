@@ -103,7 +103,7 @@ export class PgVectors {
       this.indexed.clear();
       for (const row of rows) {
         await this.ensureIndex(row.model, Number(row.dims));
-        await this.driver.query(`REINDEX INDEX ${indexName(row.model)}`);
+        await this.driver.query(`REINDEX INDEX CONCURRENTLY ${indexName(row.model)}`);
       }
     }
     return rows.map((row) => ({ model: row.model, vectors: Number(row.n) }));
