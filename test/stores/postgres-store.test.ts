@@ -7,6 +7,7 @@ import { appliedPgMigration, latestPgMigration } from '../../src/stores/postgres
 import { pgliteDriver } from '../../src/stores/postgres/pglite-driver.js';
 import { PostgresStore } from '../../src/stores/postgres/postgres-store.js';
 import { MODEL, memoryOf, OTHER_MODEL, unit } from '../../src/testing/store-fixtures.js';
+import { tempDir } from '../helpers/memory.js';
 import { dropSchema, randomSchema } from '../helpers/postgres.js';
 import { checkService } from '../helpers/services.js';
 
@@ -98,5 +99,38 @@ describe('postgres store on PGlite with pgvector', () => {
       { model: MODEL, vectors: 300 },
     ]);
     await store.close();
+  }, 60_000);
+});
+
+describe('postgres store gaining pgvector later', () => {
+  it('vectors stored without the extension are searchable through HNSW once it exists', async () => {
+    // One PGlite data directory, opened first without the pgvector bundle, then with it.
+    const data = tempDir();
+    const schema = 'later';
+    const plain = new PGlite(data.dir);
+    const before = new PostgresStore({ driver: await pgliteDriver(plain, { schema, owned: true }), schema, log: () => {} });
+    await before.open();
+    expect(before.vectorSupport.mode).toBe('exact');
+    const scope = { tenantId: 't', userId: 'u' };
+    const near = await before.insertMemory(memoryOf(scope, { embedding: unit(1, 0.1, 0, 0), embeddingModel: MODEL }));
+    await before.insertMemory(memoryOf(scope, { embedding: unit(0, 1, 0, 0), embeddingModel: MODEL }));
+    expect((await before.vectorSearch(scope, unit(1, 0, 0, 0), MODEL, 1))[0]?.id).toBe(near.id);
+    await before.close();
+    const withVector = new PGlite(data.dir, { extensions: { vector } });
+    const after = new PostgresStore({ driver: await pgliteDriver(withVector, { schema, owned: true }), schema, log: () => {} });
+    try {
+      await after.open();
+      expect(after.vectorSupport.mode).toBe('pgvector');
+      for (const exact of [false, true]) {
+        expect((await after.vectorSearch(scope, unit(1, 0, 0, 0), MODEL, 1, { exact }))[0]?.id).toBe(near.id);
+      }
+      const filled = await withVector.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM ${schema}.memories WHERE embedding_vec IS NOT NULL`,
+      );
+      expect(filled.rows[0]?.n).toBe(2);
+    } finally {
+      await after.close();
+      data.cleanup();
+    }
   }, 60_000);
 });

@@ -49,13 +49,17 @@ export class PgVectors {
     return { mode: 'pgvector', reason: 'pgvector created' };
   }
 
-  /** Adds the vector column (pgvector only); called at open, after the migrations. */
+  /**
+   * Adds the vector column (pgvector only) and fills it for vectors stored before the extension
+   * existed; called at open, after the migrations.
+   */
   async open(): Promise<void> {
     if (this.mode !== 'pgvector') return;
     await this.driver.transaction(async (tx) => {
       await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', ['strata-pgvector']);
       await tx.query(statement('enable-pgvector'));
     });
+    await this.backfill();
   }
 
   /** The vector column's value for an insert or update (null without pgvector). */
