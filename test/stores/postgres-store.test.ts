@@ -7,7 +7,7 @@ import { appliedPgMigration, latestPgMigration } from '../../src/stores/postgres
 import { pgliteDriver } from '../../src/stores/postgres/pglite-driver.js';
 import { PostgresStore } from '../../src/stores/postgres/postgres-store.js';
 import { MODEL, memoryOf, OTHER_MODEL, unit } from '../../src/testing/store-fixtures.js';
-import { tempDir } from '../helpers/memory.js';
+import { expectStrataError, tempDir } from '../helpers/memory.js';
 import { dropSchema, randomSchema } from '../helpers/postgres.js';
 import { checkService } from '../helpers/services.js';
 
@@ -133,4 +133,42 @@ describe('postgres store gaining pgvector later', () => {
       data.cleanup();
     }
   }, 60_000);
+});
+
+describe.skipIf(!service.reachable)(`postgres connection failures ${service.reason}`, () => {
+  it('a connection lost mid-query is STORE_UNAVAILABLE, and the pool serves the next query on a new one', async () => {
+    const schema = randomSchema();
+    const store = createPostgresStore({ connectionString: service.url, schema, poolMax: 2, log: () => {} });
+    await store.open();
+    try {
+      // The expectation is attached at once: the rejection arrives while the admin connection works.
+      const failed = expectStrataError(store.pg.query('SELECT pg_backend_pid() AS pid, pg_sleep(30)', []), 'STORE_UNAVAILABLE');
+      const admin = new pg.Client({ connectionString: service.url });
+      await admin.connect();
+      // The backend running the sleep, found by its query text, then terminated as an admin would.
+      let pid: number | undefined;
+      for (let i = 0; i < 50 && pid === undefined; i++) {
+        const { rows } = await admin.query<{ pid: number }>(
+          `SELECT pid FROM pg_stat_activity WHERE query LIKE 'SELECT pg_backend_pid() AS pid, pg_sleep(30)%' AND pid <> pg_backend_pid()`,
+        );
+        pid = rows[0]?.pid;
+        if (pid === undefined) await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(pid).toBeDefined();
+      await admin.query('SELECT pg_terminate_backend($1)', [pid]);
+      await admin.end();
+      const error = await failed;
+      expect(error.details).toEqual({ code: '57P01' });
+      expect(await store.countMemories({ tenantId: 't' })).toBe(0);
+    } finally {
+      await store.close();
+      await dropSchema(schema, service.url);
+    }
+  });
+
+  it('a server that does not answer fails open() with STORE_UNAVAILABLE', async () => {
+    const store = createPostgresStore({ connectionString: 'postgres://postgres@127.0.0.1:1/none', schema: 'nowhere', log: () => {} });
+    await expectStrataError(store.open(), 'STORE_UNAVAILABLE');
+    await store.close();
+  });
 });

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { StrataError } from '../../errors/strata-error.js';
 import type { PgDriver, PgQueryable, PgResult } from './driver.js';
 import { quoteIdent } from './sql-ident.js';
 
@@ -24,7 +25,11 @@ export function pgPoolDriver(options: PgPoolDriverOptions): PgDriver {
   pool.on('error', () => {});
   const on = (client: pg.Pool | pg.PoolClient): PgQueryable => ({
     async query<R>(sql: string, params?: readonly unknown[]): Promise<PgResult<R>> {
-      const result = params && params.length > 0 ? await client.query(sql, params as unknown[]) : await client.query(sql);
+      const result = await (params && params.length > 0 ? client.query(sql, params as unknown[]) : client.query(sql)).catch(
+        (error: unknown) => {
+          throw unavailable(error);
+        },
+      );
       // A multi-statement text returns one result per statement.
       const last = Array.isArray(result) ? (result[result.length - 1] as pg.QueryResult) : result;
       return { rows: last.rows as R[], rowCount: last.rowCount ?? 0 };
@@ -34,7 +39,9 @@ export function pgPoolDriver(options: PgPoolDriverOptions): PgDriver {
   return {
     query: direct.query,
     async transaction<T>(work: (tx: PgQueryable) => Promise<T>): Promise<T> {
-      const client = await pool.connect();
+      const client = await pool.connect().catch((error: unknown) => {
+        throw unavailable(error);
+      });
       let broken: unknown;
       try {
         await client.query('BEGIN');
@@ -45,7 +52,7 @@ export function pgPoolDriver(options: PgPoolDriverOptions): PgDriver {
         await client.query('ROLLBACK').catch((rollbackError: unknown) => {
           broken = rollbackError;
         });
-        throw error;
+        throw unavailable(error);
       } finally {
         // A client whose ROLLBACK failed is in an unknown state: destroy it rather than reuse it.
         client.release(broken instanceof Error ? broken : undefined);
@@ -53,4 +60,21 @@ export function pgPoolDriver(options: PgPoolDriverOptions): PgDriver {
     },
     close: () => pool.end(),
   };
+}
+
+/** SQLSTATE classes and socket errors that mean the server (not the statement) failed. */
+const UNAVAILABLE_STATES = /^(08|53|57P0[123])/;
+const UNAVAILABLE_SOCKET = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'EPIPE']);
+
+/**
+ * A lost or refused connection becomes STORE_UNAVAILABLE (503: the resilience layer degrades);
+ * errors of the statement itself pass through unchanged.
+ */
+function unavailable(error: unknown): unknown {
+  if (error instanceof StrataError) return error;
+  const code = typeof (error as { code?: unknown })?.code === 'string' ? ((error as { code: string }).code as string) : '';
+  const message = error instanceof Error ? error.message : String(error);
+  const lost = /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/.test(message);
+  if (!UNAVAILABLE_STATES.test(code) && !UNAVAILABLE_SOCKET.has(code) && !lost) return error;
+  return new StrataError('STORE_UNAVAILABLE', `PostgreSQL is unavailable: ${message}`, { cause: error, details: { code } });
 }
