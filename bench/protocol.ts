@@ -1,3 +1,4 @@
+import type { BenchStore } from './bench-store.js';
 import type { Latency } from './stats.js';
 
 /** What the orchestrator (run.ts) asks a worker process (worker.ts) to do. */
@@ -6,6 +7,8 @@ export type PhaseRequest =
   | {
       readonly phase: 'ingest';
       readonly path: string;
+      /** Default the SQLite file at `path`. */
+      readonly store?: BenchStore;
       readonly seed: number;
       /** Where to resume the corpus: session index and message offset within it. */
       readonly from: CorpusPosition;
@@ -15,6 +18,7 @@ export type PhaseRequest =
   | {
       readonly phase: 'serve';
       readonly path: string;
+      readonly store?: BenchStore;
       readonly seed: number;
       /** `ann`: the store's defaults; `exact`: every vector search brute-force (the baseline). */
       readonly mode: 'ann' | 'exact';

@@ -22,6 +22,8 @@ export interface BenchReport {
   readonly startedAt: string;
   readonly durationS: number;
   readonly machine: { readonly cpus: number; readonly cpuModel: string; readonly memoryGiB: number; readonly node: string };
+  /** The store measured: sqlite (default), postgres, pglite. */
+  readonly store?: string;
   readonly seed: number;
   readonly queries: number;
   readonly quick: boolean;
@@ -93,7 +95,7 @@ export function renderReport(report: BenchReport): string {
   lines.push(
     `Strata bench  ${report.startedAt}  ${report.machine.cpus} CPU (${report.machine.cpuModel}), ${report.machine.memoryGiB} GiB, Node ${report.machine.node}`,
   );
-  lines.push(`seed ${report.seed}, one user scope, embedder ${e.model}`);
+  lines.push(`store ${report.store ?? 'sqlite'}, seed ${report.seed}, one user scope, embedder ${e.model}`);
   lines.push(
     'ANN: the default store (HNSW graph, in-memory BM25 index). Exact baseline: the same store forced to brute-force vector search.',
   );

@@ -4,8 +4,12 @@
  * each beside the exact brute-force baseline measured in the same run.
  *
  *   node --expose-gc --import tsx bench/run.ts [--quick] [--seed N] [--queries N] [--keep] [--dir PATH]
+ *     [--store sqlite|postgres|pglite] [--max N]
  *
- * --quick stops at 10k. Results go to stdout and bench/results/latest.json.
+ * --quick stops at 10k; --max N stops at N memories. Results go to stdout and
+ * bench/results/latest.json (latest-<store>.json for another store). `--store postgres` runs on
+ * DATABASE_URL (default the local test server) in a fresh schema, dropped at the end unless
+ * --keep; `--store pglite` on PGlite + pgvector in the bench directory.
  */
 import { fork } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,6 +17,7 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import type { BenchStore } from './bench-store.js';
 import type { CorpusPosition, EmbedderResult, IngestResult, PhaseRequest, PhaseResult, ServeResult } from './protocol.js';
 import { type BenchReport, renderReport, type ScaleResult, TARGETS, verdict } from './report.js';
 import { round } from './stats.js';
@@ -47,16 +52,21 @@ async function main(): Promise<void> {
       queries: { type: 'string', default: '240' },
       keep: { type: 'boolean', default: false },
       dir: { type: 'string' },
+      store: { type: 'string', default: 'sqlite' },
+      max: { type: 'string' },
     },
   });
   const started = performance.now();
   const seed = Number(values.seed);
   const queries = Number(values.queries);
-  const scales = values.quick ? [10_000] : [10_000, 100_000];
+  const max = values.max === undefined ? Number.POSITIVE_INFINITY : Number(values.max);
+  const scales = (values.quick ? [10_000] : [10_000, 100_000]).filter((scale) => scale <= max);
+  if (scales.length === 0) scales.push(max);
   const dir = values.dir ?? mkdtempSync(join(tmpdir(), 'strata-bench-'));
   mkdirSync(dir, { recursive: true });
   const path = join(dir, 'bench.db');
-  progress(`database ${path}`);
+  const store = benchStore(values.store ?? 'sqlite', dir);
+  progress(store.kind === 'sqlite' ? `database ${path}` : `store ${store.kind}, schema ${store.schema}`);
 
   progress('embedder throughput');
   const embedder = await runPhase<EmbedderResult>({ phase: 'embedder', seed });
@@ -65,25 +75,28 @@ async function main(): Promise<void> {
   let from: CorpusPosition = { session: 0, offset: 0 };
   for (const target of scales) {
     progress(`ingest to ${target.toLocaleString('en-US')} memories`);
-    const ingest = await runPhase<IngestResult>({ phase: 'ingest', path, seed, from, target });
+    const ingest = await runPhase<IngestResult>({ phase: 'ingest', path, store, seed, from, target });
     from = ingest.next;
     const sessions = from.offset > 0 ? from.session + 1 : from.session;
     progress(`serve (ANN) at ${target.toLocaleString('en-US')}`);
     const ann = await runPhase<ServeResult>({
       phase: 'serve',
       path,
+      store,
       seed,
       mode: 'ann',
       queries,
       sessions,
-      verifyKeywords: target === scales[0],
+      // The FTS5 cross-check reads the SQLite file: SQLite only.
+      verifyKeywords: store.kind === 'sqlite' && target === scales[0],
     });
     progress(`serve (exact baseline) at ${target.toLocaleString('en-US')}`);
     // Exact search reads every vector of the scope from SQLite: fewer queries above 10k keep the run short.
     const baselineQueries = target > 10_000 ? Math.min(queries, 60) : queries;
-    const exact = await runPhase<ServeResult>({ phase: 'serve', path, seed, mode: 'exact', queries: baselineQueries, sessions });
+    const exact = await runPhase<ServeResult>({ phase: 'serve', path, store, seed, mode: 'exact', queries: baselineQueries, sessions });
     results.push({ memories: ingest.memories, ingest, ann, exact, hybridTop10Agreement: overlap(ann.top10, exact.top10) });
   }
+  if (store.kind === 'postgres' && !values.keep) await dropSchema(store.url, store.schema);
   if (!values.keep && values.dir === undefined) rmSync(dir, { recursive: true, force: true });
 
   const report: BenchReport = {
@@ -95,6 +108,7 @@ async function main(): Promise<void> {
       memoryGiB: Math.round(totalmem() / 2 ** 30),
       node: process.version,
     },
+    store: store.kind,
     seed,
     queries,
     quick: values.quick === true,
@@ -109,8 +123,25 @@ async function main(): Promise<void> {
   };
   console.log(renderReport(report));
   mkdirSync(RESULTS, { recursive: true });
-  writeFileSync(join(RESULTS, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
-  progress(`wrote ${join(RESULTS, 'latest.json')}`);
+  const file = store.kind === 'sqlite' ? 'latest.json' : `latest-${store.kind}.json`;
+  writeFileSync(join(RESULTS, file), `${JSON.stringify(report, null, 2)}\n`);
+  progress(`wrote ${join(RESULTS, file)}`);
+}
+
+function benchStore(kind: string, dir: string): BenchStore {
+  const schema = `strata_bench_${process.pid}`;
+  if (kind === 'sqlite') return { kind };
+  if (kind === 'postgres') return { kind, url: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test', schema };
+  if (kind === 'pglite') return { kind, dir: join(dir, 'pglite'), schema };
+  throw new Error(`--store must be sqlite, postgres or pglite, not ${kind}`);
+}
+
+async function dropSchema(url: string, schema: string): Promise<void> {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  await client.end();
 }
 
 /** Mean |a ∩ b| / |b| over paired top-k lists. */

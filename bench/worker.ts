@@ -8,6 +8,7 @@ import { createMemory } from '../src/config/create-memory.js';
 import type { MemoryService } from '../src/core/memory-service.js';
 import { queryTerms } from '../src/retrieval/query-terms.js';
 import { KEYWORD_WEIGHTS } from '../src/stores/sqlite/sqlite-store.js';
+import { openBenchMemory, postgresBytes } from './bench-store.js';
 import { benchQueries, benchSession, Rng } from './corpus.js';
 import type { EmbedderResult, IngestResult, PhaseRequest, PhaseResult, ServeResult } from './protocol.js';
 import { gc, peakRssMiB, round, summarise, timed } from './stats.js';
@@ -71,7 +72,7 @@ async function warm(memory: MemoryService): Promise<number> {
 }
 
 async function ingestPhase(request: Extract<PhaseRequest, { phase: 'ingest' }>): Promise<IngestResult> {
-  const memory = await createMemory({ path: request.path });
+  const memory = await openBenchMemory(request.store, { path: request.path });
   const already = await memory.countMemories({ userId: USER_ID });
   // As a long-running server would: indexes loaded, then kept up to date message by message.
   const warmMs = await warm(memory);
@@ -110,6 +111,7 @@ async function ingestPhase(request: Extract<PhaseRequest, { phase: 'ingest' }>):
   const flushStarted = performance.now();
   await warm(memory);
   rss.afterWarm = peakRssMiB();
+  const storeBytes = await postgresBytes(memory);
   await memory.close();
   rss.afterClose = peakRssMiB();
   const indexFlushMs = performance.now() - flushStarted;
@@ -127,20 +129,13 @@ async function ingestPhase(request: Extract<PhaseRequest, { phase: 'ingest' }>):
     next: { session: s, offset },
     peakRssMiB: peakRssMiB(),
     peakRssBy: rss,
-    dbBytes: fileBytes(request.path) + fileBytes(`${request.path}-wal`),
+    dbBytes: storeBytes ?? fileBytes(request.path) + fileBytes(`${request.path}-wal`),
     vectorIndexBytes: dirBytes(`${request.path}.vectors`),
   };
 }
 
 async function servePhase(request: Extract<PhaseRequest, { phase: 'serve' }>): Promise<ServeResult> {
-  const opened = await timed(() =>
-    createMemory({
-      path: request.path,
-      exactSearchThreshold: request.mode === 'exact' ? Number.MAX_SAFE_INTEGER : undefined,
-      // No read deadline: a slow read must show in the latencies, not turn into a fast fallback.
-      readDeadlineMs: 0,
-    }),
-  );
+  const opened = await timed(() => openBenchMemory(request.store, { path: request.path, exact: request.mode === 'exact' }));
   const memory = opened.value;
   const warmMs = await warm(memory);
   const memories = await memory.countMemories({ userId: USER_ID });

@@ -8,6 +8,7 @@ import { embedderProbe, modesProbe, type TierState } from '../http/readiness.js'
 import { PrometheusMetrics } from '../observability/prometheus-metrics.js';
 import { createTurnLogger } from '../observability/turn-log.js';
 import { modeFromFlags } from '../resilience/memory-modes.js';
+import type { MemoryStoreV1 } from '../spec/memory-store.js';
 import { createMemory } from './create-memory.js';
 import { type DataPaths, ensureDataDir } from './data-dir.js';
 import { redisProbe } from './redis-readiness.js';
@@ -44,8 +45,10 @@ export async function createServer(settings: ServerSettings, options: CreateServ
   const worker = options.role === 'worker';
   const paths = ensureDataDir(settings.data);
   const metrics = new PrometheusMetrics({ processMetrics: true });
+  const backend = await storeFor(settings, paths);
   const memory = await createMemory({
     path: paths.database,
+    store: backend.store,
     redisUrl: settings.redisUrl,
     ...(settings.qdrantUrl ? { qdrant: { url: settings.qdrantUrl, apiKey: settings.qdrantApiKey } } : {}),
     mode: modeFromFlags(settings.write, settings.read),
@@ -77,7 +80,7 @@ export async function createServer(settings: ServerSettings, options: CreateServ
       metrics,
       metricsToken: settings.metricsToken,
       probes: {
-        store: sqliteStoreProbe(memory, paths.database),
+        store: backend.probe(memory),
         embedder: embedderProbe(memory),
         modes: modesProbe(memory),
         ...(keyStore ? { keys: keyStoreProbe(keyStore) } : {}),
@@ -113,7 +116,7 @@ async function ensureFirstAdminKey(keys: ApiKeys): Promise<string | null> {
  */
 export async function prepareDataDir(settings: ServerSettings): Promise<{ paths: DataPaths; firstAdminKey: string | null }> {
   const paths = ensureDataDir(settings.data);
-  const memory = await createMemory({ path: paths.database });
+  const memory = await createMemory({ path: paths.database, store: (await storeFor(settings, paths)).store });
   await memory.close();
   if (!settings.auth) return { paths, firstAdminKey: null };
   const store = new SqliteApiKeyStore(paths.keys);
@@ -123,6 +126,25 @@ export async function prepareDataDir(settings: ServerSettings): Promise<{ paths:
   } finally {
     await store.close();
   }
+}
+
+/**
+ * The memory store `strata serve` uses: the embedded SQLite file in the data directory, or
+ * PostgreSQL (STRATA_STORE=postgres, DATABASE_URL), whose code and driver load only then.
+ */
+async function storeFor(
+  settings: ServerSettings,
+  paths: DataPaths,
+): Promise<{ store: MemoryStoreV1 | undefined; probe: (memory: MemoryService) => () => Promise<TierState> }> {
+  if (settings.store !== 'postgres' || settings.databaseUrl === undefined) {
+    return { store: undefined, probe: (memory) => sqliteStoreProbe(memory, paths.database) };
+  }
+  const [{ createPostgresStore }, { postgresStoreProbe }] = await Promise.all([
+    import('../stores/postgres/create-postgres-store.js'),
+    import('./postgres-readiness.js'),
+  ]);
+  const store = createPostgresStore({ connectionString: settings.databaseUrl, schema: settings.pgSchema, poolMax: settings.pgPoolMax });
+  return { store, probe: () => postgresStoreProbe(store) };
 }
 
 function keyStoreProbe(keys: ApiKeys): () => Promise<TierState> {

@@ -29,6 +29,11 @@ const countries = z
   )
   .max(250);
 const maskStyle = z.enum(MASK_STYLES, { error: `redaction.style must be one of ${MASK_STYLES.join(', ')}` });
+const STORES = ['sqlite', 'postgres'] as const;
+// Any string here: DATABASE_URL may be set for another program; it is checked only with store "postgres".
+const databaseUrl = () => z.string({ error: 'databaseUrl must be a string' }).min(1, 'databaseUrl must not be empty');
+const pgSchema = () =>
+  z.string({ error: 'pgSchema must be a string' }).regex(/^[a-z_][a-z0-9_]{0,62}$/, 'pgSchema must be a lower-case SQL identifier');
 
 /** `strata serve` settings: one schema, validated at start (flags > env > file > defaults). */
 export const ServerSettingsSchema = z
@@ -82,6 +87,14 @@ export const ServerSettingsSchema = z
         phoneCountries: countries.default(['US']),
       })
       .prefault({}),
+    /** Where memories live: the embedded SQLite file in `data`, or PostgreSQL at databaseUrl. */
+    store: z.enum(STORES, { error: `store must be one of ${STORES.join(', ')}` }).default('sqlite'),
+    /** postgres://... (DATABASE_URL), required with store "postgres". */
+    databaseUrl: databaseUrl().optional(),
+    /** Connections in the PostgreSQL pool (STRATA_PG_POOL_MAX). */
+    pgPoolMax: int('pgPoolMax', 1, 1000).default(10),
+    /** The PostgreSQL schema holding Strata's tables (STRATA_PG_SCHEMA). */
+    pgSchema: pgSchema().default('strata'),
   })
   .superRefine((settings, context) => {
     if (settings.read && !settings.write) {
@@ -89,6 +102,13 @@ export const ServerSettingsSchema = z
     }
     if (settings.redaction.style === 'hash' && settings.redaction.hashKey === undefined) {
       context.addIssue({ code: 'custom', path: ['redaction', 'hashKey'], message: 'the hash redaction style needs a hashKey' });
+    }
+    if (settings.store === 'postgres' && !/^postgres(ql)?:\/\/\S+$/.test(settings.databaseUrl ?? '')) {
+      context.addIssue({
+        code: 'custom',
+        path: ['databaseUrl'],
+        message: 'store "postgres" needs databaseUrl, a postgres:// URL (DATABASE_URL=postgres://user@host:5432/database)',
+      });
     }
     if (!settings.auth && !isLoopbackHost(settings.host)) {
       context.addIssue({
@@ -135,6 +155,10 @@ export const SettingsLayerSchema = z.strictObject({
       phoneCountries: countries.optional(),
     })
     .optional(),
+  store: z.enum(STORES, { error: `store must be one of ${STORES.join(', ')}` }).optional(),
+  databaseUrl: databaseUrl().optional(),
+  pgPoolMax: int('pgPoolMax', 1, 1000).optional(),
+  pgSchema: pgSchema().optional(),
 });
 
 export type SettingsLayer = z.input<typeof SettingsLayerSchema>;

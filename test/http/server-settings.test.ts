@@ -47,6 +47,9 @@ describe('server settings', () => {
       read: true,
       readDeadlineMs: 250,
       redaction: { enabled: true, style: 'tag', types: ['email', 'phone', 'card', 'iban', 'ip'], phoneCountries: ['US'] },
+      store: 'sqlite',
+      pgPoolMax: 10,
+      pgSchema: 'strata',
     });
   });
 

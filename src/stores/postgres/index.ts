@@ -1,0 +1,6 @@
+export { createPostgresStore, type PostgresConnectionOptions } from './create-postgres-store.js';
+export type { PgDriver, PgQueryable, PgResult } from './driver.js';
+export { type PgPoolDriverOptions, pgPoolDriver } from './pg-driver.js';
+export { appliedPgMigration, latestPgMigration, migratePg } from './pg-migrate.js';
+export { type PgliteDriverOptions, pgliteDriver } from './pglite-driver.js';
+export { PostgresStore, type PostgresStoreOptions } from './postgres-store.js';
