@@ -47,8 +47,10 @@ export async function serveStdio(memory: MemoryService, options: ServeStdioOptio
     else options.signal?.addEventListener('abort', onAbort, { once: true });
   });
 
-  await server.connect(transport);
+  // Tracked before connecting: once connected, stdin may deliver (and the server start handling)
+  // requests before this function runs again, and an untracked request would be cut off at end.
   inFlight.track(transport);
+  await server.connect(transport);
   await done;
 }
 
@@ -61,12 +63,22 @@ class InFlight {
     return this.pending.size;
   }
 
+  /** Wraps whatever handler `connect` installs as the transport's onmessage, and its send. */
   track(transport: StdioServerTransport): void {
-    const receive = transport.onmessage;
-    transport.onmessage = (message: JSONRPCMessage) => {
+    type Receive = NonNullable<StdioServerTransport['onmessage']>;
+    let receive: Receive | undefined;
+    const counted: Receive = (message: JSONRPCMessage) => {
       if ('method' in message && 'id' in message) this.pending.add(message.id);
       receive?.(message);
     };
+    Object.defineProperty(transport, 'onmessage', {
+      configurable: true,
+      enumerable: true,
+      get: () => (receive ? counted : undefined),
+      set: (handler: Receive | undefined) => {
+        receive = handler;
+      },
+    });
     const send = transport.send.bind(transport);
     transport.send = async (message: JSONRPCMessage) => {
       try {
