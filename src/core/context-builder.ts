@@ -142,6 +142,8 @@ export async function buildContext(
     for (const hit of hits) {
       rank++;
       if (hit.memory.kind === 'turn' && hit.memory.source.every((id) => shown.has(id))) continue;
+      // The session's own rolling summary is shown in its section (from the session record).
+      if (hit.memory.kind === 'summary' && hit.memory.sessionId === session.id && session.summary) continue;
       const text = `- ${renderDate(hit.memory.createdAt)} ${renderMemoryText(hit.memory.kind, hit.memory.text, hit.memory.metadata.role)}`;
       const item: ContextItem = {
         kind: 'memory',

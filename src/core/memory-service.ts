@@ -6,6 +6,10 @@ import type { TokenCounter } from '../retrieval/tokenizer.js';
 import type { AppendItem, EraseCounts, IndexReport, MemoryFilter, MemoryStoreV1, NewMemory } from '../spec/memory-store.js';
 import type { FactRecord, FactRule, JsonValue, MemoryRecord, MessageRecord, SessionRecord } from '../spec/records.js';
 import { contentHash } from '../util/hash.js';
+import type { ConsolidationStoreV1 } from '../spec/consolidation-store.js';
+import type { SummarizerV1 } from '../spec/summarizer.js';
+import { ExtractiveSummarizer } from '../summarizers/extractive-summarizer.js';
+import { type ConsolidationCounts, Consolidator, type ConsolidatorOptions, consolidationUnsupported } from './consolidation/consolidator.js';
 import { buildContext } from './context-builder.js';
 import { checkRule, type ValidationResult, validateAgainstRule } from './fact-rules.js';
 import {
@@ -48,7 +52,18 @@ export interface MemoryServiceDeps {
   /** Share of the previous turn's vector mixed into a turn's vector. Default 0: with the offline embedder it helped vector-only recall but not the fused ranking. */
   readonly neighbourVectorWeight?: number | undefined;
   readonly maxBatch?: number | undefined;
+  /** Consolidation: the store's ConsolidationStoreV1, a summarizer (default extractive) and job options. */
+  readonly consolidation?: ConsolidationDeps | undefined;
 }
+
+export interface ConsolidationDeps {
+  readonly store: ConsolidationStoreV1;
+  readonly summarizer?: SummarizerV1 | undefined;
+  readonly options?: ConsolidatorOptions | undefined;
+}
+
+/** One consolidator per service, shared by its tenant views. */
+const consolidators = new WeakMap<MemoryServiceDeps, Consolidator>();
 
 /**
  * The memory service for one tenant: every core operation, validated, over a store and an
@@ -520,6 +535,44 @@ export class MemoryService {
       agentId: optionalId('agentId', input.agentId),
       namespace: optionalId('namespace', input.namespace),
     };
+  }
+
+  // ---- consolidation --------------------------------------------------------------------
+
+  /**
+   * Summarises and promotes this tenant's sessions with new turns (or one session): a rolling
+   * summary per session, notes from user turns, near-duplicates merged. Idempotent and safe
+   * with several workers; returns what was done.
+   */
+  async consolidate(options: { sessionId?: string | undefined } = {}): Promise<ConsolidationCounts> {
+    this.assertOpen();
+    return this.consolidator().run({ tenantId: this.tenantId, sessionId: optionalId('sessionId', options.sessionId) });
+  }
+
+  /** Consolidates every tenant's sessions (the worker and the server's schedule). */
+  async consolidateAllTenants(): Promise<ConsolidationCounts> {
+    this.assertOpen();
+    return this.consolidator().run({});
+  }
+
+  private consolidator(): Consolidator {
+    let consolidator = consolidators.get(this.deps);
+    if (!consolidator) {
+      const wiring = this.deps.consolidation;
+      if (!wiring) throw consolidationUnsupported();
+      consolidator = new Consolidator(
+        {
+          store: this.deps.store,
+          consolidation: wiring.store,
+          embedder: this.deps.embedder,
+          summarizer: wiring.summarizer ?? new ExtractiveSummarizer(this.deps.embedder, this.deps.tokens),
+          clock: this.clock,
+        },
+        wiring.options,
+      );
+      consolidators.set(this.deps, consolidator);
+    }
+    return consolidator;
   }
 
   /** Closes the store (persisting indexes). Later calls on this service or its tenant views raise CLOSED. */
