@@ -3,8 +3,8 @@ import { MemoryService } from '../core/memory-service.js';
 import { Embedder, type EmbedderOptions } from '../embeddings/embedder.js';
 import { DEFAULT_RETRIEVAL, type RetrievalSettings } from '../retrieval/hybrid-search.js';
 import { o200kTokenCounter, type TokenCounter } from '../retrieval/tokenizer.js';
-import type { EmbeddingModelV1 } from '../spec/embedding-model.js';
 import type { ConsolidationStoreV1 } from '../spec/consolidation-store.js';
+import type { EmbeddingModelV1 } from '../spec/embedding-model.js';
 import type { MemoryStoreV1 } from '../spec/memory-store.js';
 import type { SummarizerV1 } from '../spec/summarizer.js';
 
@@ -28,7 +28,11 @@ export interface CreateMemoryOptions {
    * `summarizer` (default the offline extractive one), job options (lease TTL, thresholds, hooks).
    */
   readonly consolidation?:
-    | { readonly store?: ConsolidationStoreV1 | undefined; readonly summarizer?: SummarizerV1 | undefined; readonly options?: ConsolidatorOptions | undefined }
+    | {
+        readonly store?: ConsolidationStoreV1 | undefined;
+        readonly summarizer?: SummarizerV1 | undefined;
+        readonly options?: ConsolidatorOptions | undefined;
+      }
     | undefined;
 }
 

@@ -3,13 +3,18 @@ import type { Embedder } from '../embeddings/embedder.js';
 import { invalidInput, StrataError } from '../errors/strata-error.js';
 import { DEFAULT_RETRIEVAL, hybridSearch, type RetrievalSettings } from '../retrieval/hybrid-search.js';
 import type { TokenCounter } from '../retrieval/tokenizer.js';
+import type { ConsolidationStoreV1 } from '../spec/consolidation-store.js';
 import type { AppendItem, EraseCounts, IndexReport, MemoryFilter, MemoryStoreV1, NewMemory } from '../spec/memory-store.js';
 import type { FactRecord, FactRule, JsonValue, MemoryRecord, MessageRecord, SessionRecord } from '../spec/records.js';
-import { contentHash } from '../util/hash.js';
-import type { ConsolidationStoreV1 } from '../spec/consolidation-store.js';
 import type { SummarizerV1 } from '../spec/summarizer.js';
 import { ExtractiveSummarizer } from '../summarizers/extractive-summarizer.js';
-import { type ConsolidationCounts, Consolidator, type ConsolidatorOptions, consolidationUnsupported } from './consolidation/consolidator.js';
+import { contentHash } from '../util/hash.js';
+import {
+  type ConsolidationCounts,
+  Consolidator,
+  type ConsolidatorOptions,
+  consolidationUnsupported,
+} from './consolidation/consolidator.js';
 import { buildContext } from './context-builder.js';
 import { checkRule, type ValidationResult, validateAgainstRule } from './fact-rules.js';
 import {

@@ -1,5 +1,5 @@
-import type { Metadata } from './records.js';
 import type { NewMemory } from './memory-store.js';
+import type { Metadata } from './records.js';
 
 /**
  * What consolidation needs from storage, beside MemoryStoreV1: the sessions with turns past
@@ -32,7 +32,10 @@ export interface ConsolidationStoreV1 {
    * Writes one run's outputs and its checkpoint in one transaction, only when the lease is
    * still held and the checkpoint is still at `fromSeq` (compare-and-set). A commit whose
    * checkpoint is already at `toSeq` with the same `runId` is a replay: nothing is written.
-   * Inserts skip ids that exist (outputs have deterministic ids).
+   * Inserts skip ids that exist (outputs have deterministic ids). A `note` insert whose content
+   * hash matches an active note of the same tenant, user and namespace (written meanwhile by
+   * another worker's commit) is folded into it instead: the existing note's `source` and
+   * `metadata.sourceClientMsgIds` take the new ones.
    */
   commitConsolidation(commit: ConsolidationCommit): Promise<CommitOutcome>;
 }
@@ -102,4 +105,6 @@ export interface CommitOutcome {
   /** applied: written now; replay: this run was committed before; conflict: lease lost or checkpoint moved. */
   readonly status: 'applied' | 'replay' | 'conflict';
   readonly inserted: number;
+  /** Note inserts folded into an existing note with the same content hash. */
+  readonly folded: number;
 }

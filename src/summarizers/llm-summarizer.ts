@@ -15,7 +15,7 @@ export interface LlmSummarizerOptions {
 }
 
 const SYSTEM_PROMPT = [
-  'You maintain a rolling summary of a conversation for an AI assistant\'s memory.',
+  "You maintain a rolling summary of a conversation for an AI assistant's memory.",
   'Given the summary so far and the new turns, write the updated summary.',
   'Keep facts, preferences, plans, decisions, names, numbers and dates; drop small talk.',
   'Write plain sentences in the third person, no preamble, no bullet points.',
@@ -37,7 +37,8 @@ export class LlmSummarizer implements SummarizerV1 {
     if (!/^https?:\/\//.test(options.baseUrl)) {
       throw new StrataError('INVALID_CONFIG', 'summarizer baseUrl must be an http(s) URL', { details: { field: 'baseUrl' } });
     }
-    if (options.model.trim() === '') throw new StrataError('INVALID_CONFIG', 'summarizer model must not be empty', { details: { field: 'model' } });
+    if (options.model.trim() === '')
+      throw new StrataError('INVALID_CONFIG', 'summarizer model must not be empty', { details: { field: 'model' } });
     this.url = `${options.baseUrl.replace(/\/+$/, '')}/chat/completions`;
     this.name = `llm:${options.model}`;
     this.fetch = options.fetch ?? fetch;
@@ -72,10 +73,14 @@ export class LlmSummarizer implements SummarizerV1 {
       });
     } catch (cause) {
       const timedOut = timeout.aborted;
-      throw new StrataError(timedOut ? 'TIMEOUT' : 'SUMMARIZER_FAILED', timedOut ? 'summarizer request timed out' : 'summarizer request failed', {
-        cause,
-        details: { url: this.url, ...(timedOut ? { timeoutMs: this.options.timeoutMs ?? 30_000 } : {}) },
-      });
+      throw new StrataError(
+        timedOut ? 'TIMEOUT' : 'SUMMARIZER_FAILED',
+        timedOut ? 'summarizer request timed out' : 'summarizer request failed',
+        {
+          cause,
+          details: { url: this.url, ...(timedOut ? { timeoutMs: this.options.timeoutMs ?? 30_000 } : {}) },
+        },
+      );
     }
     if (!response.ok) {
       const body = (await response.text().catch(() => '')).slice(0, 500);

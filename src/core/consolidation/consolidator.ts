@@ -114,7 +114,10 @@ export class Consolidator {
   }
 
   /** One run over the next batch of turns; `more` when the batch was full (a backlog remains). */
-  private async batch(lease: ConsolidationLease, counts: ConsolidationCounts): Promise<{ status: 'applied' | 'idle' | 'conflict'; more: boolean }> {
+  private async batch(
+    lease: ConsolidationLease,
+    counts: ConsolidationCounts,
+  ): Promise<{ status: 'applied' | 'idle' | 'conflict'; more: boolean }> {
     const { store, consolidation, embedder } = this.deps;
     const { tenantId, sessionId } = lease;
     const session = await store.getSession(tenantId, sessionId);
@@ -192,8 +195,8 @@ export class Consolidator {
     if (outcome.status === 'replay') return IDLE;
     counts.turns += turns.length;
     counts.summaries += summaryMemory ? 1 : 0;
-    counts.notes += notes.insert.length;
-    counts.merged += notes.merged;
+    counts.notes += notes.insert.filter((m) => m.kind === 'note').length - outcome.folded;
+    counts.merged += notes.merged + outcome.folded;
     return { status: 'applied', more: turns.length === limit };
   }
 }
@@ -210,7 +213,6 @@ function sentencesOf(memory: MemoryRecord): SummarySentence[] {
       : [],
   );
 }
-
 
 /** The store has no consolidation support (no ConsolidationStoreV1 was wired). */
 export function consolidationUnsupported(): StrataError {

@@ -75,7 +75,13 @@ export async function planNotes(input: {
       validFrom: f.turn.createdAt,
       validTo: null,
     };
-    const next: Planned = { memory, vector, source: [f.turn.id], clientIds: f.turn.clientMsgId ? [f.turn.clientMsgId] : [], supersedes: [] };
+    const next: Planned = {
+      memory,
+      vector,
+      source: [f.turn.id],
+      clientIds: f.turn.clientMsgId ? [f.turn.clientMsgId] : [],
+      supersedes: [],
+    };
     // A sibling in this run saying the same: the later wording stays, with both sources.
     const sibling = planned.findIndex((p) => p.memory.contentHash === hash || dot(p.vector, vector) >= threshold);
     if (sibling >= 0) {
@@ -111,7 +117,14 @@ export async function planNotes(input: {
       p.source = union([...old.source], p.source);
       p.clientIds = union(stringList(old.metadata.sourceClientMsgIds), p.clientIds);
       p.supersedes.push(old.id);
-      merges.set(old.id, { id: old.id, source: [...old.source], metadata: old.metadata, importance: old.importance, supersededBy: p.memory.id, validTo: p.memory.createdAt });
+      merges.set(old.id, {
+        id: old.id,
+        source: [...old.source],
+        metadata: old.metadata,
+        importance: old.importance,
+        supersededBy: p.memory.id,
+        validTo: p.memory.createdAt,
+      });
       merged++;
     }
     insert.push({

@@ -12,20 +12,32 @@ export interface Cue {
   readonly weight: number;
 }
 
-const MONTHS = 'jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?';
-const DAYS = 'monday|tuesday|wednesday|thursday|friday|saturday|sunday|tomorrow|tonight|yesterday|weekend|next (?:week|month|year)|last (?:week|month|year)';
+const MONTHS =
+  'jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?';
+const DAYS =
+  'monday|tuesday|wednesday|thursday|friday|saturday|sunday|tomorrow|tonight|yesterday|weekend|next (?:week|month|year)|last (?:week|month|year)';
 
 export const CUES: readonly Cue[] = [
-  { name: 'preference', pattern: /\b(?:i|we)\s+(?:really\s+|don't\s+|do not\s+)?(?:like|love|enjoy|prefer|hate|dislike|avoid|can't stand)\b/i, weight: 0.6 },
-  { name: 'preference', pattern: /\b(?:my|our)\s+(?:favou?rite|preferred|go-to)\b|\ballergic\b|\b(?:vegetarian|vegan|gluten|lactose)\b/i, weight: 0.5 },
+  {
+    name: 'preference',
+    pattern: /\b(?:i|we)\s+(?:really\s+|don't\s+|do not\s+)?(?:like|love|enjoy|prefer|hate|dislike|avoid|can't stand)\b/i,
+    weight: 0.65,
+  },
+  {
+    name: 'preference',
+    pattern: /\b(?:my|our)\s+(?:favou?rite|preferred|go-to)\b|\ballergic\b|\b(?:vegetarian|vegan|gluten|lactose)\b/i,
+    weight: 0.5,
+  },
   {
     name: 'plan',
-    pattern: /\b(?:i|we)(?:'m| am|'re| are)\s+(?:planning|going|hoping|aiming|about)\s+to\b|\b(?:i|we)\s+(?:plan|intend|want|need|will|have)\s+to\b|\b(?:i|we)'ll\b/i,
+    pattern:
+      /\b(?:i|we)(?:'m| am|'re| are)\s+(?:planning|going|hoping|aiming|about)\s+to\b|\b(?:i|we)\s+(?:plan|intend|want|need|will|have)\s+to\b|\b(?:i|we)'ll\b/i,
     weight: 0.4,
   },
   {
     name: 'fact',
-    pattern: /\b(?:i|we)(?:'m| am|'re| are|'ve| have| had| was| were)?\s*(?:work|live|moved|started|bought|own|got|joined|finished|switched|signed)\b|\b(?:i|we)(?:'m| am)\s+(?:a|an)\s+\w+/i,
+    pattern:
+      /\b(?:i|we)(?:'m| am|'re| are|'ve| have| had| was| were)?\s*(?:work|live|moved|started|bought|own|got|joined|finished|switched|signed)\b|\b(?:i|we)(?:'m| am)\s+(?:a|an)\s+\w+/i,
     weight: 0.35,
   },
   { name: 'fact', pattern: /\b(?:my|our)\s+(?!god\b)\w+/i, weight: 0.2 },

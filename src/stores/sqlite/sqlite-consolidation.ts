@@ -120,12 +120,33 @@ export class SqliteConsolidation implements ConsolidationStoreV1 {
     const { value: outcome, span } = x.logged((): CommitOutcome => {
       const checkpoint = this.checkpointRow(tenantId, sessionId);
       const at = checkpoint?.up_to_seq ?? 0;
-      if (checkpoint && at === commit.toSeq && checkpoint.run_id === commit.runId) return { status: 'replay', inserted: 0 };
+      if (checkpoint && at === commit.toSeq && checkpoint.run_id === commit.runId) return { status: 'replay', inserted: 0, folded: 0 };
       const lease = this.leaseRow(tenantId, sessionId);
-      if (lease?.token !== commit.lease.token || at !== commit.fromSeq) return { status: 'conflict', inserted: 0 };
+      if (lease?.token !== commit.lease.token || at !== commit.fromSeq) return { status: 'conflict', inserted: 0, folded: 0 };
       const exists = x.sql.get('SELECT 1 FROM memories WHERE tenant_id = ? AND id = ?');
+      const sameNote = x.sql.get(
+        `SELECT id, source, metadata FROM memories WHERE tenant_id = ? AND user_id = ? AND namespace = ? AND kind = 'note'
+           AND content_hash = ? AND superseded_by IS NULL AND id != ? LIMIT 1`,
+      );
+      const fold = x.sql.get('UPDATE memories SET source = ?, metadata = ?, updated_at = ? WHERE tenant_id = ? AND id = ?');
+      const foldedInto = new Map<string, string>();
       for (const memory of commit.insert) {
         if (exists.get(tenantId, memory.id)) continue;
+        const same =
+          memory.kind === 'note'
+            ? (sameNote.get(tenantId, memory.userId, memory.namespace ?? '', memory.contentHash, memory.id) as
+                | { id: string; source: string; metadata: string }
+                | undefined)
+            : undefined;
+        if (same) {
+          const metadata = JSON.parse(same.metadata) as Record<string, unknown>;
+          const ids = (value: unknown): string[] => (Array.isArray(value) ? value.filter((v) => typeof v === 'string') : []);
+          metadata.sourceClientMsgIds = [...new Set([...ids(metadata.sourceClientMsgIds), ...ids(memory.metadata.sourceClientMsgIds)])];
+          const source = [...new Set([...(JSON.parse(same.source) as string[]), ...memory.source])];
+          fold.run(JSON.stringify(source), JSON.stringify(metadata), commit.now, tenantId, same.id);
+          foldedInto.set(memory.id, same.id);
+          continue;
+        }
         inserted.push({ rowid: x.insertMemoryRow(memory), memory });
       }
       const merge = x.sql.get(
@@ -138,7 +159,7 @@ export class SqliteConsolidation implements ConsolidationStoreV1 {
           JSON.stringify(m.metadata),
           m.importance,
           commit.now,
-          m.supersededBy ?? null,
+          m.supersededBy === undefined ? null : (foldedInto.get(m.supersededBy) ?? m.supersededBy),
           m.validTo ?? null,
           tenantId,
           m.id,
@@ -166,7 +187,7 @@ export class SqliteConsolidation implements ConsolidationStoreV1 {
              summary_memory_id = coalesce(excluded.summary_memory_id, summary_memory_id), updated_at = excluded.updated_at`,
         )
         .run(tenantId, sessionId, commit.toSeq, commit.runId, commit.summary?.memoryId ?? null, commit.now);
-      return { status: 'applied', inserted: inserted.length };
+      return { status: 'applied', inserted: inserted.length, folded: foldedInto.size };
     });
     for (const row of removed) x.indexDeleted(row.rowid, tenantId, row.user_id, row.embedding_model);
     for (const { rowid, memory } of inserted) x.indexInserted(rowid, memory);
