@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { fail } from './cli-context.js';
 import { addCommand } from './commands/add.js';
+import { consolidateCommand } from './commands/consolidate.js';
 import { contextCommand } from './commands/context.js';
 import { factsCommand } from './commands/facts.js';
 import { keysCommand } from './commands/keys.js';
@@ -10,6 +11,7 @@ import { searchCommand } from './commands/search.js';
 import { serveCommand } from './commands/serve.js';
 import { startCommand } from './commands/start.js';
 import { validateCommand } from './commands/validate.js';
+import { workerCommand } from './commands/worker.js';
 
 export function buildProgram(): Command {
   const program = new Command('strata')
@@ -28,6 +30,8 @@ export function buildProgram(): Command {
     mcpCommand,
     validateCommand,
     rebuildIndexCommand,
+    consolidateCommand,
+    workerCommand,
   ]) {
     register(program);
   }

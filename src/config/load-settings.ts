@@ -33,6 +33,7 @@ const ENV: ReadonlyArray<{ name: string; path: readonly [string] | readonly [str
   { name: 'STRATA_LOG_LEVEL', path: ['logLevel'], type: 'string' },
   { name: 'STRATA_DOCS', path: ['docs'], type: 'bool' },
   { name: 'STRATA_WORKERS', path: ['workers'], type: 'int' },
+  { name: 'STRATA_CONSOLIDATE_EVERY_MS', path: ['consolidateEveryMs'], type: 'int' },
 ];
 
 const FLAGS: Record<string, string> = { host: '--host', port: '--port', data: '--data', auth: '--no-auth', workers: '--workers' };

@@ -38,6 +38,8 @@ export const ServerSettingsSchema = z
     docs: bool('docs').default(true),
     /** Server processes sharing the port (node:cluster) over the same data directory; 1 = this process serves. */
     workers: int('workers', 1, 64).default(1),
+    /** Consolidate every tenant's new turns this often (summaries, notes); 0 = off. */
+    consolidateEveryMs: int('consolidateEveryMs', 0, 86_400_000).default(300_000),
   })
   .superRefine((settings, context) => {
     if (!settings.auth && !isLoopbackHost(settings.host)) {
@@ -69,6 +71,7 @@ export const SettingsLayerSchema = z.strictObject({
   logLevel: z.enum(LOG_LEVELS, { error: `logLevel must be one of ${LOG_LEVELS.join(', ')}` }).optional(),
   docs: bool('docs').optional(),
   workers: int('workers', 1, 64).optional(),
+  consolidateEveryMs: int('consolidateEveryMs', 0, 86_400_000).optional(),
 });
 
 export type SettingsLayer = z.input<typeof SettingsLayerSchema>;

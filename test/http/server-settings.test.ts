@@ -43,6 +43,7 @@ describe('server settings', () => {
       logLevel: 'info',
       docs: true,
       workers: 1,
+      consolidateEveryMs: 300_000,
     });
   });
 
