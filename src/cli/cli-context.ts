@@ -1,5 +1,6 @@
 import { createMemory } from '../config/create-memory.js';
 import { type DataPaths, DEFAULT_DATA_DIR, dataPaths, ensureDataDir } from '../config/data-dir.js';
+import { summarizerFromEnv } from '../config/summarizer-from-env.js';
 import type { MemoryService } from '../core/memory-service.js';
 import { StrataError } from '../errors/strata-error.js';
 
@@ -20,7 +21,11 @@ export function dataPath(options: GlobalOptions): string {
 }
 
 export async function withMemory<T>(options: GlobalOptions, run: (memory: MemoryService) => Promise<T>): Promise<T> {
-  const memory = await createMemory({ path: dataPath(options), tenantId: options.tenant ?? process.env.STRATA_TENANT ?? 'default' });
+  const memory = await createMemory({
+    path: dataPath(options),
+    tenantId: options.tenant ?? process.env.STRATA_TENANT ?? 'default',
+    consolidation: { summarizer: summarizerFromEnv() },
+  });
   try {
     return await run(memory);
   } finally {

@@ -10,6 +10,7 @@ import { createMemory } from './create-memory.js';
 import { type DataPaths, ensureDataDir } from './data-dir.js';
 import type { ServerSettings } from './settings.js';
 import { sqliteStoreProbe } from './sqlite-readiness.js';
+import { summarizerFromEnv } from './summarizer-from-env.js';
 
 export interface StrataServer {
   readonly app: FastifyInstance;
@@ -41,7 +42,7 @@ export interface CreateServerOptions {
 export async function createServer(settings: ServerSettings, options: CreateServerOptions = {}): Promise<StrataServer> {
   const worker = options.role === 'worker';
   const paths = ensureDataDir(settings.data);
-  const memory = await createMemory({ path: paths.database });
+  const memory = await createMemory({ path: paths.database, consolidation: { summarizer: summarizerFromEnv() } });
   let keys: ApiKeys | null = null;
   try {
     let firstAdminKey: string | null = null;

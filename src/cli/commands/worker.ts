@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { createMemory } from '../../config/create-memory.js';
+import { summarizerFromEnv } from '../../config/summarizer-from-env.js';
 import { startConsolidationSchedule } from '../../core/consolidation/consolidation-schedule.js';
 import { dataPath, type GlobalOptions, int } from '../cli-context.js';
 
@@ -12,7 +13,7 @@ export function workerCommand(program: Command): void {
       const global = program.opts<GlobalOptions>();
       const every = int(opts.interval ?? process.env.STRATA_CONSOLIDATE_EVERY_MS ?? '30000');
       if (every < 1) throw new Error('--interval must be at least 1 ms');
-      const memory = await createMemory({ path: dataPath(global) });
+      const memory = await createMemory({ path: dataPath(global), consolidation: { summarizer: summarizerFromEnv() } });
       const log = (line: Record<string, unknown>): void => {
         process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), ...line })}\n`);
       };
