@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { fail } from './cli-context.js';
 import { addCommand } from './commands/add.js';
+import { backfillCommand } from './commands/backfill.js';
 import { consolidateCommand } from './commands/consolidate.js';
 import { contextCommand } from './commands/context.js';
 import { factsCommand } from './commands/facts.js';
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
     rebuildIndexCommand,
     consolidateCommand,
     workerCommand,
+    backfillCommand,
   ]) {
     register(program);
   }
