@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { fail } from './cli-context.js';
 import { addCommand } from './commands/add.js';
 import { backfillCommand } from './commands/backfill.js';
+import { backupCommand, restoreCommand } from './commands/backup.js';
 import { consolidateCommand } from './commands/consolidate.js';
 import { contextCommand } from './commands/context.js';
 import { factsCommand } from './commands/facts.js';
@@ -34,6 +35,8 @@ export function buildProgram(): Command {
     consolidateCommand,
     workerCommand,
     backfillCommand,
+    backupCommand,
+    restoreCommand,
   ]) {
     register(program);
   }

@@ -1,3 +1,4 @@
+export type * from './archive-store.js';
 export type { StoreCapabilities } from './capabilities.js';
 export type * from './consolidation-store.js';
 export type { EmbeddingModelRef, EmbeddingModelV1 } from './embedding-model.js';
