@@ -5,6 +5,7 @@ import { StrataError } from '../errors/strata-error.js';
 import type { ArchiveStoreV1 } from '../spec/archive-store.js';
 import type { ConsolidationStoreV1 } from '../spec/consolidation-store.js';
 import type { MemoryStoreV1 } from '../spec/memory-store.js';
+import type { MemoryRecord } from '../spec/records.js';
 import {
   ARCHIVE_FORMAT,
   ARCHIVE_TABLES,
@@ -22,6 +23,17 @@ export interface BackupStores {
 }
 
 const PAGE = 500;
+
+/** Every record of a paged read, page after page until an empty one. */
+async function* paged<T>(read: (after: string | undefined) => Promise<T[]>, cursor: (last: T) => string): AsyncGenerator<T> {
+  let after: string | undefined;
+  for (;;) {
+    const page = await read(after);
+    if (page.length === 0) return;
+    yield* page;
+    after = cursor(page[page.length - 1] as T);
+  }
+}
 
 /** One JSONL file, hashed and counted as it is written. */
 class TableWriter {
@@ -70,25 +82,26 @@ export async function backup(stores: BackupStores, out: string, now: number = Da
   const tenants = await archive.listTenants();
   try {
     for (const tenantId of tenants) {
-      for (let after: string | undefined, page; (page = await store.listSessions({ tenantId }, { limit: PAGE, after })).length > 0; ) {
-        for (const session of page) {
-          writers.sessions.write(session);
-          for (
-            let afterSeq = 0, messages;
-            (messages = await store.listMessages(tenantId, session.id, { afterSeq, limit: PAGE, order: 'asc' })).length > 0;
-          ) {
-            for (const message of messages) writers.messages.write(message);
-            afterSeq = (messages.at(-1) as (typeof messages)[number]).seq;
-          }
-          const checkpoint = consolidation ? await consolidation.getCheckpoint(tenantId, session.id) : null;
-          if (checkpoint) writers.consolidation_checkpoints.write(checkpoint);
-        }
-        after = page.at(-1)?.id;
+      for await (const session of paged(
+        (after) => store.listSessions({ tenantId }, { limit: PAGE, after }),
+        (s) => s.id,
+      )) {
+        writers.sessions.write(session);
+        const messages = paged(
+          (after) =>
+            store.listMessages(tenantId, session.id, { afterSeq: after === undefined ? 0 : Number(after), limit: PAGE, order: 'asc' }),
+          (m) => String(m.seq),
+        );
+        for await (const message of messages) writers.messages.write(message);
+        const checkpoint = consolidation ? await consolidation.getCheckpoint(tenantId, session.id) : null;
+        if (checkpoint) writers.consolidation_checkpoints.write(checkpoint);
       }
-      for (
-        let after: string | undefined, page;
-        (page = await store.listMemories({ tenantId, includeSuperseded: true }, { limit: PAGE, after })).length > 0;
-      ) {
+      const memories = paged(
+        (after) => store.listMemories({ tenantId, includeSuperseded: true }, { limit: PAGE, after }),
+        (m) => m.id,
+      );
+      let page: MemoryRecord[] = [];
+      const flush = async (): Promise<void> => {
         const vectors = await store.getEmbeddings(
           tenantId,
           page.map((m) => m.id),
@@ -98,14 +111,19 @@ export async function backup(stores: BackupStores, out: string, now: number = Da
           if (vector && memory.embeddingModel) models.add(memory.embeddingModel);
           writers.memories.write({ ...memory, embedding: vector ? vectorToBase64(vector) : null });
         }
-        after = page.at(-1)?.id;
+        page = [];
+      };
+      for await (const memory of memories) {
+        page.push(memory);
+        if (page.length >= PAGE) await flush();
       }
-      for (let after: string | undefined, page; (page = await archive.listAllFacts(tenantId, { limit: PAGE, after })).length > 0; ) {
-        for (const fact of page) {
-          const { rule: _rule, ...rest } = fact;
-          writers.facts.write(rest);
-        }
-        after = page.at(-1)?.id;
+      await flush();
+      for await (const fact of paged(
+        (after) => archive.listAllFacts(tenantId, { limit: PAGE, after }),
+        (f) => f.id,
+      )) {
+        const { rule: _rule, ...rest } = fact;
+        writers.facts.write(rest);
       }
       for (const rule of await archive.listFactRules(tenantId)) writers.fact_rules.write(rule);
     }
