@@ -1,7 +1,7 @@
 import { invalidInput } from '../errors/strata-error.js';
 import type { SearchHit } from '../retrieval/hybrid-search.js';
 import { hybridSearch } from '../retrieval/hybrid-search.js';
-import type { FactRecord, MessageRecord, SessionRecord } from '../spec/records.js';
+import { type FactRecord, MEMORY_KINDS, type MessageRecord, type SessionRecord } from '../spec/records.js';
 import { checkPositiveInt, checkTime } from './input.js';
 import type { MemoryService } from './memory-service.js';
 import type { ContextDepth, ContextItem, ContextOptions, ContextResponse } from './types.js';
@@ -17,6 +17,8 @@ const PLANS: Record<ContextDepth, DepthPlan> = {
   standard: { recentTurns: 10, memories: 40, mmr: 0.75 },
   deep: { recentTurns: 20, memories: 80, mmr: 0.7 },
 };
+
+const MEMORY_KINDS_BUT_SUMMARY = MEMORY_KINDS.filter((kind) => kind !== 'summary');
 
 /** Shares of the budget each section may take at most; memories get the rest. */
 const FACT_SHARE = 0.2;
@@ -69,7 +71,15 @@ export async function buildContext(
       service.embedder,
       {
         query,
-        filter: { tenantId: session.tenantId, userId: session.userId, namespace: session.namespace, until: now + 1 },
+        // Rolling summaries are not among the memories: the session's own is in its section, and
+        // other sessions' are coarse copies of turns and notes that crowd out the precise ones.
+        filter: {
+          tenantId: session.tenantId,
+          userId: session.userId,
+          namespace: session.namespace,
+          until: now + 1,
+          kinds: MEMORY_KINDS_BUT_SUMMARY,
+        },
         k: plan.memories,
         mode: 'hybrid',
         mmrLambda: plan.mmr,
@@ -142,8 +152,6 @@ export async function buildContext(
     for (const hit of hits) {
       rank++;
       if (hit.memory.kind === 'turn' && hit.memory.source.every((id) => shown.has(id))) continue;
-      // The session's own rolling summary is shown in its section (from the session record).
-      if (hit.memory.kind === 'summary' && hit.memory.sessionId === session.id && session.summary) continue;
       const text = `- ${renderDate(hit.memory.createdAt)} ${renderMemoryText(hit.memory.kind, hit.memory.text, hit.memory.metadata.role)}`;
       const item: ContextItem = {
         kind: 'memory',
