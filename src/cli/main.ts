@@ -8,6 +8,7 @@ import { contextCommand } from './commands/context.js';
 import { factsCommand } from './commands/facts.js';
 import { keysCommand } from './commands/keys.js';
 import { mcpCommand } from './commands/mcp.js';
+import { pruneCommand } from './commands/prune.js';
 import { rebuildIndexCommand } from './commands/rebuild-index.js';
 import { searchCommand } from './commands/search.js';
 import { serveCommand } from './commands/serve.js';
@@ -37,6 +38,7 @@ export function buildProgram(): Command {
     backfillCommand,
     backupCommand,
     restoreCommand,
+    pruneCommand,
   ]) {
     register(program);
   }

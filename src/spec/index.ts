@@ -6,4 +6,5 @@ export { embeddingModelId } from './embedding-model.js';
 export type * from './memory-store.js';
 export type * from './records.js';
 export { MEMORY_KINDS } from './records.js';
+export type * from './retention-store.js';
 export type * from './summarizer.js';
