@@ -1,5 +1,6 @@
 export type { CreateMemoryOptions } from './config/create-memory.js';
 export { createMemory } from './config/create-memory.js';
+export type { ConsolidationCounts, ConsolidationHooks, ConsolidatorOptions } from './core/consolidation/consolidator.js';
 export type { ValidationResult } from './core/fact-rules.js';
 export { MemoryService } from './core/memory-service.js';
 export type * from './core/types.js';
@@ -9,4 +10,7 @@ export { ERROR_CODES, StrataError } from './errors/strata-error.js';
 export type { RetrievalSettings, ScoreBreakdown, SearchMode } from './retrieval/hybrid-search.js';
 export { DEFAULT_RETRIEVAL } from './retrieval/hybrid-search.js';
 export type * from './spec/index.js';
+export { SqliteConsolidation } from './stores/sqlite/sqlite-consolidation.js';
 export { SqliteStore } from './stores/sqlite/sqlite-store.js';
+export { ExtractiveSummarizer } from './summarizers/extractive-summarizer.js';
+export { LlmSummarizer, type LlmSummarizerOptions } from './summarizers/llm-summarizer.js';

@@ -177,6 +177,25 @@ describe('LlmSummarizer (OpenAI-compatible chat completions on loopback)', () =>
     expect(error.details.timeoutMs).toBe(150);
   });
 
+  it('a session the endpoint refuses does not hold the others back; the call still raises', async () => {
+    const server = await chatServer((seen) =>
+      JSON.stringify(seen.body).includes('poison')
+        ? { status: 400, body: { error: { message: 'bad request' } } }
+        : { status: 200, body: completion('A fine summary.') },
+    );
+    const memory = await ram({ consolidation: { summarizer: new LlmSummarizer({ baseUrl: server.url, model: 'm' }) } });
+    for (const [id, content] of [
+      ['a', 'This one is poison for the model.'],
+      ['b', 'We are planning a ferry trip in July.'],
+    ] as const) {
+      await memory.createSession({ id, userId: 'u1' });
+      await memory.addMessages(id, [{ role: 'user', content }]);
+    }
+    await expectStrataError(memory.consolidate(), 'SUMMARIZER_FAILED');
+    expect((await memory.getSession('a')).summary).toBeNull();
+    expect((await memory.getSession('b')).summary).toBe('A fine summary.');
+  });
+
   it('refuses a bad configuration', () => {
     expect(() => new LlmSummarizer({ baseUrl: 'ftp://x', model: 'm' })).toThrow('http(s) URL');
     expect(() => new LlmSummarizer({ baseUrl: 'http://x', model: ' ' })).toThrow('model');

@@ -52,6 +52,8 @@ export interface ConsolidationCounts {
   merged: number;
   /** Runs whose commit was refused (lease lost or checkpoint moved): redone by the next call. */
   conflicts: number;
+  /** Sessions whose run failed (nothing of it was written); the call then raises the first failure. */
+  failed: number;
 }
 
 export interface ConsolidatorDeps {
@@ -82,12 +84,23 @@ export class Consolidator {
   }
 
   async run(request: ConsolidateRequest = {}): Promise<ConsolidationCounts> {
-    const counts: ConsolidationCounts = { sessions: 0, skipped: 0, turns: 0, summaries: 0, notes: 0, merged: 0, conflicts: 0 };
+    const counts: ConsolidationCounts = { sessions: 0, skipped: 0, turns: 0, summaries: 0, notes: 0, merged: 0, conflicts: 0, failed: 0 };
     const pending = await this.deps.consolidation.listPendingSessions(
       { tenantId: request.tenantId, sessionId: request.sessionId },
       request.limit ?? 1000,
     );
-    for (const session of pending) await this.session(session, counts);
+    // One failing session (e.g. the summarizer endpoint refuses it) does not hold the others
+    // back; the first failure is raised once every session was tried.
+    let failure: unknown = null;
+    for (const session of pending) {
+      try {
+        await this.session(session, counts);
+      } catch (error) {
+        counts.failed++;
+        failure ??= error;
+      }
+    }
+    if (failure !== null) throw failure;
     return counts;
   }
 
