@@ -147,11 +147,13 @@ export async function buildContext(
     used += section.n;
     let rank = 0;
     let any = false;
-    // Turns already shown among the recent turns are not repeated as memories.
+    // Turns already shown among the recent turns are not repeated as memories, nor is a memory
+    // whose every source message an earlier chosen memory already covers (a note promoted from a
+    // turn and the turn itself).
     const shown = new Set(recentItems.map((item) => item.id));
     for (const hit of hits) {
       rank++;
-      if (hit.memory.kind === 'turn' && hit.memory.source.every((id) => shown.has(id))) continue;
+      if (hit.memory.source.length > 0 && hit.memory.source.every((id) => shown.has(id))) continue;
       const text = `- ${renderDate(hit.memory.createdAt)} ${renderMemoryText(hit.memory.kind, hit.memory.text, hit.memory.metadata.role)}`;
       const item: ContextItem = {
         kind: 'memory',
@@ -166,7 +168,10 @@ export async function buildContext(
         },
         source: hit.memory.source,
       };
-      if (take(item, budget, section)) any = true;
+      if (take(item, budget, section)) {
+        any = true;
+        for (const id of hit.memory.source) shown.add(id);
+      }
     }
     if (!any) used -= section.n;
   }
