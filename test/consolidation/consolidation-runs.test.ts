@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { createServer as createHttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMemory } from '../../src/config/create-memory.js';
@@ -55,19 +57,39 @@ describe('strata consolidate', () => {
     const { dir, cleanup } = tempDir();
     cleanups.push(cleanup);
     await seeded(dir, 40);
+    // A real loopback chat-completions server that answers in 50 ms, so that the two runs overlap.
+    const server = createHttpServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        setTimeout(() => {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(
+            JSON.stringify({
+              choices: [{ index: 0, message: { role: 'assistant', content: 'A trip to Lisbon in May.' }, finish_reason: 'stop' }],
+            }),
+          );
+        }, 50);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const env = { STRATA_SUMMARIZER_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, STRATA_SUMMARIZER_MODEL: 'slow' };
     const [a, b] = await Promise.all([
-      spawnCli(['--data', dir, 'consolidate', '--json']),
-      spawnCli(['--data', dir, 'consolidate', '--json']),
+      spawnCli(['--data', dir, 'consolidate', '--json'], env),
+      spawnCli(['--data', dir, 'consolidate', '--json'], env),
     ]);
     expect(a.code, a.stderr).toBe(0);
     expect(b.code, b.stderr).toBe(0);
-    const ca = JSON.parse(a.stdout) as { sessions: number; turns: number; conflicts: number };
-    const cb = JSON.parse(b.stdout) as { sessions: number; turns: number; conflicts: number };
+    const ca = JSON.parse(a.stdout) as { sessions: number; skipped: number; turns: number; conflicts: number };
+    const cb = JSON.parse(b.stdout) as { sessions: number; skipped: number; turns: number; conflicts: number };
     expect(ca.sessions + cb.sessions).toBe(40);
     expect(ca.turns + cb.turns).toBe(80);
+    // They did overlap: each consolidated some sessions, or one met the other's leases.
+    expect((ca.sessions > 0 && cb.sessions > 0) || ca.skipped + cb.skipped > 0).toBe(true);
     const memory = await createMemory({ path: join(dir, 'strata.db') });
     cleanups.push(() => memory.close());
     expect(await memory.store.countMemories({ tenantId: 'default', kinds: ['summary'], includeSuperseded: true })).toBe(40);
+    expect((await memory.getSession('s7')).summary).toBe('A trip to Lisbon in May.');
   });
 });
 
