@@ -551,7 +551,9 @@ export class MemoryService {
    */
   async consolidate(options: { sessionId?: string | undefined } = {}): Promise<ConsolidationCounts> {
     this.assertOpen();
-    return this.consolidator().run({ tenantId: this.tenantId, sessionId: optionalId('sessionId', options.sessionId) });
+    const sessionId = optionalId('sessionId', options.sessionId);
+    if (sessionId !== undefined) await this.getSession(sessionId);
+    return this.consolidator().run({ tenantId: this.tenantId, sessionId });
   }
 
   /** Consolidates every tenant's sessions (the worker and the server's schedule). */

@@ -4,9 +4,21 @@ import { createMemory } from '../../src/config/create-memory.js';
 import type { MemoryService } from '../../src/core/memory-service.js';
 import type { MessageInput } from '../../src/core/types.js';
 import type { ConsolidationLease } from '../../src/spec/consolidation-store.js';
+import type { MemoryStoreV1 } from '../../src/spec/memory-store.js';
 import { SqliteConsolidation } from '../../src/stores/sqlite/sqlite-consolidation.js';
-import type { SqliteStore } from '../../src/stores/sqlite/sqlite-store.js';
-import { memoryInRam, tempDir } from '../helpers/memory.js';
+import { SqliteStore } from '../../src/stores/sqlite/sqlite-store.js';
+import { expectStrataError, memoryInRam, tempDir } from '../helpers/memory.js';
+
+/** The store seen through MemoryStoreV1 only (no consolidation side): every method bound to it. */
+function wrap(store: SqliteStore): MemoryStoreV1 {
+  const proto = Object.getOwnPropertyNames(SqliteStore.prototype).filter((name) => name !== 'constructor' && name !== 'internals');
+  const view: Record<string, unknown> = { specificationVersion: store.specificationVersion, capabilities: store.capabilities };
+  for (const name of proto) {
+    const value = (store as unknown as Record<string, unknown>)[name];
+    if (typeof value === 'function') view[name] = value.bind(store);
+  }
+  return view as unknown as MemoryStoreV1;
+}
 
 const TRIP: MessageInput[] = [
   { role: 'user', content: 'Hi there! I am planning a trip to Norway in July with my two kids.', clientMsgId: 'c1' },
@@ -316,6 +328,16 @@ describe('consolidate', () => {
     expect(counts).toMatchObject({ sessions: 1, turns: 5, summaries: 3 });
     expect(await memory.countMemories({ kinds: ['summary'] })).toBe(1);
     expect((await memory.getSession('s1')).summarizedUpToSeq).toBe(5);
+  });
+
+  it('an unknown session is SESSION_NOT_FOUND; a store without consolidation support is INVALID_CONFIG', async () => {
+    const memory = await ram();
+    await expectStrataError(memory.consolidate({ sessionId: 'nope' }), 'SESSION_NOT_FOUND');
+    await expectStrataError(memory.consolidate({ sessionId: 'bad id!' }), 'INVALID_ID');
+    const store = new SqliteStore({ path: ':memory:' });
+    const bare = await createMemory({ store: wrap(store) });
+    open.push(bare);
+    await expectStrataError(bare.consolidate(), 'INVALID_CONFIG');
   });
 
   it('tenants are consolidated apart', async () => {
