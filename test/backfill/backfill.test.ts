@@ -1,10 +1,11 @@
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { backfill } from '../../src/backfill/backfill.js';
 import { createMemory } from '../../src/config/create-memory.js';
 import type { MemoryService } from '../../src/core/memory-service.js';
-import { runCli } from '../helpers/cli.js';
+import { ROOT, runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/memory.js';
 
 const cleanups: Array<() => void | Promise<void>> = [];
@@ -180,4 +181,71 @@ describe('strata backfill', () => {
     expect(report.imported + report.duplicates).toBeGreaterThanOrEqual(GOOD.length);
     expect(await stored(await open(dir))).toEqual(GOOD);
   });
+
+  it('a backfill process killed mid-import (SIGKILL) and resumed stores every line exactly once', async () => {
+    const { dir, cleanup } = tempDir();
+    cleanups.push(cleanup);
+    const file = join(dir, 'big.jsonl');
+    const total = 3000;
+    const rows = Array.from({ length: total }, (_, i) =>
+      JSON.stringify({
+        sessionId: `k${Math.floor(i / 500)}`,
+        userId: `u${Math.floor(i / 500)}`,
+        role: i % 2 ? 'assistant' : 'user',
+        content: `message number ${i} of the export`,
+        at: NOW - DAY + i,
+      }),
+    );
+    writeFileSync(file, `${rows.join('\n')}\n`);
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(ROOT, 'scripts', 'strata-dev.ts'), '--data', dir, 'backfill', '--from', file, '--batch', '1'],
+      {
+        cwd: ROOT,
+        env: { ...process.env, STRATA_DATA: undefined },
+        stdio: 'ignore',
+      },
+    );
+    const exited = new Promise<void>((resolve) => child.on('close', () => resolve()));
+    const checkpoint = `${file}.strata-checkpoint`;
+    const deadline = Date.now() + 20_000;
+    let done = 0;
+    while (Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+      try {
+        done = (JSON.parse(readFileSync(checkpoint, 'utf8')) as { lineDone: number }).lineDone;
+      } catch {
+        done = 0;
+      }
+      if (done >= 200) break;
+    }
+    child.kill('SIGKILL');
+    await exited;
+    expect(done).toBeGreaterThanOrEqual(200);
+    expect(done).toBeLessThan(total);
+    const resumed = await runCli(['--data', dir, 'backfill', '--from', file, '--resume', '--json']);
+    const report = JSON.parse(resumed.stdout) as {
+      resumedFrom: number;
+      imported: number;
+      duplicates: number;
+      complete: boolean;
+      errors: unknown[];
+    };
+    expect(report.complete).toBe(true);
+    expect(report.errors).toEqual([]);
+    expect(report.resumedFrom).toBeGreaterThanOrEqual(done);
+    // Lines written after the last checkpoint were redone, never stored twice.
+    expect(report.imported).toBeLessThanOrEqual(total);
+    const memory = await open(dir);
+    let stored = 0;
+    const seen = new Set<string>();
+    for (let k = 0; k < total / 500; k++) {
+      for (const m of await memory.listMessages(`k${k}`, { limit: 1000 })) {
+        stored++;
+        seen.add(m.content);
+      }
+    }
+    expect(stored).toBe(total);
+    expect(seen.size).toBe(total);
+  }, 40_000);
 });
