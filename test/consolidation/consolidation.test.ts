@@ -107,7 +107,9 @@ describe('consolidate', () => {
     await withTrip(memory);
     await memory.consolidate();
     const [old] = await memory.listMemories({ kinds: ['summary'] });
-    await memory.addMessages('s1', [{ role: 'user', content: 'We will stay three nights in Bergen at a small hotel by the harbour.' }]);
+    await memory.addMessages('s1', [
+      { role: 'user', content: 'We will stay three nights in Bergen at a small hotel by the harbour.', clientMsgId: 'c6' },
+    ]);
     const counts = await memory.consolidate({ sessionId: 's1' });
     expect(counts).toMatchObject({ sessions: 1, turns: 1, summaries: 1 });
     const summaries = await memory.store.listMemories({ tenantId: 'default', kinds: ['summary'], includeSuperseded: true }, { limit: 10 });
@@ -116,6 +118,18 @@ describe('consolidate', () => {
     expect(summaries[0]?.text).toContain('Bergen');
     expect(summaries[0]?.text).toContain('Norway');
     expect((await memory.getSession('s1')).summarizedUpToSeq).toBe(6);
+    // Provenance stays consistent across runs: the clientMsgIds are those of the source messages.
+    const byId = new Map((await memory.listMessages('s1')).map((m) => [m.id, m.clientMsgId]));
+    const summary = summaries[0];
+    expect(summary?.source.every((id) => byId.has(id))).toBe(true);
+    expect([...(summary?.metadata.sourceClientMsgIds as string[])].sort()).toEqual(
+      (summary?.source ?? [])
+        .map((id) => byId.get(id))
+        .filter((c): c is string => typeof c === 'string')
+        .sort(),
+    );
+    expect(summary?.metadata.sourceClientMsgIds).toContain('c6');
+    expect(summary?.metadata.sourceClientMsgIds).toContain('c1');
   });
 
   it('shows the rolling summary in getContext', async () => {

@@ -151,12 +151,14 @@ export class Consolidator {
       turns: turns.map((t) => ({ id: t.id, seq: t.seq, role: t.role, name: t.name, content: t.content, createdAt: t.createdAt })),
       tokenBudget: this.options.summaryTokens ?? 400,
     });
-    const clientIds = new Map(turns.flatMap((t) => (t.clientMsgId ? [[t.id, t.clientMsgId] as const] : [])));
-    const previousClientIds = previous ? stringList(previous.metadata.sourceClientMsgIds) : [];
+    // message id -> clientMsgId, for the new turns and for the sources the previous summary kept.
+    const clientIds = new Map<string, string>(Object.entries(stringRecord(previous?.metadata.clientMsgIdBySource)));
+    for (const t of turns) if (t.clientMsgId) clientIds.set(t.id, t.clientMsgId);
     let summaryMemory = null;
     if (summary.text.trim() !== '') {
       const [vector] = await embedder.embed([summary.text]);
-      const sourceClientMsgIds = [...new Set([...previousClientIds, ...summary.source.flatMap((id) => clientIds.get(id) ?? [])])];
+      const bySource = Object.fromEntries(summary.source.flatMap((id) => (clientIds.has(id) ? [[id, clientIds.get(id) as string]] : [])));
+      const sourceClientMsgIds = [...new Set(Object.values(bySource))];
       summaryMemory = {
         id: summaryIdOf(tenantId, sessionId, fromSeq, toSeq),
         tenantId,
@@ -175,6 +177,7 @@ export class Consolidator {
           summarizer: this.deps.summarizer.name,
           upToSeq: toSeq,
           sourceClientMsgIds,
+          clientMsgIdBySource: bySource,
           sentences: summary.sentences.map((s) => ({ text: s.text, source: [...s.source] })),
         },
         embedding: vector as Float32Array,
@@ -212,6 +215,11 @@ export class Consolidator {
     counts.merged += notes.merged + outcome.folded;
     return { status: 'applied', more: turns.length === limit };
   }
+}
+
+function stringRecord(value: unknown): Record<string, string> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return {};
+  return Object.fromEntries(Object.entries(value).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
 }
 
 const IDLE = { status: 'idle', more: false } as const;
