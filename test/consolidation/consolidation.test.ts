@@ -321,6 +321,24 @@ describe('consolidate', () => {
     expect(active[0]?.metadata.supersedes).toEqual([old?.id]);
   });
 
+  it('an older near-duplicate (history imported late) merges into the newer note instead of replacing it', async () => {
+    const memory = await ram({ consolidation: { options: { dedupeThreshold: 0.85 } } });
+    await memory.createSession({ id: 'new', userId: 'u1' });
+    const [recent] = await memory.addMessages('new', [
+      { role: 'user', content: 'My favourite food is really spicy Thai green curry with rice.', createdAt: '2026-05-01T10:00:00Z' },
+    ]);
+    await memory.consolidate();
+    await memory.createSession({ id: 'old', userId: 'u1' });
+    const [older] = await memory.addMessages('old', [
+      { role: 'user', content: 'My favourite food is spicy Thai green curry with rice.', createdAt: '2025-01-01T10:00:00Z' },
+    ]);
+    expect((await memory.consolidate()).merged).toBe(1);
+    const notes = await memory.store.listMemories({ tenantId: 'default', kinds: ['note'], includeSuperseded: true }, { limit: 10 });
+    expect(notes).toHaveLength(1);
+    expect(notes[0]?.text).toContain('really spicy');
+    expect(notes[0]?.source).toEqual([recent?.id, older?.id]);
+  });
+
   it('forgetUser removes the summaries, notes and checkpoints', async () => {
     const memory = await ram();
     await withTrip(memory, 's1', 'u1');

@@ -97,22 +97,31 @@ export async function planNotes(input: {
   const scope: MemoryFilter = { tenantId: session.tenantId, userId: session.userId, namespace: session.namespace ?? '', kinds: ['note'] };
   const merges = new Map<string, ConsolidationMerge>();
   const insert: NewMemory[] = [];
+  // Folds a planned note into an existing one: the existing text stays, its provenance grows.
+  const mergeInto = (existing: MemoryRecord, p: Planned): void => {
+    const base = merges.get(existing.id) ?? existing;
+    merges.set(existing.id, {
+      id: existing.id,
+      source: union([...base.source], p.source),
+      metadata: { ...base.metadata, sourceClientMsgIds: union(stringList(base.metadata.sourceClientMsgIds), p.clientIds) },
+      importance: Math.max(base.importance, p.memory.importance),
+    });
+    merged++;
+  };
   for (const p of planned) {
     const [same] = await store.listMemories({ ...scope, contentHash: p.memory.contentHash }, { limit: 1 });
     if (same) {
-      const base = merges.get(same.id) ?? same;
-      merges.set(same.id, {
-        id: same.id,
-        source: union([...base.source], p.source),
-        metadata: { ...base.metadata, sourceClientMsgIds: union(stringList(base.metadata.sourceClientMsgIds), p.clientIds) },
-        importance: Math.max(base.importance, p.memory.importance),
-      });
-      merged++;
+      mergeInto(same, p);
       continue;
     }
     const [near] = await store.vectorSearch(scope, p.vector, embedder.modelId, 1, { exact: true });
     let old: MemoryRecord | undefined;
     if (near && near.score >= threshold) [old] = await store.getMemories(session.tenantId, [near.id]);
+    // A statement older than the note it resembles (history imported late) does not replace it.
+    if (old && old.createdAt > p.memory.createdAt) {
+      mergeInto(old, p);
+      continue;
+    }
     if (old) {
       p.source = union([...old.source], p.source);
       p.clientIds = union(stringList(old.metadata.sourceClientMsgIds), p.clientIds);
