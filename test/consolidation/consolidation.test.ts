@@ -120,10 +120,10 @@ describe('consolidate', () => {
     expect((await memory.getSession('s1')).summarizedUpToSeq).toBe(6);
     // Provenance stays consistent across runs: the clientMsgIds are those of the source messages.
     const byId = new Map((await memory.listMessages('s1')).map((m) => [m.id, m.clientMsgId]));
-    const summary = summaries[0];
-    expect(summary?.source.every((id) => byId.has(id))).toBe(true);
-    expect([...(summary?.metadata.sourceClientMsgIds as string[])].sort()).toEqual(
-      (summary?.source ?? [])
+    const summary = summaries[0] as (typeof summaries)[number];
+    expect(summary.source.every((id) => byId.has(id))).toBe(true);
+    expect([...(summary.metadata.sourceClientMsgIds as string[])].sort()).toEqual(
+      summary.source
         .map((id) => byId.get(id))
         .filter((c): c is string => typeof c === 'string')
         .sort(),
