@@ -2,6 +2,7 @@ import { invalidInput } from '../errors/strata-error.js';
 import type { SearchHit } from '../retrieval/hybrid-search.js';
 import { hybridSearch } from '../retrieval/hybrid-search.js';
 import { type FactRecord, MEMORY_KINDS, type MessageRecord, type SessionRecord } from '../spec/records.js';
+import { splitSentences } from '../summarizers/sentences.js';
 import { checkPositiveInt, checkTime } from './input.js';
 import type { MemoryService } from './memory-service.js';
 import type { ContextDepth, ContextItem, ContextOptions, ContextResponse } from './types.js';
@@ -117,14 +118,22 @@ export async function buildContext(
   if (session.summary) {
     const section = { n: headerCost('summary') };
     used += section.n;
-    const text = session.summary;
+    // A summary longer than its share loses its oldest sentences rather than its place.
+    const cap = Math.min(budget * SUMMARY_SHARE - section.n, budget - used) - 1;
+    const sentences = splitSentences(session.summary);
+    let text = session.summary;
+    while (sentences.length > 1 && tokens.count(text) > cap) {
+      sentences.shift();
+      text = sentences.join(' ');
+    }
+    const trimmed = text !== session.summary;
     const item: ContextItem = {
       kind: 'summary',
       id: `summary:${session.id}`,
       text,
       tokens: tokens.count(text) + 1,
       createdAt: session.updatedAt,
-      why: { reason: `rolling summary of turns up to #${session.summarizedUpToSeq}` },
+      why: { reason: `rolling summary of turns up to #${session.summarizedUpToSeq}${trimmed ? ' (oldest sentences trimmed to fit)' : ''}` },
       source: [],
     };
     if (!take(item, budget * SUMMARY_SHARE, section)) used -= section.n;

@@ -146,6 +146,41 @@ describe('consolidate', () => {
     expect(context.items.filter((item) => item.kind === 'memory' && item.text.includes('summary:'))).toEqual([]);
   });
 
+  it('a summary longer than its share of the context budget loses its oldest sentences, not its place', async () => {
+    const memory = await ram({ consolidation: { options: { summaryTokens: 2000 } } });
+    await memory.createSession({ id: 's1', userId: 'u1' });
+    const topics = [
+      'Lisbon',
+      'Porto',
+      'Madrid',
+      'Seville',
+      'Granada',
+      'Valencia',
+      'Bilbao',
+      'Toulouse',
+      'Lyon',
+      'Marseille',
+      'Nice',
+      'Genoa',
+    ];
+    await memory.addMessages(
+      's1',
+      topics.map((city, i) => ({
+        role: 'user' as const,
+        content: `We will spend ${i + 2} nights in ${city} and visit the old town museums there.`,
+      })),
+    );
+    await memory.consolidate();
+    const full = (await memory.getSession('s1')).summary as string;
+    expect(memory.tokenizer.count(full)).toBeGreaterThan(100);
+    const context = await memory.getContext('s1', { tokenBudget: 400 });
+    const summary = context.items.find((item) => item.kind === 'summary');
+    expect(summary?.tokens).toBeLessThanOrEqual(80);
+    expect(summary?.why.reason).toContain('trimmed');
+    expect(full.endsWith(summary?.text as string)).toBe(true);
+    expect(context.tokens).toBeLessThanOrEqual(400);
+  });
+
   it('crash before the commit, then rerun: nothing duplicated, nothing lost', async () => {
     let fail = true;
     const hooks = {

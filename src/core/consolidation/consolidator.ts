@@ -22,7 +22,7 @@ export interface ConsolidatorOptions {
   readonly leaseTtlMs?: number | undefined;
   /** Turns consolidated per run (a longer backlog takes several runs). Default 500. */
   readonly batchTurns?: number | undefined;
-  /** Largest rolling summary, in tokens. Default 400. */
+  /** Largest rolling summary, in tokens. Default 300 (the context's summary share of a 1,500-token budget). */
   readonly summaryTokens?: number | undefined;
   /** Cosine at or above which a new note supersedes an existing note of the same user. Default 0.92. */
   readonly dedupeThreshold?: number | undefined;
@@ -149,7 +149,7 @@ export class Consolidator {
     const summary = await this.deps.summarizer.summarize({
       previous: previous ? { text: previous.text, sentences: sentencesOf(previous) } : null,
       turns: turns.map((t) => ({ id: t.id, seq: t.seq, role: t.role, name: t.name, content: t.content, createdAt: t.createdAt })),
-      tokenBudget: this.options.summaryTokens ?? 400,
+      tokenBudget: this.options.summaryTokens ?? 300,
     });
     // message id -> clientMsgId, for the new turns and for the sources the previous summary kept.
     const clientIds = new Map<string, string>(Object.entries(stringRecord(previous?.metadata.clientMsgIdBySource)));
