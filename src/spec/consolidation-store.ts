@@ -17,8 +17,8 @@ export interface ConsolidationStoreV1 {
   listPendingSessions(filter: PendingFilter, limit: number): Promise<PendingSession[]>;
 
   /**
-   * Takes the session's lease for `worker` until now + ttlMs, when it is free, expired or
-   * already this worker's. Null when another worker holds it.
+   * Takes the session's lease for `worker` until now + ttlMs, when it is free or expired. Null
+   * while it is held, by another worker or by this one (two runs of one worker never overlap).
    */
   leaseConsolidation(tenantId: string, sessionId: string, worker: string, ttlMs: number, now: number): Promise<ConsolidationLease | null>;
   /** Extends a lease still held; false when it was lost (expired and taken by another worker). */

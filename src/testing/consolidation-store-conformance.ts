@@ -85,6 +85,16 @@ export function consolidationStoreConformance(options: ConsolidationConformanceO
     ...extra,
   });
 
+  /** One run: lease, commit, release. */
+  const leased = async (extra: Partial<ConsolidationCommit>) => {
+    const held = await lease();
+    try {
+      return await fx.consolidation.commitConsolidation(commit(held, extra));
+    } finally {
+      await fx.consolidation.releaseConsolidation(held);
+    }
+  };
+
   describe('ConsolidationStoreV1 conformance', () => {
     it('lists sessions with turns past their checkpoint, by tenant and session', async () => {
       await session('s1', 3);
@@ -105,6 +115,7 @@ export function consolidationStoreConformance(options: ConsolidationConformanceO
       await session('s1', 1);
       const first = await lease('s1', 'w1', 1000, 10_000);
       expect(await fx.consolidation.leaseConsolidation(tenantId, 's1', 'w2', 1000, 10_500)).toBeNull();
+      expect(await fx.consolidation.leaseConsolidation(tenantId, 's1', 'w1', 1000, 10_500)).toBeNull();
       expect(await fx.consolidation.renewConsolidation(first, 1000, 10_900)).toBe(true);
       expect(await fx.consolidation.leaseConsolidation(tenantId, 's1', 'w2', 1000, 11_500)).toBeNull();
       const second = await lease('s1', 'w2', 1000, 12_000);
@@ -140,10 +151,7 @@ export function consolidationStoreConformance(options: ConsolidationConformanceO
 
     it('removes replaced memories, merges provenance, supersedes, and folds a note whose content hash exists', async () => {
       await session('s1', 3);
-      await fx.consolidation.commitConsolidation(
-        commit(await lease(), { insert: [note('mem_old', 'old text'), note('mem_sum', 'summary v1', { kind: 'summary' })] }),
-      );
-      await fx.consolidation.releaseConsolidation(await lease());
+      await leased({ insert: [note('mem_old', 'old text'), note('mem_sum', 'summary v1', { kind: 'summary' })] });
       await fx.store.appendMessages(tenantId, 's1', [
         {
           message: {
@@ -159,25 +167,23 @@ export function consolidationStoreConformance(options: ConsolidationConformanceO
           turn: null,
         },
       ]);
-      const outcome = await fx.consolidation.commitConsolidation(
-        commit(await lease(), {
-          runId: 'run-2',
-          fromSeq: 3,
-          toSeq: 4,
-          insert: [note('mem_new', 'new text')],
-          merge: [
-            {
-              id: 'mem_old',
-              source: ['msg_mem_old'],
-              metadata: { sourceClientMsgIds: ['c-mem_old'] },
-              importance: 0.7,
-              supersededBy: 'mem_new',
-              validTo: 3000,
-            },
-          ],
-          remove: ['mem_sum'],
-        }),
-      );
+      const outcome = await leased({
+        runId: 'run-2',
+        fromSeq: 3,
+        toSeq: 4,
+        insert: [note('mem_new', 'new text')],
+        merge: [
+          {
+            id: 'mem_old',
+            source: ['msg_mem_old'],
+            metadata: { sourceClientMsgIds: ['c-mem_old'] },
+            importance: 0.7,
+            supersededBy: 'mem_new',
+            validTo: 3000,
+          },
+        ],
+        remove: ['mem_sum'],
+      });
       expect(outcome).toEqual({ status: 'applied', inserted: 1, folded: 0 });
       const [old] = await fx.store.getMemories(tenantId, ['mem_old']);
       expect(old).toMatchObject({ supersededBy: 'mem_new', validTo: 3000, importance: 0.7 });
@@ -185,7 +191,6 @@ export function consolidationStoreConformance(options: ConsolidationConformanceO
       // Indexes follow the commit: the removed memory is not found, the inserted one is.
       expect((await fx.store.keywordSearch({ tenantId }, ['summary'], 10)).map((h) => h.id)).not.toContain('mem_sum');
       expect((await fx.store.keywordSearch({ tenantId }, ['new'], 10)).map((h) => h.id)).toContain('mem_new');
-      await fx.consolidation.releaseConsolidation(await lease());
       await fx.store.appendMessages(tenantId, 's1', [
         {
           message: {
@@ -201,14 +206,12 @@ export function consolidationStoreConformance(options: ConsolidationConformanceO
           turn: null,
         },
       ]);
-      const folded = await fx.consolidation.commitConsolidation(
-        commit(await lease(), {
-          runId: 'run-3',
-          fromSeq: 4,
-          toSeq: 5,
-          insert: [note('mem_again', 'new text', { source: ['msg_again'], metadata: { sourceClientMsgIds: ['c-again'] } })],
-        }),
-      );
+      const folded = await leased({
+        runId: 'run-3',
+        fromSeq: 4,
+        toSeq: 5,
+        insert: [note('mem_again', 'new text', { source: ['msg_again'], metadata: { sourceClientMsgIds: ['c-again'] } })],
+      });
       expect(folded).toEqual({ status: 'applied', inserted: 0, folded: 1 });
       const [survivor] = await fx.store.getMemories(tenantId, ['mem_new']);
       expect(survivor?.source).toEqual(['msg_mem_new', 'msg_again']);

@@ -197,10 +197,9 @@ describe('consolidate', () => {
     expect(session.summary).toBeNull();
     const consolidation = new SqliteConsolidation(crashed.store as SqliteStore);
     expect(await consolidation.getCheckpoint('default', 's1')).toBeNull();
-    expect(await consolidation.leaseConsolidation('default', 's1', 'other-worker', 1000, Date.now())).not.toBeNull();
-    await consolidation.releaseConsolidation(
-      (await consolidation.leaseConsolidation('default', 's1', 'other-worker', 1000, Date.now())) as ConsolidationLease,
-    );
+    const free = await consolidation.leaseConsolidation('default', 's1', 'other-worker', 1000, Date.now());
+    expect(free).not.toBeNull();
+    await consolidation.releaseConsolidation(free as ConsolidationLease);
 
     fail = false;
     expect(await crashed.consolidate()).toMatchObject({ sessions: 1, turns: 5, summaries: 1 });
@@ -266,7 +265,9 @@ describe('consolidate', () => {
     expect(lease).not.toBeNull();
     expect(await memory.consolidate()).toMatchObject({ sessions: 0, skipped: 1 });
     // A commit under a lease another worker took since is refused.
-    const expired = await consolidation.leaseConsolidation('default', 's1', 'elsewhere', -1, Date.now());
+    // Later on (the first lease has expired by then) 'elsewhere' takes it again, and that lease expires too.
+    const expired = await consolidation.leaseConsolidation('default', 's1', 'elsewhere', -200_000, Date.now() + 120_000);
+    expect(expired).not.toBeNull();
     expect(await memory.consolidate()).toMatchObject({ sessions: 1, skipped: 0 });
     const stale = {
       lease: expired as ConsolidationLease,
@@ -405,6 +406,15 @@ describe('consolidate', () => {
     const bare = await createMemory({ store: wrap(store) });
     open.push(bare);
     await expectStrataError(bare.consolidate(), 'INVALID_CONFIG');
+  });
+
+  it('two concurrent calls on one service: the second skips what the first holds, nothing is done twice', async () => {
+    const memory = await ram();
+    for (let i = 0; i < 6; i++) await withTrip(memory, `s${i}`, `u${i}`);
+    const [a, b] = await Promise.all([memory.consolidate(), memory.consolidate()]);
+    expect(a.sessions + b.sessions).toBe(6);
+    expect(a.conflicts + b.conflicts).toBe(0);
+    expect(await memory.store.countMemories({ tenantId: 'default', kinds: ['summary'], includeSuperseded: true })).toBe(6);
   });
 
   it('tenants are consolidated apart', async () => {

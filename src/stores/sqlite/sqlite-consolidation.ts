@@ -72,7 +72,8 @@ export class SqliteConsolidation implements ConsolidationStoreV1 {
   ): Promise<ConsolidationLease | null> {
     const take = this.x.db.transaction((): ConsolidationLease | null => {
       const held = this.leaseRow(tenantId, sessionId);
-      if (held && held.expires_at > now && held.worker !== worker) return null;
+      // Held and unexpired: refused, to this worker too (two runs in one process must not both work on it).
+      if (held && held.expires_at > now) return null;
       const lease = { tenantId, sessionId, worker, token: randomUUID(), expiresAt: now + ttlMs };
       this.x.sql
         .get(
