@@ -1,5 +1,6 @@
 export type { CreateMemoryOptions, QdrantOptions } from './config/create-memory.js';
 export { createMemory } from './config/create-memory.js';
+export type { ConsolidationCounts, ConsolidationHooks, ConsolidatorOptions } from './core/consolidation/consolidator.js';
 export type { ValidationResult } from './core/fact-rules.js';
 export { MemoryService } from './core/memory-service.js';
 export type * from './core/types.js';
@@ -20,6 +21,9 @@ export { DEFAULT_RETRIEVAL } from './retrieval/hybrid-search.js';
 export type * from './spec/index.js';
 export { LruContextCache } from './stores/in-process/lru-context-cache.js';
 export { LruWorkingMemory } from './stores/in-process/lru-working-memory.js';
+export { SqliteConsolidation } from './stores/sqlite/sqlite-consolidation.js';
 export { SqliteStore } from './stores/sqlite/sqlite-store.js';
 export type { VectorIndexedStoreOptions } from './stores/vector-indexed-store.js';
 export { VectorIndexedStore } from './stores/vector-indexed-store.js';
+export { ExtractiveSummarizer } from './summarizers/extractive-summarizer.js';
+export { LlmSummarizer, type LlmSummarizerOptions } from './summarizers/llm-summarizer.js';

@@ -1,5 +1,6 @@
 import { createMemory } from '../config/create-memory.js';
 import { type DataPaths, DEFAULT_DATA_DIR, dataPaths, ensureDataDir } from '../config/data-dir.js';
+import { summarizerFromEnv } from '../config/summarizer-from-env.js';
 import type { MemoryService } from '../core/memory-service.js';
 import { StrataError } from '../errors/strata-error.js';
 
@@ -25,6 +26,7 @@ export async function withMemory<T>(options: GlobalOptions, run: (memory: Memory
     path: dataPath(options),
     tenantId: options.tenant ?? process.env.STRATA_TENANT ?? 'default',
     ...(qdrantUrl ? { qdrant: { url: qdrantUrl, apiKey: process.env.QDRANT_API_KEY || undefined } } : {}),
+    consolidation: { summarizer: summarizerFromEnv() },
   });
   try {
     return await run(memory);

@@ -1,16 +1,21 @@
 import { Command } from 'commander';
 import { fail } from './cli-context.js';
 import { addCommand } from './commands/add.js';
+import { backfillCommand } from './commands/backfill.js';
+import { backupCommand, restoreCommand } from './commands/backup.js';
+import { consolidateCommand } from './commands/consolidate.js';
 import { contextCommand } from './commands/context.js';
 import { doctorCommand } from './commands/doctor.js';
 import { factsCommand } from './commands/facts.js';
 import { keysCommand } from './commands/keys.js';
 import { mcpCommand } from './commands/mcp.js';
+import { pruneCommand } from './commands/prune.js';
 import { rebuildIndexCommand } from './commands/rebuild-index.js';
 import { searchCommand } from './commands/search.js';
 import { serveCommand } from './commands/serve.js';
 import { startCommand } from './commands/start.js';
 import { validateCommand } from './commands/validate.js';
+import { workerCommand } from './commands/worker.js';
 
 export function buildProgram(): Command {
   const program = new Command('strata')
@@ -30,6 +35,12 @@ export function buildProgram(): Command {
     validateCommand,
     rebuildIndexCommand,
     doctorCommand,
+    consolidateCommand,
+    workerCommand,
+    backfillCommand,
+    backupCommand,
+    restoreCommand,
+    pruneCommand,
   ]) {
     register(program);
   }

@@ -1,3 +1,4 @@
+import type { ConsolidatorOptions } from '../core/consolidation/consolidator.js';
 import { DEFAULT_READ_DEADLINE_MS, MemoryService } from '../core/memory-service.js';
 import { Embedder, type EmbedderOptions } from '../embeddings/embedder.js';
 import { PrometheusMetrics } from '../observability/prometheus-metrics.js';
@@ -8,9 +9,11 @@ import { Redactor } from '../privacy/redactor.js';
 import { type MemoryMode, MemoryModes } from '../resilience/memory-modes.js';
 import { DEFAULT_RETRIEVAL, type RetrievalSettings } from '../retrieval/hybrid-search.js';
 import { o200kTokenCounter, type TokenCounter } from '../retrieval/tokenizer.js';
+import type { ConsolidationStoreV1 } from '../spec/consolidation-store.js';
 import type { ContextCacheV1 } from '../spec/context-cache.js';
 import type { EmbeddingModelV1 } from '../spec/embedding-model.js';
 import type { MemoryStoreV1 } from '../spec/memory-store.js';
+import type { SummarizerV1 } from '../spec/summarizer.js';
 import type { WorkingMemoryV1 } from '../spec/working-memory.js';
 
 export interface CreateMemoryOptions {
@@ -57,6 +60,17 @@ export interface CreateMemoryOptions {
   readonly metrics?: PrometheusMetrics | false | undefined;
   /** The turn log (a pino logger, say); default none. */
   readonly logger?: TurnLogger | undefined;
+  /**
+   * Consolidation: `store` for a custom MemoryStoreV1 (the SQLite default brings its own),
+   * `summarizer` (default the offline extractive one), job options (lease TTL, thresholds, hooks).
+   */
+  readonly consolidation?:
+    | {
+        readonly store?: ConsolidationStoreV1 | undefined;
+        readonly summarizer?: SummarizerV1 | undefined;
+        readonly options?: ConsolidatorOptions | undefined;
+      }
+    | undefined;
 }
 
 export interface QdrantOptions {
@@ -94,6 +108,8 @@ export async function createMemory(options: CreateMemoryOptions = {}): Promise<M
   await raw.open();
   await working.open();
   await contextCache?.open();
+  // Consolidation writes through the durable store's own tables (SQLite: migration 0003).
+  const consolidationStore = options.consolidation?.store ?? (await defaultConsolidationStore(durable));
   const store = metrics ? timedStore(raw, metrics) : raw;
   if (metrics) {
     metrics.watchModes(modes);
@@ -120,6 +136,9 @@ export async function createMemory(options: CreateMemoryOptions = {}): Promise<M
       readDeadlineMs: options.readDeadlineMs ?? DEFAULT_READ_DEADLINE_MS,
       metrics,
       logger: options.logger,
+      consolidation: consolidationStore
+        ? { store: consolidationStore, summarizer: options.consolidation?.summarizer, options: options.consolidation?.options }
+        : undefined,
     },
     options.tenantId ?? 'default',
   );
@@ -145,4 +164,13 @@ async function withQdrant(durable: MemoryStoreV1, qdrant: QdrantOptions): Promis
 async function defaultEmbedding(): Promise<EmbeddingModelV1> {
   const { createWordVectorEmbedder } = await import('../embeddings/offline/word-vector-embedder.js');
   return createWordVectorEmbedder();
+}
+
+/** The SQLite store's consolidation tables (migration 0003); none for other stores unless given. */
+async function defaultConsolidationStore(store: MemoryStoreV1): Promise<ConsolidationStoreV1 | null> {
+  // Duck-typed: a custom store must not pull in better-sqlite3.
+  if (!('internals' in store)) return null;
+  const { SqliteConsolidation } = await import('../stores/sqlite/sqlite-consolidation.js');
+  const { SqliteStore } = await import('../stores/sqlite/sqlite-store.js');
+  return store instanceof SqliteStore ? new SqliteConsolidation(store) : null;
 }

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { ApiKeys } from '../auth/api-keys.js';
 import { SqliteApiKeyStore } from '../auth/sqlite-api-key-store.js';
+import { type ConsolidationSchedule, startConsolidationSchedule } from '../core/consolidation/consolidation-schedule.js';
 import type { MemoryService } from '../core/memory-service.js';
 import type { HttpAuth } from '../http/auth-hook.js';
 import { buildApp } from '../http/build-app.js';
@@ -14,6 +15,7 @@ import { type DataPaths, ensureDataDir } from './data-dir.js';
 import { redisProbe } from './redis-readiness.js';
 import type { ServerSettings } from './settings.js';
 import { sqliteStoreProbe } from './sqlite-readiness.js';
+import { summarizerFromEnv } from './summarizer-from-env.js';
 import { vectorIndexProbe } from './vector-index-readiness.js';
 
 export interface StrataServer {
@@ -24,6 +26,8 @@ export interface StrataServer {
   readonly paths: DataPaths;
   /** The admin key created because the key store had none (first start): print it once. */
   readonly firstAdminKey: string | null;
+  /** The consolidation schedule (settings.consolidateEveryMs), null when off. */
+  readonly consolidation: ConsolidationSchedule | null;
   /** Stops accepting, drains in-flight requests (up to shutdownTimeoutMs), closes the stores (persisting indexes). */
   close(): Promise<void>;
 }
@@ -56,6 +60,7 @@ export async function createServer(settings: ServerSettings, options: CreateServ
     redaction: settings.redaction,
     metrics,
     logger: settings.logLevel === 'silent' ? undefined : createTurnLogger({ level: settings.logLevel }),
+    consolidation: { summarizer: summarizerFromEnv() },
   });
   let keys: ApiKeys | null = null;
   try {
@@ -88,13 +93,27 @@ export async function createServer(settings: ServerSettings, options: CreateServ
         ...redisProbe(memory),
       },
     });
+    // Consolidation on a schedule; with several workers each runs it and leases keep them apart.
+    const schedule: ConsolidationSchedule | null =
+      settings.consolidateEveryMs > 0
+        ? startConsolidationSchedule(memory, settings.consolidateEveryMs, {
+            onRun: (counts, ms) => {
+              if (counts.sessions > 0 || counts.conflicts > 0) app.log.info({ consolidation: counts, ms: Math.round(ms) }, 'consolidated');
+            },
+            onError: (error) => app.log.error({ err: error }, 'consolidation failed'),
+          })
+        : null;
     return {
       app,
       memory,
       keys,
       paths,
       firstAdminKey,
-      close: () => closeServer(app, memory, keys, settings.shutdownTimeoutMs),
+      consolidation: schedule,
+      close: async () => {
+        await schedule?.stop();
+        await closeServer(app, memory, keys, settings.shutdownTimeoutMs);
+      },
     };
   } catch (error) {
     await keys?.store.close();

@@ -47,6 +47,7 @@ const ENV: ReadonlyArray<{ name: string; path: readonly [string] | readonly [str
     { name: 'STRATA_PG_POOL_MAX', path: ['pgPoolMax'], type: 'int' },
     { name: 'STRATA_PG_SCHEMA', path: ['pgSchema'], type: 'string' },
     { name: 'STRATA_WORKERS', path: ['workers'], type: 'int' },
+    { name: 'STRATA_CONSOLIDATE_EVERY_MS', path: ['consolidateEveryMs'], type: 'int' },
     { name: 'QDRANT_URL', path: ['qdrantUrl'], type: 'string' },
     { name: 'QDRANT_API_KEY', path: ['qdrantApiKey'], type: 'string' },
     // REDIS_URL as most platforms set it; STRATA_REDIS_URL (read later) wins when both are set.

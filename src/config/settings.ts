@@ -95,6 +95,8 @@ export const ServerSettingsSchema = z
     pgPoolMax: int('pgPoolMax', 1, 1000).default(10),
     /** The PostgreSQL schema holding Strata's tables (STRATA_PG_SCHEMA). */
     pgSchema: pgSchema().default('strata'),
+    /** Consolidate every tenant's new turns this often (summaries, notes); 0 = off. */
+    consolidateEveryMs: int('consolidateEveryMs', 0, 86_400_000).default(300_000),
   })
   .superRefine((settings, context) => {
     if (settings.read && !settings.write) {
@@ -159,6 +161,7 @@ export const SettingsLayerSchema = z.strictObject({
   databaseUrl: databaseUrl().optional(),
   pgPoolMax: int('pgPoolMax', 1, 1000).optional(),
   pgSchema: pgSchema().optional(),
+  consolidateEveryMs: int('consolidateEveryMs', 0, 86_400_000).optional(),
 });
 
 export type SettingsLayer = z.input<typeof SettingsLayerSchema>;

@@ -1,7 +1,8 @@
 import { invalidInput } from '../errors/strata-error.js';
 import type { SearchHit } from '../retrieval/hybrid-search.js';
 import { hybridSearch } from '../retrieval/hybrid-search.js';
-import type { FactRecord, MessageRecord, SessionRecord } from '../spec/records.js';
+import { type FactRecord, MEMORY_KINDS, type MessageRecord, type SessionRecord } from '../spec/records.js';
+import { splitSentences } from '../summarizers/sentences.js';
 import { checkPositiveInt, checkTime } from './input.js';
 import type { MemoryService } from './memory-service.js';
 import type { ContextDepth, ContextItem, ContextOptions, ContextResponse } from './types.js';
@@ -17,6 +18,8 @@ const PLANS: Record<ContextDepth, DepthPlan> = {
   standard: { recentTurns: 10, memories: 40, mmr: 0.75 },
   deep: { recentTurns: 20, memories: 80, mmr: 0.7 },
 };
+
+const MEMORY_KINDS_BUT_SUMMARY = MEMORY_KINDS.filter((kind) => kind !== 'summary');
 
 /** Shares of the budget each section may take at most; memories get the rest. */
 const FACT_SHARE = 0.2;
@@ -69,7 +72,15 @@ export async function buildContext(
       service.embedder,
       {
         query,
-        filter: { tenantId: session.tenantId, userId: session.userId, namespace: session.namespace, until: now + 1 },
+        // Rolling summaries are not among the memories: the session's own is in its section, and
+        // other sessions' are coarse copies of turns and notes that crowd out the precise ones.
+        filter: {
+          tenantId: session.tenantId,
+          userId: session.userId,
+          namespace: session.namespace,
+          until: now + 1,
+          kinds: MEMORY_KINDS_BUT_SUMMARY,
+        },
         k: plan.memories,
         mode: 'hybrid',
         mmrLambda: plan.mmr,
@@ -107,14 +118,22 @@ export async function buildContext(
   if (session.summary) {
     const section = { n: headerCost('summary') };
     used += section.n;
-    const text = session.summary;
+    // A summary longer than its share loses its oldest sentences rather than its place.
+    const cap = Math.min(budget * SUMMARY_SHARE - section.n, budget - used) - 1;
+    const sentences = splitSentences(session.summary);
+    let text = session.summary;
+    while (sentences.length > 1 && tokens.count(text) > cap) {
+      sentences.shift();
+      text = sentences.join(' ');
+    }
+    const trimmed = text !== session.summary;
     const item: ContextItem = {
       kind: 'summary',
       id: `summary:${session.id}`,
       text,
       tokens: tokens.count(text) + 1,
       createdAt: session.updatedAt,
-      why: { reason: `rolling summary of turns up to #${session.summarizedUpToSeq}` },
+      why: { reason: `rolling summary of turns up to #${session.summarizedUpToSeq}${trimmed ? ' (oldest sentences trimmed to fit)' : ''}` },
       source: [],
     };
     if (!take(item, budget * SUMMARY_SHARE, section)) used -= section.n;
@@ -137,11 +156,13 @@ export async function buildContext(
     used += section.n;
     let rank = 0;
     let any = false;
-    // Turns already shown among the recent turns are not repeated as memories.
+    // Turns already shown among the recent turns are not repeated as memories, nor is a memory
+    // whose every source message an earlier chosen memory already covers (a note promoted from a
+    // turn and the turn itself).
     const shown = new Set(recentItems.map((item) => item.id));
     for (const hit of hits) {
       rank++;
-      if (hit.memory.kind === 'turn' && hit.memory.source.every((id) => shown.has(id))) continue;
+      if (hit.memory.source.length > 0 && hit.memory.source.every((id) => shown.has(id))) continue;
       const text = `- ${renderDate(hit.memory.createdAt)} ${renderMemoryText(hit.memory.kind, hit.memory.text, hit.memory.metadata.role)}`;
       const item: ContextItem = {
         kind: 'memory',
@@ -156,7 +177,10 @@ export async function buildContext(
         },
         source: hit.memory.source,
       };
-      if (take(item, budget, section)) any = true;
+      if (take(item, budget, section)) {
+        any = true;
+        for (const id of hit.memory.source) shown.add(id);
+      }
     }
     if (!any) used -= section.n;
   }

@@ -9,11 +9,20 @@ import { withDeadline } from '../resilience/deadline.js';
 import { type MemoryMode, MemoryModes } from '../resilience/memory-modes.js';
 import { DEFAULT_RETRIEVAL, hybridSearch, type RetrievalSettings } from '../retrieval/hybrid-search.js';
 import type { TokenCounter } from '../retrieval/tokenizer.js';
+import type { ConsolidationStoreV1 } from '../spec/consolidation-store.js';
 import type { ContextCacheV1 } from '../spec/context-cache.js';
 import type { AppendItem, EraseCounts, IndexReport, MemoryFilter, MemoryStoreV1, NewMemory } from '../spec/memory-store.js';
 import type { FactRecord, FactRule, JsonValue, MemoryRecord, MessageRecord, SessionRecord } from '../spec/records.js';
+import type { SummarizerV1 } from '../spec/summarizer.js';
 import type { WorkingMemoryV1 } from '../spec/working-memory.js';
+import { ExtractiveSummarizer } from '../summarizers/extractive-summarizer.js';
 import { contentHash } from '../util/hash.js';
+import {
+  type ConsolidationCounts,
+  Consolidator,
+  type ConsolidatorOptions,
+  consolidationUnsupported,
+} from './consolidation/consolidator.js';
 import { buildContext } from './context-builder.js';
 import { CONTEXT_CACHE_TTL_MS, cachedContext } from './context-caching.js';
 import { checkContextOptions, fallbackTurns, recentTurnsContext } from './context-fallback.js';
@@ -77,7 +86,18 @@ export interface MemoryServiceDeps {
   readonly metrics?: MetricsSink | undefined;
   /** One JSON line per turn and per search/remember (see observability/turn-log.ts); none when absent. */
   readonly logger?: TurnLogger | undefined;
+  /** Consolidation: the store's ConsolidationStoreV1, a summarizer (default extractive) and job options. */
+  readonly consolidation?: ConsolidationDeps | undefined;
 }
+
+export interface ConsolidationDeps {
+  readonly store: ConsolidationStoreV1;
+  readonly summarizer?: SummarizerV1 | undefined;
+  readonly options?: ConsolidatorOptions | undefined;
+}
+
+/** One consolidator per service, shared by its tenant views. */
+const consolidators = new WeakMap<MemoryServiceDeps, Consolidator>();
 
 /** Default deadline of a read (getContext, search). */
 export const DEFAULT_READ_DEADLINE_MS = 250;
@@ -767,6 +787,46 @@ export class MemoryService {
       agentId: optionalId('agentId', input.agentId),
       namespace: optionalId('namespace', input.namespace),
     };
+  }
+
+  // ---- consolidation --------------------------------------------------------------------
+
+  /**
+   * Summarises and promotes this tenant's sessions with new turns (or one session): a rolling
+   * summary per session, notes from user turns, near-duplicates merged. Idempotent and safe
+   * with several workers; returns what was done.
+   */
+  async consolidate(options: { sessionId?: string | undefined } = {}): Promise<ConsolidationCounts> {
+    this.assertOpen();
+    const sessionId = optionalId('sessionId', options.sessionId);
+    if (sessionId !== undefined) await this.getSession(sessionId);
+    return this.consolidator().run({ tenantId: this.tenantId, sessionId });
+  }
+
+  /** Consolidates every tenant's sessions (the worker and the server's schedule). */
+  async consolidateAllTenants(): Promise<ConsolidationCounts> {
+    this.assertOpen();
+    return this.consolidator().run({});
+  }
+
+  private consolidator(): Consolidator {
+    let consolidator = consolidators.get(this.deps);
+    if (!consolidator) {
+      const wiring = this.deps.consolidation;
+      if (!wiring) throw consolidationUnsupported();
+      consolidator = new Consolidator(
+        {
+          store: this.deps.store,
+          consolidation: wiring.store,
+          embedder: this.deps.embedder,
+          summarizer: wiring.summarizer ?? new ExtractiveSummarizer(this.deps.embedder, this.deps.tokens),
+          clock: this.clock,
+        },
+        wiring.options,
+      );
+      consolidators.set(this.deps, consolidator);
+    }
+    return consolidator;
   }
 
   /** Closes the store (persisting indexes). Later calls on this service or its tenant views raise CLOSED. */

@@ -47,6 +47,12 @@ export const ERROR_CODES = {
   UNSUPPORTED_MEDIA_TYPE: 415,
   /** HTTP: the API key sent too many requests; retry after the Retry-After header. */
   RATE_LIMITED: 429,
+  /** The summarizer (e.g. an LLM endpoint) failed or answered something unusable. */
+  SUMMARIZER_FAILED: 502,
+  /** A backup archive is damaged or incomplete (checksum, count or format): nothing was restored. */
+  ARCHIVE_INVALID: 400,
+  /** Restore needs an empty store, or records that do not exist yet. */
+  ARCHIVE_CONFLICT: 409,
   /** An unexpected failure (a bug): logged with the request id, never shown in detail. */
   INTERNAL: 500,
 } as const;

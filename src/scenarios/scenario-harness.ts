@@ -23,6 +23,8 @@ export interface HarnessOptions {
   readonly k?: number;
   readonly tokenBudget?: number;
   readonly memory?: Partial<CreateMemoryOptions>;
+  /** Consolidate (summaries, notes) after the sessions are ingested, before the questions. */
+  readonly consolidate?: boolean;
 }
 
 /** Replays a scenario into a fresh in-memory store and scores every question. */
@@ -34,6 +36,7 @@ export async function runScenario(
   const memory = await createMemory({ path: ':memory:', readDeadlineMs: 0, ...options.memory });
   try {
     await ingest(memory, scenario);
+    if (options.consolidate) await memory.consolidate();
     const questions: QuestionOutcome[] = [];
     for (const question of scenario.questions) questions.push(await ask(memory, scenario, question, options));
     const factsConsistent = await checkFacts(memory, scenario);

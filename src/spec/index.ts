@@ -1,4 +1,6 @@
+export type * from './archive-store.js';
 export type { StoreCapabilities } from './capabilities.js';
+export type * from './consolidation-store.js';
 export type * from './context-cache.js';
 export type { EmbeddingModelRef, EmbeddingModelV1 } from './embedding-model.js';
 export { embeddingModelId } from './embedding-model.js';
@@ -7,6 +9,8 @@ export { canScanEmbeddedMemories } from './memory-scan.js';
 export type * from './memory-store.js';
 export type * from './records.js';
 export { MEMORY_KINDS } from './records.js';
+export type * from './retention-store.js';
+export type * from './summarizer.js';
 export type * from './vector-index.js';
 export type * from './working-memory.js';
 export { DEFAULT_SCRATCH_TTL_MS, MAX_SCRATCH_TTL_MS, MAX_SCRATCH_VALUE_CHARS } from './working-memory.js';

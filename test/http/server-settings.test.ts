@@ -50,6 +50,7 @@ describe('server settings', () => {
       store: 'sqlite',
       pgPoolMax: 10,
       pgSchema: 'strata',
+      consolidateEveryMs: 300_000,
     });
   });
 

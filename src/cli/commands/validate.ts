@@ -18,11 +18,12 @@ export function validateCommand(program: Command): void {
     .option('--min-containment <x>', 'exit 1 when answer containment is below this', Number.parseFloat, 0)
     .option('--budget <tokens>', 'context token budget', (v) => Number.parseInt(v, 10), 1500)
     .option('--fusion <method>', 'weighted | rrf (to compare fusion methods)')
+    .option('--consolidate', 'run consolidation (summaries, notes) after ingesting each scenario')
     .option('--verbose', 'list every question that missed')
     .action(
       async (
         dirArg: string | undefined,
-        opts: { minRecall: number; minContainment: number; budget: number; verbose?: boolean; fusion?: string },
+        opts: { minRecall: number; minContainment: number; budget: number; verbose?: boolean; fusion?: string; consolidate?: boolean },
       ) => {
         const global = program.opts<GlobalOptions>();
         const dir = resolve(dirArg ?? DEFAULT_DIRS.find((candidate) => existsSync(candidate)) ?? DEFAULT_DIRS[0] ?? '.');
@@ -32,6 +33,7 @@ export function validateCommand(program: Command): void {
         for (const scenario of scenarios) {
           const result = await runScenario(scenario, {
             tokenBudget: opts.budget,
+            consolidate: opts.consolidate === true,
             memory: opts.fusion ? { retrieval: { fusion: checkFusion(opts.fusion) } } : {},
           });
           outcomes.push(...result.questions);

@@ -28,6 +28,7 @@ import { memoryFilterSql } from './memory-filter-sql.js';
 import { migrate } from './migrate.js';
 import { blobToVector, type MemoryRow, type MessageRow, type SessionRow, toMemory, toMessage, toSession, vectorToBlob } from './rows.js';
 import { SqliteFacts } from './sqlite-facts.js';
+import type { SqliteInternals } from './sqlite-internals.js';
 import { SqliteKeywords } from './sqlite-keywords.js';
 import { SqliteVectors } from './sqlite-vectors.js';
 import { StatementCache } from './statement-cache.js';
@@ -153,6 +154,23 @@ export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1 {
   async warm(): Promise<void> {
     this.keywords.warm();
     this.vectors.warm();
+  }
+
+  /** For sibling modules writing in their own transactions (sqlite-consolidation.ts). Open first. */
+  get internals(): SqliteInternals {
+    if (!this.opened) throw new StrataError('CLOSED', 'the SQLite store is not open');
+    return {
+      db: this.db,
+      sql: this.sql,
+      logged: (work) => this.logged(work),
+      insertMemoryRow: (memory) => this.insertMemoryRow(memory),
+      indexInserted: (rowid, memory) => this.indexInserted(rowid, memory),
+      indexDeleted: (rowid, tenantId, userId, model) => {
+        this.vectors.onDelete(rowid, tenantId, userId, model);
+        this.keywords.onDelete(rowid);
+      },
+      advance: (span) => this.advance(span),
+    };
   }
 
   /** Deletes the database file and its sidecars (tests and `strata reset`). */
