@@ -1,4 +1,5 @@
 import { MemoryService } from '../core/memory-service.js';
+import { type ChunkSettings, DEFAULT_CHUNKS } from '../core/turn-chunks.js';
 import { Embedder, type EmbedderOptions } from '../embeddings/embedder.js';
 import { DEFAULT_RETRIEVAL, type RetrievalSettings } from '../retrieval/hybrid-search.js';
 import { o200kTokenCounter, type TokenCounter } from '../retrieval/tokenizer.js';
@@ -20,6 +21,8 @@ export interface CreateMemoryOptions {
   readonly exactSearchThreshold?: number | undefined;
   readonly maxTextLength?: number | undefined;
   readonly clock?: (() => number) | undefined;
+  /** Index windows of consecutive turns as chunk memories (see core/turn-chunks.ts). */
+  readonly chunks?: Partial<ChunkSettings> | undefined;
 }
 
 /**
@@ -38,6 +41,7 @@ export async function createMemory(options: CreateMemoryOptions = {}): Promise<M
       tokens: options.tokenizer ?? o200kTokenCounter,
       retrieval: { ...DEFAULT_RETRIEVAL, ...options.retrieval },
       clock: options.clock,
+      chunks: { ...DEFAULT_CHUNKS, ...options.chunks },
     },
     options.tenantId ?? 'default',
   );

@@ -4,6 +4,7 @@ import { hybridSearch } from '../retrieval/hybrid-search.js';
 import type { FactRecord, MessageRecord, SessionRecord } from '../spec/records.js';
 import { checkPositiveInt, checkTime } from './input.js';
 import type { MemoryService } from './memory-service.js';
+import { isChunk } from './turn-chunks.js';
 import type { ContextDepth, ContextItem, ContextOptions, ContextResponse } from './types.js';
 
 interface DepthPlan {
@@ -137,12 +138,17 @@ export async function buildContext(
     used += section.n;
     let rank = 0;
     let any = false;
-    // Turns already shown among the recent turns are not repeated as memories.
+    // Messages already shown (recent turns, earlier turns and chunks) are not repeated.
     const shown = new Set(recentItems.map((item) => item.id));
     for (const hit of hits) {
       rank++;
-      if (hit.memory.kind === 'turn' && hit.memory.source.every((id) => shown.has(id))) continue;
-      const text = `- ${renderDate(hit.memory.createdAt)} ${renderMemoryText(hit.memory.kind, hit.memory.text, hit.memory.metadata.role)}`;
+      const source = hit.memory.source;
+      const fromMessages = hit.memory.kind === 'turn' || isChunk(hit.memory);
+      if (fromMessages && source.every((id) => shown.has(id))) continue;
+      const body = isChunk(hit.memory)
+        ? chunkLines(hit.memory.text, source, shown)
+        : renderMemoryText(hit.memory.kind, hit.memory.text, hit.memory.metadata.role);
+      const text = `- ${renderDate(hit.memory.createdAt)} ${body}`;
       const item: ContextItem = {
         kind: 'memory',
         id: hit.memory.id,
@@ -156,7 +162,10 @@ export async function buildContext(
         },
         source: hit.memory.source,
       };
-      if (take(item, budget, section)) any = true;
+      if (take(item, budget, section)) {
+        any = true;
+        if (fromMessages) for (const id of source) shown.add(id);
+      }
     }
     if (!any) used -= section.n;
   }
@@ -231,6 +240,13 @@ function turnItem(message: MessageRecord, count: (text: string) => number, posit
 function renderMemoryText(kind: string, text: string, role: unknown): string {
   if (kind === 'turn') return `${typeof role === 'string' ? role : 'turn'}: ${text}`;
   return `${kind}: ${text}`;
+}
+
+/** A chunk's turns (one line each, in source order) not shown yet, joined on one line. */
+function chunkLines(text: string, source: readonly string[], shown: ReadonlySet<string>): string {
+  const lines = text.split('\n');
+  if (lines.length !== source.length) return text.replaceAll('\n', ' / ');
+  return lines.filter((_, i) => !shown.has(source[i] as string)).join(' / ');
 }
 
 function renderDate(ms: number): string {

@@ -22,6 +22,7 @@ import {
   checkUnitInterval,
   optionalId,
 } from './input.js';
+import { type ChunkSettings, DEFAULT_CHUNKS, isChunk, writeTurnChunks } from './turn-chunks.js';
 import type {
   AddedMessage,
   ContextOptions,
@@ -48,6 +49,8 @@ export interface MemoryServiceDeps {
   /** Share of the previous turn's vector mixed into a turn's vector. Default 0: with the offline embedder it helped vector-only recall but not the fused ranking. */
   readonly neighbourVectorWeight?: number | undefined;
   readonly maxBatch?: number | undefined;
+  /** Turn chunks (see turn-chunks.ts); default DEFAULT_CHUNKS, `turns: 0` turns them off. */
+  readonly chunks?: ChunkSettings | undefined;
 }
 
 /**
@@ -228,6 +231,11 @@ export class MemoryService {
     const results = await this.deps.store.appendMessages(this.tenantId, sessionId, batch);
     const first = fresh[0];
     if (previous && first) await this.addNextTurnContext(previous, first.line, `mem_${first.uuid}`);
+    const chunks = this.deps.chunks ?? DEFAULT_CHUNKS;
+    if (chunks.turns >= 2) {
+      const created = results.flatMap((result) => (result.created ? [result.message] : []));
+      await writeTurnChunks(this.deps.store, this.deps.embedder, session, created, chunks);
+    }
     return results.map((result) => ({
       id: result.message.id,
       seq: result.message.seq,
@@ -436,8 +444,25 @@ export class MemoryService {
   /** Deletes a memory from the table and every index. */
   async forget(id: string): Promise<void> {
     this.assertOpen();
-    const removed = await this.deps.store.deleteMemories(this.tenantId, [checkId('id', id)]);
+    checkId('id', id);
+    const [memory] = await this.deps.store.getMemories(this.tenantId, [id]);
+    // A forgotten turn must not live on inside the chunks that quote it.
+    const chunks = memory?.kind === 'turn' && memory.sessionId !== null ? await this.chunksQuoting(memory.sessionId, memory.source) : [];
+    const removed = await this.deps.store.deleteMemories(this.tenantId, [id, ...chunks]);
     if (removed === 0) throw new StrataError('MEMORY_NOT_FOUND', `memory ${id} not found`, { details: { id } });
+  }
+
+  /** Ids of the session's chunk memories whose source includes one of these messages. */
+  private async chunksQuoting(sessionId: string, messageIds: readonly string[]): Promise<string[]> {
+    const wanted = new Set(messageIds);
+    const out: string[] = [];
+    let after: string | undefined;
+    for (;;) {
+      const page = await this.deps.store.listMemories({ tenantId: this.tenantId, sessionId, kinds: ['episode'] }, { limit: 500, after });
+      for (const memory of page) if (isChunk(memory) && memory.source.some((source) => wanted.has(source))) out.push(memory.id);
+      if (page.length < 500) return out;
+      after = page[page.length - 1]?.id;
+    }
   }
 
   /** Erases everything of one user in this tenant: sessions, messages, memories, facts. */

@@ -162,6 +162,7 @@ export async function hybridSearch(
     request.filter,
   );
   hits.sort((a, b) => b.score - a.score);
+  hits = dropCovered(hits);
   if (request.mmrLambda !== undefined && hits.length > 1) {
     const pool = hits.slice(0, Math.min(Math.max(request.k * 2, 30), 120));
     const vectors = await store.getEmbeddings(
@@ -172,4 +173,20 @@ export async function hybridSearch(
     hits = mmrOrder(keyed, vectors, request.mmrLambda, request.k).map((item) => item.hit);
   }
   return { hits: hits.slice(0, request.k), threshold: settings.relevanceThreshold, terms };
+}
+
+/**
+ * Drops hits that add no message: a turn already inside a higher-ranked chunk, a chunk whose
+ * turns all rank above it. Memories without sources (notes) always stay.
+ */
+export function dropCovered<T extends { memory: MemoryRecord }>(hits: readonly T[]): T[] {
+  const seen = new Set<string>();
+  const out: T[] = [];
+  for (const hit of hits) {
+    const source = hit.memory.source;
+    if (source.length > 0 && source.every((id) => seen.has(id))) continue;
+    for (const id of source) seen.add(id);
+    out.push(hit);
+  }
+  return out;
 }
