@@ -157,7 +157,13 @@ export class MemoryService {
       sessionId,
       clean.flatMap((m) => (m.clientMsgId === null ? [] : [m.clientMsgId])),
     );
-    const [previous] = await this.deps.store.listMessages(this.tenantId, sessionId, { limit: 1, order: 'desc' });
+    const chunks = this.deps.chunks ?? DEFAULT_CHUNKS;
+    // The last turns before this batch: the previous turn's neighbourhood, and the start of the next chunk.
+    const earlier = await this.deps.store.listMessages(this.tenantId, sessionId, {
+      limit: Math.max(1, chunks.turns - 1),
+      order: 'desc',
+    });
+    const previous = earlier[0];
     const clipChars = this.deps.neighbourChars ?? 300;
     const line = (speaker: string, content: string): string => `${speaker}: ${clip(content, clipChars)}`;
     const textOf = (name: string | null, content: string): string => (name ? `${name}: ${content}` : content);
@@ -231,10 +237,10 @@ export class MemoryService {
     const results = await this.deps.store.appendMessages(this.tenantId, sessionId, batch);
     const first = fresh[0];
     if (previous && first) await this.addNextTurnContext(previous, first.line, `mem_${first.uuid}`);
-    const chunks = this.deps.chunks ?? DEFAULT_CHUNKS;
     if (chunks.turns >= 2) {
       const created = results.flatMap((result) => (result.created ? [result.message] : []));
-      await writeTurnChunks(this.deps.store, this.deps.embedder, session, created, chunks);
+      const known = [...earlier, ...results.map((result) => result.message)];
+      await writeTurnChunks(this.deps.store, this.deps.embedder, session, created, chunks, known);
     }
     return results.map((result) => ({
       id: result.message.id,

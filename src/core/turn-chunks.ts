@@ -30,19 +30,30 @@ export async function writeTurnChunks(
   session: SessionRecord,
   created: readonly MessageRecord[],
   settings: ChunkSettings,
+  /** Messages of the session read before the batch was appended (any order). */
+  earlier: readonly MessageRecord[] = [],
 ): Promise<number> {
   if (settings.turns < 2 || created.length === 0) return 0;
   const stride = Math.max(1, Math.min(settings.stride, settings.turns));
   const closing = created.filter((m) => m.seq >= settings.turns && (m.seq - settings.turns) % stride === 0);
   if (closing.length === 0) return 0;
-  const lastSeq = Math.max(...closing.map((m) => m.seq));
-  const firstSeq = Math.min(...closing.map((m) => m.seq)) - settings.turns + 1;
-  const window = await store.listMessages(session.tenantId, session.id, {
-    afterSeq: firstSeq - 1,
-    limit: lastSeq - firstSeq + 1,
-    order: 'asc',
-  });
-  const bySeq = new Map(window.map((m) => [m.seq, m]));
+  // Every turn a window needs is in this batch or among the turns just before it; a retried
+  // batch (some messages known already) falls back to reading the session.
+  let bySeq = new Map([...earlier, ...created].map((m) => [m.seq, m]));
+  const needed = (end: number): boolean => {
+    for (let seq = end - settings.turns + 1; seq <= end; seq++) if (!bySeq.has(seq)) return true;
+    return false;
+  };
+  if (closing.some((m) => needed(m.seq))) {
+    const lastSeq = Math.max(...closing.map((m) => m.seq));
+    const firstSeq = Math.min(...closing.map((m) => m.seq)) - settings.turns + 1;
+    const window = await store.listMessages(session.tenantId, session.id, {
+      afterSeq: firstSeq - 1,
+      limit: lastSeq - firstSeq + 1,
+      order: 'asc',
+    });
+    bySeq = new Map(window.map((m) => [m.seq, m]));
+  }
   const chunks: Array<{ turns: MessageRecord[]; text: string }> = [];
   for (const end of closing) {
     const turns: MessageRecord[] = [];
