@@ -12,7 +12,13 @@ export interface ChunkSettings {
   readonly maxTurnChars: number;
 }
 
-export const DEFAULT_CHUNKS: ChunkSettings = { turns: 3, stride: 2, maxTurnChars: 400 };
+/**
+ * Four turns every three (one turn of overlap), chosen on half of the scenarios against 2/1,
+ * 2/2, 3/2, 3/3, 4/2, 5/3 and 6/3 and checked on the other half. Wider windows raise
+ * recall@10 mostly by covering more messages per result; 4/3 had the best recall@5 and
+ * containment (the token-budgeted measure) with 28 messages under the top 10 results.
+ */
+export const DEFAULT_CHUNKS: ChunkSettings = { turns: 4, stride: 3, maxTurnChars: 400 };
 
 /** Metadata marking a chunk memory (kind `episode`). */
 export const CHUNK_MARK = 'turnChunk';

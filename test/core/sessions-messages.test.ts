@@ -216,8 +216,8 @@ describe('idempotency on clientMsgId', () => {
       [3, true],
     ]);
     expect(await memory.countMemories({ kinds: ['turn'] })).toBe(3);
-    // The third message closes the first three-turn chunk, written once.
-    expect(await memory.countMemories({ kinds: ['episode'] })).toBe(1);
+    // Three turns close no four-turn chunk yet.
+    expect(await memory.countMemories({ kinds: ['episode'] })).toBe(0);
   });
 
   it('the same clientMsgId in another session is a different message', async () => {

@@ -39,22 +39,21 @@ describe('turn chunks', () => {
     await memory.close();
   });
 
-  it('index three consecutive turns every two turns, covering their messages', async () => {
+  it('index four consecutive turns every three turns, covering their messages', async () => {
     await replay(memory);
     const found = (await chunks(memory)).sort((a, b) => a.createdAt - b.createdAt);
-    // Seven turns: windows 1-3, 3-5, 5-7.
+    // Seven turns: windows 1-4 and 4-7.
     expect(found.map((chunk) => chunk.metadata.sourceClientMsgIds)).toEqual([
-      ['s1-m1', 's1-m2', 's1-m3'],
-      ['s1-m3', 's1-m4', 's1-m5'],
-      ['s1-m5', 's1-m6', 's1-m7'],
+      ['s1-m1', 's1-m2', 's1-m3', 's1-m4'],
+      ['s1-m4', 's1-m5', 's1-m6', 's1-m7'],
     ]);
     const messages = await memory.listMessages('s1');
     const first = found[0] as MemoryRecord;
-    expect(first.source).toEqual(messages.slice(0, 3).map((m) => m.id));
+    expect(first.source).toEqual(messages.slice(0, 4).map((m) => m.id));
     expect(first.text).toBe(
-      'user: Big news, I got the job at the hospital network!\nassistant: Congratulations! When does the new job start?\nuser: It starts on March 2nd.',
+      'user: Big news, I got the job at the hospital network!\nassistant: Congratulations! When does the new job start?\nuser: It starts on March 2nd.\nassistant: Noted. Shall we revisit the savings plan then?',
     );
-    expect(first.createdAt).toBe(T0 + 2 * MIN);
+    expect(first.createdAt).toBe(T0 + 3 * MIN);
     expect(first.sessionId).toBe('s1');
   });
 
@@ -64,10 +63,10 @@ describe('turn chunks', () => {
       's1',
       CONVERSATION.map((m, i) => ({ ...m, clientMsgId: `s1-m${i + 1}`, createdAt: T0 + i * MIN })),
     );
-    expect((await chunks(memory)).map((chunk) => chunk.metadata.toSeq).sort()).toEqual([3, 5, 7]);
+    expect((await chunks(memory)).map((chunk) => chunk.metadata.toSeq).sort()).toEqual([4, 7]);
     // A retried batch writes no chunk twice.
     await memory.addMessages('s1', [{ role: 'user', content: 'My sister visits in June.', clientMsgId: 's1-m7' }]);
-    expect(await chunks(memory)).toHaveLength(3);
+    expect(await chunks(memory)).toHaveLength(2);
   });
 
   it('can be turned off', async () => {
@@ -99,13 +98,13 @@ describe('turn chunks', () => {
       (m) => m.metadata.clientMsgId === 's1-m3',
     ) as MemoryRecord;
     await memory.forget(answer.id);
-    // s1-m3 was in windows 1-3 and 3-5; only 5-7 is left.
-    expect((await chunks(memory)).map((chunk) => chunk.metadata.sourceClientMsgIds)).toEqual([['s1-m5', 's1-m6', 's1-m7']]);
+    // s1-m3 was in window 1-4 only; 4-7 is left.
+    expect((await chunks(memory)).map((chunk) => chunk.metadata.sourceClientMsgIds)).toEqual([['s1-m4', 's1-m5', 's1-m6', 's1-m7']]);
     const { results } = await memory.search('March 2nd', { userId: 'alice', k: 10 });
     expect(results.some((r) => r.memory.text.includes('March 2nd'))).toBe(false);
     await memory.forgetUser('alice');
     expect(await chunks(memory)).toHaveLength(0);
-    expect(await chunks(memory, 'bob')).toHaveLength(3);
+    expect(await chunks(memory, 'bob')).toHaveLength(2);
   });
 
   it('are packed into the context once, without the turns already shown', async () => {
