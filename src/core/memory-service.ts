@@ -430,7 +430,7 @@ export class MemoryService {
 
   async updateMemory(id: string, update: MemoryUpdate): Promise<MemoryRecord> {
     this.assertOpen();
-    await this.getMemory(id);
+    const current = await this.getMemory(id);
     const text = update.text === undefined ? undefined : checkText('text', update.text, this.maxText);
     const patch = {
       text,
@@ -444,6 +444,11 @@ export class MemoryService {
     };
     const updated = await this.deps.store.updateMemory(this.tenantId, id, patch);
     if (!updated) throw new StrataError('MEMORY_NOT_FOUND', `memory ${id} not found`, { details: { id } });
+    // A rewritten turn: the chunks quoting its old text go.
+    if (text !== undefined && text !== current.text && current.kind === 'turn' && current.sessionId !== null) {
+      const stale = await this.chunksQuoting(current.sessionId, current.source);
+      if (stale.length > 0) await this.deps.store.deleteMemories(this.tenantId, stale);
+    }
     return updated;
   }
 

@@ -107,6 +107,17 @@ describe('turn chunks', () => {
     expect(await chunks(memory, 'bob')).toHaveLength(2);
   });
 
+  it('go when a turn they quote is rewritten', async () => {
+    await replay(memory);
+    const turn = (await memory.listMemories({ userId: 'alice', kinds: ['turn'], limit: 100 })).find(
+      (m) => m.metadata.clientMsgId === 's1-m5',
+    ) as MemoryRecord;
+    await memory.updateMemory(turn.id, { tags: ['x'] });
+    expect(await chunks(memory)).toHaveLength(2);
+    await memory.updateMemory(turn.id, { text: 'Yes, and remind me about the optician.' });
+    expect((await chunks(memory)).map((chunk) => chunk.metadata.sourceClientMsgIds)).toEqual([['s1-m1', 's1-m2', 's1-m3', 's1-m4']]);
+  });
+
   it('are packed into the context once, without the turns already shown', async () => {
     await replay(memory);
     await memory.createSession({ id: 'q', userId: 'alice', createdAt: T0 + 60 * MIN });
