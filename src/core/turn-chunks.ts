@@ -10,6 +10,8 @@ export interface ChunkSettings {
   readonly stride: number;
   /** Characters of each turn kept in the chunk text. */
   readonly maxTurnChars: number;
+  /** A pause longer than this between two turns ends the exchange: no chunk spans it. */
+  readonly maxGapMs: number;
 }
 
 /**
@@ -18,7 +20,7 @@ export interface ChunkSettings {
  * recall@10 mostly by covering more messages per result; 4/3 had the best recall@5 and
  * containment (the token-budgeted measure) with 28 messages under the top 10 results.
  */
-export const DEFAULT_CHUNKS: ChunkSettings = { turns: 4, stride: 3, maxTurnChars: 400 };
+export const DEFAULT_CHUNKS: ChunkSettings = { turns: 4, stride: 3, maxTurnChars: 400, maxGapMs: 6 * 3_600_000 };
 
 /** Metadata marking a chunk memory (kind `episode`). */
 export const CHUNK_MARK = 'turnChunk';
@@ -65,7 +67,12 @@ export async function writeTurnChunks(
     const turns: MessageRecord[] = [];
     for (let seq = end.seq - settings.turns + 1; seq <= end.seq; seq++) {
       const message = bySeq.get(seq);
-      if (message) turns.push(message);
+      if (!message) continue;
+      // A thread resumed after a pause starts a new exchange: the chunk keeps the turns after it,
+      // so that its date (that of its last turn) holds for every line.
+      const before = turns[turns.length - 1];
+      if (before && message.createdAt - before.createdAt > settings.maxGapMs) turns.length = 0;
+      turns.push(message);
     }
     if (turns.length < 2) continue;
     chunks.push({ turns, text: chunkText(turns, settings.maxTurnChars) });

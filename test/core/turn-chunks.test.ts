@@ -69,6 +69,16 @@ describe('turn chunks', () => {
     expect(await chunks(memory)).toHaveLength(2);
   });
 
+  it('do not span a pause of more than six hours inside a session', async () => {
+    await memory.createSession({ id: 's1', userId: 'alice', createdAt: T0 });
+    const at = [0, 1, 2, 7 * 60, 7 * 60 + 1, 7 * 60 + 2, 7 * 60 + 3].map((minutes) => T0 + minutes * MIN);
+    for (const [i, message] of CONVERSATION.entries()) {
+      await memory.addMessages('s1', [{ ...message, clientMsgId: `s1-m${i + 1}`, createdAt: at[i] }]);
+    }
+    // Window 1-4 keeps only m4 after the pause (one turn: no chunk); window 4-7 is whole.
+    expect((await chunks(memory)).map((chunk) => chunk.metadata.sourceClientMsgIds)).toEqual([['s1-m4', 's1-m5', 's1-m6', 's1-m7']]);
+  });
+
   it('can be turned off', async () => {
     await memory.close();
     memory = await memoryInRam({ chunks: { turns: 0 } });
