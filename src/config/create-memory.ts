@@ -1,5 +1,6 @@
 import type { ConsolidatorOptions } from '../core/consolidation/consolidator.js';
 import { DEFAULT_READ_DEADLINE_MS, MemoryService } from '../core/memory-service.js';
+import { type ChunkSettings, DEFAULT_CHUNKS } from '../core/turn-chunks.js';
 import { Embedder, type EmbedderOptions } from '../embeddings/embedder.js';
 import { PrometheusMetrics } from '../observability/prometheus-metrics.js';
 import { timedStore } from '../observability/timed-store.js';
@@ -71,6 +72,8 @@ export interface CreateMemoryOptions {
         readonly options?: ConsolidatorOptions | undefined;
       }
     | undefined;
+  /** Index windows of consecutive turns as chunk memories (see core/turn-chunks.ts). */
+  readonly chunks?: Partial<ChunkSettings> | undefined;
 }
 
 export interface QdrantOptions {
@@ -139,6 +142,7 @@ export async function createMemory(options: CreateMemoryOptions = {}): Promise<M
       consolidation: consolidationStore
         ? { store: consolidationStore, summarizer: options.consolidation?.summarizer, options: options.consolidation?.options }
         : undefined,
+      chunks: { ...DEFAULT_CHUNKS, ...options.chunks },
     },
     options.tenantId ?? 'default',
   );

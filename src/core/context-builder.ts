@@ -5,6 +5,7 @@ import { type FactRecord, MEMORY_KINDS, type MessageRecord, type SessionRecord }
 import { splitSentences } from '../summarizers/sentences.js';
 import { checkPositiveInt, checkTime } from './input.js';
 import type { MemoryService } from './memory-service.js';
+import { isChunk } from './turn-chunks.js';
 import type { ContextDepth, ContextItem, ContextOptions, ContextResponse } from './types.js';
 
 interface DepthPlan {
@@ -156,14 +157,18 @@ export async function buildContext(
     used += section.n;
     let rank = 0;
     let any = false;
-    // Turns already shown among the recent turns are not repeated as memories, nor is a memory
-    // whose every source message an earlier chosen memory already covers (a note promoted from a
-    // turn and the turn itself).
+    // Messages already shown (recent turns, earlier turns and chunks) are not repeated, nor is a
+    // memory whose every source message an earlier chosen memory already covers (a note promoted
+    // from a turn and the turn itself); a chunk shows only its turns not shown yet.
     const shown = new Set(recentItems.map((item) => item.id));
     for (const hit of hits) {
       rank++;
-      if (hit.memory.source.length > 0 && hit.memory.source.every((id) => shown.has(id))) continue;
-      const text = `- ${renderDate(hit.memory.createdAt)} ${renderMemoryText(hit.memory.kind, hit.memory.text, hit.memory.metadata.role)}`;
+      const source = hit.memory.source;
+      if (source.length > 0 && source.every((id) => shown.has(id))) continue;
+      const body = isChunk(hit.memory)
+        ? chunkLines(hit.memory.text, source, shown)
+        : renderMemoryText(hit.memory.kind, hit.memory.text, hit.memory.metadata.role);
+      const text = `- ${renderDate(hit.memory.createdAt)} ${body}`;
       const item: ContextItem = {
         kind: 'memory',
         id: hit.memory.id,
@@ -179,7 +184,7 @@ export async function buildContext(
       };
       if (take(item, budget, section)) {
         any = true;
-        for (const id of hit.memory.source) shown.add(id);
+        for (const id of source) shown.add(id);
       }
     }
     if (!any) used -= section.n;
@@ -255,6 +260,13 @@ function turnItem(message: MessageRecord, count: (text: string) => number, posit
 function renderMemoryText(kind: string, text: string, role: unknown): string {
   if (kind === 'turn') return `${typeof role === 'string' ? role : 'turn'}: ${text}`;
   return `${kind}: ${text}`;
+}
+
+/** A chunk's turns (one line each, in source order) not shown yet, joined on one line. */
+function chunkLines(text: string, source: readonly string[], shown: ReadonlySet<string>): string {
+  const lines = text.split('\n');
+  if (lines.length !== source.length) return text.replaceAll('\n', ' / ');
+  return lines.filter((_, i) => !shown.has(source[i] as string)).join(' / ');
 }
 
 function renderDate(ms: number): string {

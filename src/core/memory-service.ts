@@ -44,6 +44,7 @@ import {
 } from './input.js';
 import { skippedMessages, unsavedMemory } from './mode-results.js';
 import { Scratchpads } from './scratchpads.js';
+import { type ChunkSettings, DEFAULT_CHUNKS, isChunk, writeTurnChunks } from './turn-chunks.js';
 import { errorCode, recordTurn, type TurnDetails, type TurnStart } from './turn-record.js';
 import type {
   AddedMessage,
@@ -88,6 +89,8 @@ export interface MemoryServiceDeps {
   readonly logger?: TurnLogger | undefined;
   /** Consolidation: the store's ConsolidationStoreV1, a summarizer (default extractive) and job options. */
   readonly consolidation?: ConsolidationDeps | undefined;
+  /** Turn chunks (see turn-chunks.ts); default DEFAULT_CHUNKS, `turns: 0` turns them off. */
+  readonly chunks?: ChunkSettings | undefined;
 }
 
 export interface ConsolidationDeps {
@@ -303,7 +306,13 @@ export class MemoryService {
       sessionId,
       clean.flatMap((m) => (m.clientMsgId === null ? [] : [m.clientMsgId])),
     );
-    const [previous] = await this.deps.store.listMessages(this.tenantId, sessionId, { limit: 1, order: 'desc' });
+    const chunks = this.deps.chunks ?? DEFAULT_CHUNKS;
+    // The last turns before this batch: the previous turn's neighbourhood, and the start of the next chunk.
+    const earlier = await this.deps.store.listMessages(this.tenantId, sessionId, {
+      limit: Math.max(1, chunks.turns - 1),
+      order: 'desc',
+    });
+    const previous = earlier[0];
     const clipChars = this.deps.neighbourChars ?? 300;
     const line = (speaker: string, content: string): string => `${speaker}: ${clip(content, clipChars)}`;
     const textOf = (name: string | null, content: string): string => (name ? `${name}: ${content}` : content);
@@ -378,6 +387,11 @@ export class MemoryService {
     await this.deps.contextCache?.invalidateSession(this.tenantId, sessionId);
     const first = fresh[0];
     if (previous && first) await this.addNextTurnContext(previous, first.line, `mem_${first.uuid}`);
+    if (chunks.turns >= 2) {
+      const created = results.flatMap((result) => (result.created ? [result.message] : []));
+      const known = [...earlier, ...results.map((result) => result.message)];
+      await writeTurnChunks(this.deps.store, this.deps.embedder, session, created, chunks, known);
+    }
     return results.map((result) => ({
       id: result.message.id,
       seq: result.message.seq,
@@ -661,7 +675,7 @@ export class MemoryService {
 
   async updateMemory(id: string, update: MemoryUpdate): Promise<MemoryRecord> {
     this.assertOpen();
-    await this.getMemory(id);
+    const current = await this.getMemory(id);
     const text = update.text === undefined ? undefined : checkText('text', this.redactUpdate(update.text), this.maxText);
     const patch = {
       text,
@@ -676,16 +690,37 @@ export class MemoryService {
     const updated = await this.deps.store.updateMemory(this.tenantId, id, patch);
     if (!updated) throw new StrataError('MEMORY_NOT_FOUND', `memory ${id} not found`, { details: { id } });
     await this.userChanged(updated.userId);
+    // A rewritten turn: the chunks quoting its old text go.
+    if (text !== undefined && text !== current.text && current.kind === 'turn' && current.sessionId !== null) {
+      const stale = await this.chunksQuoting(current.sessionId, current.source);
+      if (stale.length > 0) await this.deps.store.deleteMemories(this.tenantId, stale);
+    }
     return updated;
   }
 
   /** Deletes a memory from the table and every index. */
   async forget(id: string): Promise<void> {
     this.assertOpen();
-    const [memory] = this.deps.contextCache ? await this.deps.store.getMemories(this.tenantId, [checkId('id', id)]) : [];
-    const removed = await this.deps.store.deleteMemories(this.tenantId, [checkId('id', id)]);
+    checkId('id', id);
+    const [memory] = await this.deps.store.getMemories(this.tenantId, [id]);
+    // A forgotten turn must not live on inside the chunks that quote it.
+    const chunks = memory?.kind === 'turn' && memory.sessionId !== null ? await this.chunksQuoting(memory.sessionId, memory.source) : [];
+    const removed = await this.deps.store.deleteMemories(this.tenantId, [id, ...chunks]);
     if (removed === 0) throw new StrataError('MEMORY_NOT_FOUND', `memory ${id} not found`, { details: { id } });
     if (memory) await this.userChanged(memory.userId);
+  }
+
+  /** Ids of the session's chunk memories whose source includes one of these messages. */
+  private async chunksQuoting(sessionId: string, messageIds: readonly string[]): Promise<string[]> {
+    const wanted = new Set(messageIds);
+    const out: string[] = [];
+    let after: string | undefined;
+    for (;;) {
+      const page = await this.deps.store.listMemories({ tenantId: this.tenantId, sessionId, kinds: ['episode'] }, { limit: 500, after });
+      for (const memory of page) if (isChunk(memory) && memory.source.some((source) => wanted.has(source))) out.push(memory.id);
+      if (page.length < 500) return out;
+      after = page[page.length - 1]?.id;
+    }
   }
 
   /** Erases everything of one user in this tenant: sessions, messages, memories, facts. */

@@ -1,6 +1,7 @@
 import type { Embedder } from '../embeddings/embedder.js';
 import type { MemoryFilter, MemoryStoreV1 } from '../spec/memory-store.js';
 import type { MemoryRecord } from '../spec/records.js';
+import { type FeedbackSettings, feedbackTerms } from './feedback-terms.js';
 import { type FusedCandidate, type FusionMethod, fuse } from './fusion.js';
 import { mmrOrder } from './mmr.js';
 import { expandNeighbours, type NeighbourSettings } from './neighbour-expansion.js';
@@ -26,6 +27,12 @@ export interface RetrievalSettings {
   readonly contextSoftWeight: number;
   /** Neighbouring turns of the top hits share their score (see neighbour-expansion.ts). Off by default (`from: 0`): on the scenarios it moved recall@10 by +1 point and containment by -1, within noise. */
   readonly neighbours: NeighbourSettings;
+  /**
+   * Pseudo-relevance feedback (see feedback-terms.ts); `terms: 0` is off. Measured on half the
+   * scenarios (weights 0.3-0.6 within one question of each other), checked on the other half
+   * (with the default turn chunks): recall@10 +2.0 / +2.7 points, recall@5 +5.9 / +1.8.
+   */
+  readonly feedback: FeedbackSettings;
   /** A result counts as relevant (for abstention) when its relevance is at least this. */
   readonly relevanceThreshold: number;
 }
@@ -43,6 +50,7 @@ export const DEFAULT_RETRIEVAL: RetrievalSettings = {
   contextSoftWeight: 0.8,
   relevanceThreshold: 0.6,
   neighbours: { from: 0, next: 0.6, previous: 0 },
+  feedback: { docs: 3, terms: 5, weight: 0.4 },
 };
 
 export interface SearchRequest {
@@ -152,24 +160,62 @@ export async function hybridSearch(
       relevance: softMatch,
     },
   });
-  let hits: SearchHit[] = scored.map(({ candidate, memory, softMatch, recency }) => toHit(memory, candidate, softMatch, recency));
+  const hits: MutableHit[] = scored.map(({ candidate, memory, softMatch, recency }) => toHit(memory, candidate, softMatch, recency));
   hits.sort((a, b) => b.score - a.score);
-  hits = await expandNeighbours(
-    hits as MutableHit[],
+  if (wantKeyword && settings.feedback.terms > 0 && settings.feedback.weight > 0 && hits.length > 0) {
+    const extra = feedbackTerms(
+      matcher,
+      terms,
+      hits.slice(0, settings.feedback.docs).map((hit) => hit.memory.text),
+      settings.feedback.terms,
+    );
+    if (extra.length > 0) {
+      // Feedback reorders the pool; it fetches nothing new, so it costs one keyword search.
+      const second = await store.keywordSearch(request.filter, extra, candidates);
+      const top = second[0]?.score ?? 0;
+      const byId = new Map(hits.map((hit) => [hit.memory.id, hit]));
+      if (top > 0) {
+        for (const s of second) {
+          const hit = byId.get(s.id);
+          if (hit) hit.score += settings.feedback.weight * (s.score / top);
+        }
+      }
+      hits.sort((a, b) => b.score - a.score);
+    }
+  }
+  let ranked: SearchHit[] = await expandNeighbours(
+    hits,
     settings.neighbours,
     (ids) => store.getMemories(request.filter.tenantId, ids),
     (memory) => toHit(memory, null, softOf(memory), recencyOf(memory)),
     request.filter,
   );
-  hits.sort((a, b) => b.score - a.score);
-  if (request.mmrLambda !== undefined && hits.length > 1) {
-    const pool = hits.slice(0, Math.min(Math.max(request.k * 2, 30), 120));
+  ranked.sort((a, b) => b.score - a.score);
+  ranked = dropCovered(ranked);
+  if (request.mmrLambda !== undefined && ranked.length > 1) {
+    const pool = ranked.slice(0, Math.min(Math.max(request.k * 2, 30), 120));
     const vectors = await store.getEmbeddings(
       request.filter.tenantId,
       pool.map((hit) => hit.memory.id),
     );
     const keyed = pool.map((hit) => ({ id: hit.memory.id, score: hit.score, hit }));
-    hits = mmrOrder(keyed, vectors, request.mmrLambda, request.k).map((item) => item.hit);
+    ranked = mmrOrder(keyed, vectors, request.mmrLambda, request.k).map((item) => item.hit);
   }
-  return { hits: hits.slice(0, request.k), threshold: settings.relevanceThreshold, terms };
+  return { hits: ranked.slice(0, request.k), threshold: settings.relevanceThreshold, terms };
+}
+
+/**
+ * Drops hits that add no message: a turn already inside a higher-ranked chunk, a chunk whose
+ * turns all rank above it. Memories without sources (notes) always stay.
+ */
+export function dropCovered<T extends { memory: MemoryRecord }>(hits: readonly T[]): T[] {
+  const seen = new Set<string>();
+  const out: T[] = [];
+  for (const hit of hits) {
+    const source = hit.memory.source;
+    if (source.length > 0 && source.every((id) => seen.has(id))) continue;
+    for (const id of source) seen.add(id);
+    out.push(hit);
+  }
+  return out;
 }

@@ -134,7 +134,11 @@ export class SoftMatcher {
     return vector;
   }
 
-  /** Rarity weight a / (a + p(w)); unknown words (names, identifiers) weigh as the rarest. */
+  /** Rarity weight a / (a + p(w)) in (0, 1]; unknown words (names, identifiers) weigh as the rarest. */
+  rarity(word: string): number {
+    return this.weightOf(word);
+  }
+
   private weightOf(word: string): number {
     const row = this.table.rows.get(word);
     const p = row === undefined ? 0 : (this.table.probabilities[row] ?? 0);

@@ -17,6 +17,8 @@ export interface QuestionOutcome {
   readonly maxRelevance: number;
   readonly missing: string[];
   readonly contextTokens: number;
+  /** Distinct messages the top 10 results cover (chunk memories cover several). */
+  readonly covered10: number;
 }
 
 export interface HarnessOptions {
@@ -115,6 +117,7 @@ async function ask(
     maxRelevance,
     missing,
     contextTokens: context.tokens,
+    covered10: new Set(top.slice(0, 10).flat()).size,
   };
 }
 
@@ -149,6 +152,8 @@ export interface Summary {
   readonly recall10: number;
   readonly allEvidence10: number;
   readonly containment: number;
+  /** Mean distinct messages covered by the top 10 (10 when every result is one turn). */
+  readonly covered10: number;
 }
 
 export interface HarnessReport {
@@ -189,5 +194,6 @@ function summary(outcomes: readonly QuestionOutcome[]): Summary {
     recall10: mean((o) => o.recall10),
     allEvidence10: mean((o) => (o.allEvidence10 ? 1 : 0)),
     containment: mean((o) => (o.contained ? 1 : 0)),
+    covered10: mean((o) => o.covered10),
   };
 }

@@ -54,7 +54,7 @@ describe('POST /mcp behind API keys', () => {
     expect((await callError(b, 'get_context', { sessionId: 'shared-id' })).code).toBe('SESSION_NOT_FOUND');
     expect((await callOk<{ facts: unknown[] }>(b, 'get_facts', { userId: 'alice' })).data.facts).toEqual([]);
     await callOk(b, 'add_messages', { sessionId: 'shared-id', userId: 'bob', messages: [{ role: 'user', content: 'tenant b only' }] });
-    expect(await f.memory.forTenant('tenant-a').countMemories()).toBe(6);
+    expect(await f.memory.forTenant('tenant-a').countMemories({ kinds: ['turn'] })).toBe(6);
     expect(await f.memory.forTenant('tenant-b').countMemories()).toBe(1);
     expect((await f.memory.forTenant('tenant-a').getSession('shared-id')).userId).toBe('alice');
   });

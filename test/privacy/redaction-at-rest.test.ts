@@ -107,8 +107,13 @@ describe('no personal data at rest (real SQLite file)', () => {
     for (const term of TERMS) expect(await memory.store.keywordSearch({ tenantId: 'default' }, [term], 10), term).toEqual([]);
     const db = new Database(database, { readonly: true });
     try {
-      const rows = db.prepare('SELECT text, context FROM memories').all() as Array<{ text: string; context: string | null }>;
-      expect(rows.length).toBe(5);
+      const rows = db.prepare('SELECT kind, text, context FROM memories').all() as Array<{
+        kind: string;
+        text: string;
+        context: string | null;
+      }>;
+      // Every memory is scanned: the turns and note, and the chunk (episode) quoting the turns.
+      expect(rows.filter((row) => row.kind !== 'episode').length).toBe(5);
       for (const row of rows) for (const form of FORMS) expect(`${row.text}\n${row.context ?? ''}`.includes(form), form).toBe(false);
     } finally {
       db.close();

@@ -19,11 +19,20 @@ export function validateCommand(program: Command): void {
     .option('--budget <tokens>', 'context token budget', (v) => Number.parseInt(v, 10), 1500)
     .option('--fusion <method>', 'weighted | rrf (to compare fusion methods)')
     .option('--consolidate', 'run consolidation (summaries, notes) after ingesting each scenario')
+    .option('--chunks <turns>', 'turns per chunk memory (0: no chunks, to compare)', (v) => Number.parseInt(v, 10))
     .option('--verbose', 'list every question that missed')
     .action(
       async (
         dirArg: string | undefined,
-        opts: { minRecall: number; minContainment: number; budget: number; verbose?: boolean; fusion?: string; consolidate?: boolean },
+        opts: {
+          minRecall: number;
+          minContainment: number;
+          budget: number;
+          verbose?: boolean;
+          fusion?: string;
+          consolidate?: boolean;
+          chunks?: number;
+        },
       ) => {
         const global = program.opts<GlobalOptions>();
         const dir = resolve(dirArg ?? DEFAULT_DIRS.find((candidate) => existsSync(candidate)) ?? DEFAULT_DIRS[0] ?? '.');
@@ -34,7 +43,10 @@ export function validateCommand(program: Command): void {
           const result = await runScenario(scenario, {
             tokenBudget: opts.budget,
             consolidate: opts.consolidate === true,
-            memory: opts.fusion ? { retrieval: { fusion: checkFusion(opts.fusion) } } : {},
+            memory: {
+              ...(opts.fusion ? { retrieval: { fusion: checkFusion(opts.fusion) } } : {}),
+              ...(opts.chunks === undefined ? {} : { chunks: { turns: checkChunks(opts.chunks) } }),
+            },
           });
           outcomes.push(...result.questions);
           if (result.factsConsistent) consistent++;
@@ -51,11 +63,11 @@ function renderReport(report: HarnessReport, dir: string, verbose: boolean): str
   const pct = (x: number): string => `${(x * 100).toFixed(1)}%`.padStart(7);
   const lines = [
     `scenarios: ${dir} (${report.factsConsistent.scenarios} files, ${report.outcomes.length} questions)`,
-    `${'category'.padEnd(18)} ${'n'.padStart(4)} ${'R@5'.padStart(7)} ${'R@10'.padStart(7)} ${'all@10'.padStart(7)} ${'contain'.padStart(7)}`,
+    `${'category'.padEnd(18)} ${'n'.padStart(4)} ${'R@5'.padStart(7)} ${'R@10'.padStart(7)} ${'all@10'.padStart(7)} ${'contain'.padStart(7)} ${'msgs@10'.padStart(7)}`,
   ];
   for (const [category, s] of [...Object.entries(report.byCategory), ['overall', report.overall] as const]) {
     lines.push(
-      `${category.padEnd(18)} ${String(s.questions).padStart(4)} ${pct(s.recall5)} ${pct(s.recall10)} ${pct(s.allEvidence10)} ${pct(s.containment)}`,
+      `${category.padEnd(18)} ${String(s.questions).padStart(4)} ${pct(s.recall5)} ${pct(s.recall10)} ${pct(s.allEvidence10)} ${pct(s.containment)} ${s.covered10.toFixed(1).padStart(7)}`,
     );
   }
   const a = report.abstention;
@@ -75,5 +87,11 @@ function renderReport(report: HarnessReport, dir: string, verbose: boolean): str
 
 function checkFusion(value: string): 'weighted' | 'rrf' {
   if (value !== 'weighted' && value !== 'rrf') throw new StrataError('INVALID_INPUT', '--fusion must be weighted or rrf');
+  return value;
+}
+
+function checkChunks(value: number): number {
+  if (!Number.isInteger(value) || value < 0 || value > 20)
+    throw new StrataError('INVALID_INPUT', '--chunks must be an integer from 0 to 20');
   return value;
 }
