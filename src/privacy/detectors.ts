@@ -78,6 +78,12 @@ export function findIps(text: string): PiiSpan[] {
 
 /** Dates and times that national number plans would accept as numbers (2024-01-15, 15.01.2024). */
 const DATE_LIKE = /^(?:\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}[-./]\d{1,2}[-./]\d{4})(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$/;
+/**
+ * Dates with an optional time anywhere in a text (2026-06-20 19:30, 20.06.2026 19:30:05): a phone
+ * candidate overlapping one is not a phone number. Found in the whole text, because a run of
+ * phone characters stops at the colon and would see only "2026-06-20 19".
+ */
+const DATE_TIME = /(?<!\d)(?:\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}[-./]\d{1,2}[-./]\d{4})(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?(?!\d)/g;
 
 /** A run of digits with the separators phone numbers are written with (no commas or semicolons: they separate numbers). */
 const PHONE_RUN = /\+?\(?\d[\d ()./\u2013-]{5,}\d/g;
@@ -90,11 +96,17 @@ const PHONE_RUN = /\+?\(?\d[\d ()./\u2013-]{5,}\d/g;
  */
 export function findPhones(text: string, countries: readonly CountryCode[]): PiiSpan[] {
   const out: PiiSpan[] = [];
+  let dates: Array<readonly [number, number]> | null = null;
+  const inDate = (start: number, end: number): boolean => {
+    dates ??= [...text.matchAll(DATE_TIME)].map((m) => [m.index, m.index + m[0].length] as const);
+    return dates.some(([from, to]) => start < to && from < end);
+  };
   for (const run of text.matchAll(PHONE_RUN)) {
     if (!hasDigits(run[0], 7) || DATE_LIKE.test(run[0].trim())) continue;
     for (const country of countries.length > 0 ? countries : [undefined]) {
       for (const found of findPhoneNumbersInText(run[0], country === undefined ? {} : { defaultCountry: country })) {
         if (DATE_LIKE.test(run[0].slice(found.startsAt, found.endsAt))) continue;
+        if (inDate(run.index + found.startsAt, run.index + found.endsAt)) continue;
         out.push(span(run.index + found.startsAt, run.index + found.endsAt, 'phone', found.number.number));
       }
     }

@@ -97,6 +97,15 @@ describe('PII redaction: detection', () => {
     expect(redactor.redact('t', harmless)).toEqual({ text: harmless, counts: {} });
   });
 
+  it('leaves dates with times alone, in every phone country (2026-06-20 19:30 is no phone number)', () => {
+    const everywhere = new Redactor({ phoneCountries: ['US', 'GB', 'DE', 'TR', 'FR'] });
+    for (const text of ['booked for 2026-06-20 19:30', 'time "2026-06-20 20:00"', 'on 20.06.2026 19:30:05 sharp', 'at 2026-06-20T19:30']) {
+      expect(everywhere.redact('t', text), text).toEqual({ text, counts: {} });
+    }
+    // A phone number beside a date is still found.
+    expect(everywhere.redact('t', `call +44 20 7946 0958 on 2026-06-20 19:30`).text).toBe('call [PHONE] on 2026-06-20 19:30');
+  });
+
   it('counts per type in a mixed message', () => {
     const text = `I'm ${EMAILS[0]}, ${PHONES[0]?.international}, card ${CARDS[0]}, IBAN ${IBANS[0]}, from ${IPS[0]} and ${IPS[2]}`;
     const result = redactor.redact('t', text);
