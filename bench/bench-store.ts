@@ -1,7 +1,9 @@
 /**
  * The store a bench phase runs on: the embedded SQLite file (default), PostgreSQL through the
  * `pg` pool (`--store postgres`, DATABASE_URL or the local test server), or PGlite with pgvector
- * in a data directory (`--store pglite`: the HNSW path, in-process WASM).
+ * in a data directory (`--store pglite`: the HNSW path, in-process WASM), or the SQLite file with
+ * the Redis tier in front (`--store sqlite-redis`: REDIS_URL or the local server, a key prefix of
+ * the run's own, deleted at the end).
  */
 import { createMemory } from '../src/config/create-memory.js';
 import type { MemoryService } from '../src/core/memory-service.js';
@@ -10,6 +12,7 @@ import type { PostgresStore } from '../src/stores/postgres/postgres-store.js';
 
 export type BenchStore =
   | { readonly kind: 'sqlite' }
+  | { readonly kind: 'sqlite-redis'; readonly redisUrl: string; readonly prefix: string }
   | { readonly kind: 'postgres'; readonly url: string; readonly schema: string }
   | { readonly kind: 'pglite'; readonly dir: string; readonly schema: string };
 
@@ -28,11 +31,21 @@ export async function openBenchMemory(store: BenchStore | undefined, options: Op
       readDeadlineMs: 0,
     });
   }
+  if (store.kind === 'sqlite-redis') {
+    // Redis in front (session records, message windows, idempotency keys, embeddings, context cache), as `strata serve` with REDIS_URL.
+    return createMemory({
+      path: options.path,
+      exactSearchThreshold: options.exact ? Number.MAX_SAFE_INTEGER : undefined,
+      readDeadlineMs: 0,
+      redisUrl: store.redisUrl,
+      redisKeyPrefix: store.prefix,
+    });
+  }
   const postgres = await openPostgres(store);
   return createMemory({ store: options.exact ? forcedExact(postgres) : postgres, readDeadlineMs: 0 });
 }
 
-async function openPostgres(store: Exclude<BenchStore, { kind: 'sqlite' }>): Promise<PostgresStore> {
+async function openPostgres(store: Extract<BenchStore, { kind: 'postgres' | 'pglite' }>): Promise<PostgresStore> {
   const log = (line: string): void => {
     process.stderr.write(`${line}\n`);
   };
@@ -74,4 +87,26 @@ export async function postgresBytes(memory: MemoryService): Promise<number | nul
     [store.schema],
   );
   return Number(rows[0]?.bytes ?? 0);
+}
+
+/** Deletes every key of a bench run's Redis prefix (SCAN, never KEYS). */
+export async function dropRedisPrefix(url: string, prefix: string): Promise<void> {
+  const { Redis } = await import('ioredis');
+  const client = new Redis(url, { maxRetriesPerRequest: 1 });
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      if (keys.length > 0) await client.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    client.disconnect();
+  }
+}
+
+/** How the store answers vector search: `pgvector` or `exact` (PostgreSQL), `hnswlib` (SQLite's sidecar graph). */
+export function vectorMode(memory: MemoryService): string {
+  const support = (memory.store as { vectorSupport?: { mode: string } }).vectorSupport;
+  return support?.mode ?? 'hnswlib';
 }

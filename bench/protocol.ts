@@ -107,6 +107,8 @@ export interface ServeResult {
   readonly keywordCheck: { readonly queries: number; readonly identical: number; readonly maxScoreDiff: number } | null;
   readonly contextTokens: { readonly mean: number; readonly max: number };
   readonly peakRssMiB: number;
+  /** How the store answered vector search: `hnswlib` (SQLite), `pgvector` (HNSW) or `exact` (PostgreSQL without pgvector). */
+  readonly vectorMode?: string;
 }
 
 export type PhaseResult = EmbedderResult | IngestResult | ServeResult;

@@ -4,12 +4,14 @@
  * each beside the exact brute-force baseline measured in the same run.
  *
  *   node --expose-gc --import tsx bench/run.ts [--quick] [--seed N] [--queries N] [--keep] [--dir PATH]
- *     [--store sqlite|postgres|pglite] [--max N]
+ *     [--store sqlite|postgres|pglite|sqlite-redis] [--max N] [--scale N] [--out FILE]
  *
- * --quick stops at 10k; --max N stops at N memories. Results go to stdout and
- * bench/results/latest.json (latest-<store>.json for another store). `--store postgres` runs on
+ * --quick stops at 10k; --max N stops at N memories; --scale N measures at N memories only.
+ * Results go to stdout and bench/results/latest.json (latest-<store>.json for another store, or
+ * --out). `npm run bench:backends` (bench/backends.ts) runs this once per backend. `--store postgres` runs on
  * DATABASE_URL (default the local test server) in a fresh schema, dropped at the end unless
- * --keep; `--store pglite` on PGlite + pgvector in the bench directory.
+ * --keep; `--store pglite` on PGlite + pgvector in the bench directory; `--store sqlite-redis` on
+ * the SQLite file with the Redis tier in front (REDIS_URL or the local server).
  */
 import { fork } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,7 +19,7 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { BenchStore } from './bench-store.js';
+import { type BenchStore, dropRedisPrefix } from './bench-store.js';
 import type { CorpusPosition, EmbedderResult, IngestResult, PhaseRequest, PhaseResult, ServeResult } from './protocol.js';
 import { type BenchReport, renderReport, type ScaleResult, TARGETS, verdict } from './report.js';
 import { round } from './stats.js';
@@ -54,19 +56,27 @@ async function main(): Promise<void> {
       dir: { type: 'string' },
       store: { type: 'string', default: 'sqlite' },
       max: { type: 'string' },
+      scale: { type: 'string' },
+      out: { type: 'string' },
     },
   });
   const started = performance.now();
   const seed = Number(values.seed);
   const queries = Number(values.queries);
   const max = values.max === undefined ? Number.POSITIVE_INFINITY : Number(values.max);
-  const scales = (values.quick ? [10_000] : [10_000, 100_000]).filter((scale) => scale <= max);
+  const scales =
+    values.scale !== undefined ? [Number(values.scale)] : (values.quick ? [10_000] : [10_000, 100_000]).filter((scale) => scale <= max);
   if (scales.length === 0) scales.push(max);
+  if (!scales.every((scale) => Number.isInteger(scale) && scale > 0)) throw new Error('--scale and --max take a positive integer');
   const dir = values.dir ?? mkdtempSync(join(tmpdir(), 'strata-bench-'));
   mkdirSync(dir, { recursive: true });
   const path = join(dir, 'bench.db');
   const store = benchStore(values.store ?? 'sqlite', dir);
-  progress(store.kind === 'sqlite' ? `database ${path}` : `store ${store.kind}, schema ${store.schema}`);
+  progress(
+    store.kind === 'sqlite' || store.kind === 'sqlite-redis'
+      ? `database ${path}${store.kind === 'sqlite-redis' ? `, Redis tier at ${store.redisUrl} (prefix ${store.prefix})` : ''}`
+      : `store ${store.kind}, schema ${store.schema}`,
+  );
 
   progress('embedder throughput');
   const embedder = await runPhase<EmbedderResult>({ phase: 'embedder', seed });
@@ -97,6 +107,7 @@ async function main(): Promise<void> {
     results.push({ memories: ingest.memories, ingest, ann, exact, hybridTop10Agreement: overlap(ann.top10, exact.top10) });
   }
   if (store.kind === 'postgres' && !values.keep) await dropSchema(store.url, store.schema);
+  if (store.kind === 'sqlite-redis') await dropRedisPrefix(store.redisUrl, store.prefix);
   if (!values.keep && values.dir === undefined) rmSync(dir, { recursive: true, force: true });
 
   const report: BenchReport = {
@@ -123,9 +134,9 @@ async function main(): Promise<void> {
   };
   console.log(renderReport(report));
   mkdirSync(RESULTS, { recursive: true });
-  const file = store.kind === 'sqlite' ? 'latest.json' : `latest-${store.kind}.json`;
-  writeFileSync(join(RESULTS, file), `${JSON.stringify(report, null, 2)}\n`);
-  progress(`wrote ${join(RESULTS, file)}`);
+  const file = values.out ?? join(RESULTS, store.kind === 'sqlite' ? 'latest.json' : `latest-${store.kind}.json`);
+  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+  progress(`wrote ${file}`);
 }
 
 function benchStore(kind: string, dir: string): BenchStore {
@@ -133,7 +144,9 @@ function benchStore(kind: string, dir: string): BenchStore {
   if (kind === 'sqlite') return { kind };
   if (kind === 'postgres') return { kind, url: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test', schema };
   if (kind === 'pglite') return { kind, dir: join(dir, 'pglite'), schema };
-  throw new Error(`--store must be sqlite, postgres or pglite, not ${kind}`);
+  if (kind === 'sqlite-redis')
+    return { kind, redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', prefix: `strata-bench-${process.pid}` };
+  throw new Error(`--store must be sqlite, postgres, pglite or sqlite-redis, not ${kind}`);
 }
 
 async function dropSchema(url: string, schema: string): Promise<void> {

@@ -8,7 +8,7 @@ import { createMemory } from '../src/config/create-memory.js';
 import type { MemoryService } from '../src/core/memory-service.js';
 import { queryTerms } from '../src/retrieval/query-terms.js';
 import { KEYWORD_WEIGHTS } from '../src/stores/sqlite/sqlite-store.js';
-import { openBenchMemory, postgresBytes } from './bench-store.js';
+import { openBenchMemory, postgresBytes, vectorMode } from './bench-store.js';
 import { benchQueries, benchSession, Rng } from './corpus.js';
 import type { EmbedderResult, IngestResult, PhaseRequest, PhaseResult, ServeResult } from './protocol.js';
 import { gc, peakRssMiB, round, summarise, timed } from './stats.js';
@@ -65,10 +65,12 @@ async function embedderPhase(seed: number): Promise<EmbedderResult> {
   };
 }
 
-/** The store's `warm()` (SqliteStore): loads or builds its in-process indexes now. */
+/** The store's `warm()` (SqliteStore, or the SqliteStore behind the Redis tier): loads or builds its in-process indexes now. */
 async function warm(memory: MemoryService): Promise<number> {
-  const store = memory.store as { warm?: () => Promise<void> };
-  return (await timed(async () => store.warm?.())).ms;
+  type Warmable = { warm?: () => Promise<void>; durable?: Warmable };
+  const outer = memory.store as Warmable;
+  const store = outer.warm ? outer : outer.durable;
+  return (await timed(async () => store?.warm?.())).ms;
 }
 
 async function ingestPhase(request: Extract<PhaseRequest, { phase: 'ingest' }>): Promise<IngestResult> {
@@ -175,6 +177,7 @@ async function servePhase(request: Extract<PhaseRequest, { phase: 'serve' }>): P
   const peak = peakRssMiB();
   const recall = request.mode === 'ann' ? await annRecall(memory, queries.slice(0, 200)) : null;
   const keywordCheck = request.verifyKeywords ? await keywordsAgainstFts5(memory, request.path, queries.slice(0, 100)) : null;
+  const mode = vectorMode(memory);
   await memory.close();
   return {
     phase: 'serve',
@@ -193,6 +196,7 @@ async function servePhase(request: Extract<PhaseRequest, { phase: 'serve' }>): P
     keywordCheck,
     contextTokens: { mean: Math.round(tokens.reduce((a, b) => a + b, 0) / tokens.length), max: Math.max(...tokens) },
     peakRssMiB: peak,
+    vectorMode: mode,
   };
 }
 

@@ -118,6 +118,15 @@ export function searchConformance(c: ConformanceContext): void {
     expect(report.vectorIndexes.find((entry) => entry.model === MODEL)?.vectors).toBeGreaterThanOrEqual(2);
     expect((await store.keywordSearch({ tenantId: scope.tenantId }, ['lighthouse'], 5)).map((hit) => hit.id)).toEqual([first]);
     expect((await store.vectorSearch({ tenantId: scope.tenantId, userId: 'u1' }, unit(1, 0, 0, 0), MODEL, 1))[0]?.id).toBe(first);
+    // Writes after the rebuild reach the rebuilt indexes (an external index switched collections).
+    const later = await note(scope, 'lighthouse lamp order', { embedding: unit(0.9, 0, 0.1, 0), embeddingModel: MODEL });
+    await store.deleteMemories(scope.tenantId, [first]);
+    for (const exact of [false, true]) {
+      const hits = await store.vectorSearch({ tenantId: scope.tenantId, userId: 'u1' }, unit(1, 0, 0, 0), MODEL, 5, { exact });
+      expect(hits.map((hit) => hit.id)).toContain(later);
+      expect(hits.map((hit) => hit.id)).not.toContain(first);
+    }
+    expect((await store.keywordSearch({ tenantId: scope.tenantId }, ['lighthouse'], 5)).map((hit) => hit.id)).toEqual([later]);
   });
 
   c.test('tenant isolation: searches never reach another tenant', async () => {

@@ -1,9 +1,13 @@
 import { join } from 'node:path';
 import { QdrantClient } from '@qdrant/js-client-rest';
+import pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { DoctorReport, TierReport } from '../../src/config/doctor/tier-report.js';
+import { createPostgresStore } from '../../src/stores/postgres/create-postgres-store.js';
+import { latestPgMigration } from '../../src/stores/postgres/pg-migrate.js';
 import { runCli } from '../helpers/cli.js';
 import { memoryInRam, tempDir } from '../helpers/memory.js';
+import { dropSchema, randomSchema } from '../helpers/postgres.js';
 import { closedPort } from '../helpers/qdrant.js';
 import { type QdrantStandIn, startQdrantStandIn } from '../helpers/qdrant-stand-in.js';
 import { checkService, SERVICES } from '../helpers/services.js';
@@ -20,7 +24,7 @@ afterAll(async () => {
   await standIn.close();
 });
 
-const VARS = ['STRATA_STORE', 'DATABASE_URL', 'REDIS_URL', 'QDRANT_URL', 'QDRANT_API_KEY'] as const;
+const VARS = ['STRATA_STORE', 'DATABASE_URL', 'STRATA_PG_SCHEMA', 'REDIS_URL', 'QDRANT_URL', 'QDRANT_API_KEY'] as const;
 const saved = new Map<string, string | undefined>();
 let dir: string;
 let cleanup: () => void;
@@ -140,12 +144,55 @@ describe('strata doctor', () => {
   });
 
   describe.skipIf(!postgres.reachable)(`with PostgreSQL ${postgres.reason}`, () => {
-    it('PostgreSQL is reachable; extension and migration are reported when the pg driver is installed', async () => {
-      const { report } = await doctor({ STRATA_STORE: 'postgres', DATABASE_URL: SERVICES.postgres });
-      const store = tier(report, 'store');
-      expect(store).toMatchObject({ backend: 'postgres', reachable: true });
-      if (store?.detail?.includes('pg driver is not installed')) expect(store.migrated).toBeNull();
-      else expect(store?.extension?.name).toBe('vector');
+    const schema = randomSchema('strata_doctor');
+    afterAll(() => dropSchema(schema, SERVICES.postgres));
+
+    /** What the server itself says: its version and whether pgvector is installed in the database. */
+    async function serverFacts(): Promise<{ version: string; vector: string | null }> {
+      const client = new pg.Client({ connectionString: SERVICES.postgres });
+      await client.connect();
+      try {
+        const version = (await client.query('SHOW server_version')).rows[0]?.server_version as string;
+        const vector = (await client.query(`SELECT extversion FROM pg_extension WHERE extname = 'vector'`)).rows[0]?.extversion ?? null;
+        return { version, vector };
+      } finally {
+        await client.end();
+      }
+    }
+
+    it('a schema Strata never opened is reachable but NOT migrated: exit 1', async () => {
+      const { code, report } = await doctor({ STRATA_STORE: 'postgres', DATABASE_URL: SERVICES.postgres, STRATA_PG_SCHEMA: schema });
+      expect(code).toBe(1);
+      expect(tier(report, 'store')).toMatchObject({ backend: 'postgres', ok: false, reachable: true, migrated: false });
+      expect(tier(report, 'store')?.detail).toContain(`schema ${schema} is at migration 0 of ${latestPgMigration()}`);
+    });
+
+    it('the schema migrated by the real backend is ok: exit 0, the shipped migration, pgvector as the server has it, version and latency', async () => {
+      const store = createPostgresStore({ connectionString: SERVICES.postgres, schema, log: () => {} });
+      await store.open();
+      await store.close();
+      const { code, report } = await doctor({ STRATA_STORE: 'postgres', DATABASE_URL: SERVICES.postgres, STRATA_PG_SCHEMA: schema });
+      const facts = await serverFacts();
+      const found = tier(report, 'store');
+      expect(code).toBe(0);
+      expect(found).toMatchObject({ backend: 'postgres', ok: true, reachable: true, migrated: true, version: facts.version });
+      expect(found?.extension).toEqual({
+        name: 'vector',
+        present: facts.vector !== null,
+        ...(facts.vector ? { version: facts.vector } : {}),
+      });
+      expect(found?.detail).toContain(`schema ${schema} at migration ${latestPgMigration()} of ${latestPgMigration()}`);
+      expect(found?.detail).toMatch(facts.vector ? /HNSW vector search/ : /pgvector .*(not available|not installed)/);
+      expect(found?.latencyMs).toBeGreaterThanOrEqual(0);
+    });
+
+    it('a database that does not exist: the server answers, the tier is down with the server’s reason', async () => {
+      const url = new URL(SERVICES.postgres);
+      url.pathname = `/strata_no_such_db_${Date.now()}`;
+      const { code, report } = await doctor({ STRATA_STORE: 'postgres', DATABASE_URL: url.toString() });
+      expect(code).toBe(1);
+      expect(tier(report, 'store')).toMatchObject({ backend: 'postgres', ok: false, reachable: true });
+      expect(tier(report, 'store')?.detail).toContain('does not exist');
     });
   });
 

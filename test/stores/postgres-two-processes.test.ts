@@ -1,70 +1,24 @@
-import { type ChildProcess, fork } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMemory } from '../../src/config/create-memory.js';
 import type { MemoryService } from '../../src/core/memory-service.js';
 import { createPostgresStore } from '../../src/stores/postgres/create-postgres-store.js';
 import { dropSchema, randomSchema } from '../helpers/postgres.js';
 import { checkService } from '../helpers/services.js';
-import type { Request } from '../helpers/strata-process.js';
+import { StrataPeer } from '../helpers/strata-peer.js';
 
 // Two Strata processes on one PostgreSQL database: this test's process and a forked one
-// (test/helpers/strata-process.ts), each with its own createMemory over its own PostgresStore
+// (test/helpers/strata-peer.ts), each with its own createMemory over its own PostgresStore
 // and pool. What one writes, the other lists and finds at once: nothing is cached in-process.
 const service = await checkService('postgres');
 const schema = randomSchema('strata_two');
-const WORKER = fileURLToPath(new URL('../helpers/strata-process.ts', import.meta.url));
-
-/** The forked Strata process, driven over IPC. */
-class Peer {
-  private next = 0;
-  private readonly pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
-  readonly ready: Promise<number>;
-  private readonly child: ChildProcess;
-
-  constructor() {
-    this.child = fork(WORKER, [], {
-      execArgv: ['--import', 'tsx'],
-      env: { ...process.env, DATABASE_URL: service.url, STRATA_PG_SCHEMA: schema },
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    this.ready = new Promise((resolve, reject) => {
-      this.child.once('error', reject);
-      this.child.once('exit', (code) => reject(new Error(`the Strata process exited with code ${code}`)));
-      this.child.on('message', (message: { id?: number; ready?: boolean; pid: number; result?: unknown; error?: string }) => {
-        if (message.ready) return resolve(message.pid);
-        const waiter = message.id === undefined ? undefined : this.pending.get(message.id);
-        if (!waiter || message.id === undefined) return;
-        this.pending.delete(message.id);
-        if (message.error) waiter.reject(new Error(message.error));
-        else waiter.resolve(message.result);
-      });
-    });
-  }
-
-  call<T>(op: Request['op'], ...args: unknown[]): Promise<T> {
-    const id = this.next++;
-    return new Promise<T>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
-      this.child.send({ id, op, args } satisfies Request);
-    });
-  }
-
-  async stop(): Promise<void> {
-    if (this.child.exitCode !== null || !this.child.connected) return;
-    const exited = new Promise((resolve) => this.child.once('exit', resolve));
-    await this.call('close').catch(() => this.child.kill());
-    await exited;
-  }
-}
 
 describe.skipIf(!service.reachable)(`two Strata processes on one PostgreSQL database ${service.reason}`, () => {
   let local: MemoryService;
-  let peer: Peer;
+  let peer: StrataPeer;
 
   beforeAll(async () => {
     local = await createMemory({ store: createPostgresStore({ connectionString: service.url, schema, poolMax: 4, log: () => {} }) });
-    peer = new Peer();
+    peer = new StrataPeer({ DATABASE_URL: service.url, STRATA_PG_SCHEMA: schema });
     await peer.ready;
   }, 60_000);
 

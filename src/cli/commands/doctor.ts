@@ -23,10 +23,16 @@ function describeTier(tier: TierReport): string {
   const facts = [
     tier.reachable ? 'reachable' : 'unreachable',
     tier.migrated === null ? null : tier.migrated ? 'migrated' : 'NOT migrated',
-    tier.extension === null ? null : `${tier.extension.name} ${tier.extension.present ? (tier.extension.version ?? 'present') : 'MISSING'}`,
+    tier.extension === null ? null : `${tier.extension.name} ${extensionState(tier)}`,
     tier.version ? `v${tier.version}` : null,
     tier.latencyMs === null ? null : `${tier.latencyMs} ms`,
   ].filter((fact) => fact !== null);
   const head = `${tier.ok ? 'ok  ' : 'DOWN'}  ${tier.tier.padEnd(6)} ${tier.backend.padEnd(8)} ${tier.target}`;
   return `${head}\n        ${facts.join(', ')}${tier.detail ? `\n        ${tier.detail}` : ''}`;
+}
+
+/** pgvector is optional (PostgreSQL scores vectors exactly without it); FTS5 is required. */
+function extensionState(tier: TierReport): string {
+  if (tier.extension?.present) return tier.extension.version ?? 'present';
+  return tier.backend === 'postgres' ? 'not installed' : 'MISSING';
 }

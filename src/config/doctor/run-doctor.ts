@@ -13,7 +13,7 @@ export interface DoctorConfig {
 
 /**
  * Checks every configured tier, in parallel: the store (SQLite, or PostgreSQL with
- * STRATA_STORE=postgres and DATABASE_URL), Redis when REDIS_URL is set, Qdrant when QDRANT_URL is.
+ * STRATA_STORE=postgres, DATABASE_URL and STRATA_PG_SCHEMA), Redis when REDIS_URL is set, Qdrant when QDRANT_URL is.
  * The report is ok when every one of them is.
  */
 export async function runDoctor(config: DoctorConfig): Promise<DoctorReport> {
@@ -21,7 +21,7 @@ export async function runDoctor(config: DoctorConfig): Promise<DoctorReport> {
   const timeoutMs = config.timeoutMs ?? 3_000;
   const checks: Array<Promise<TierReport>> = [
     env.STRATA_STORE === 'postgres'
-      ? checkPostgres(env.DATABASE_URL || undefined, timeoutMs)
+      ? checkPostgres(env.DATABASE_URL || undefined, timeoutMs, env.STRATA_PG_SCHEMA || 'strata')
       : Promise.resolve(checkSqlite(config.sqlitePath)),
   ];
   if (env.REDIS_URL) checks.push(checkRedis(env.REDIS_URL, timeoutMs));
