@@ -1,7 +1,11 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type CreateMemoryOptions, createMemory } from '../../src/config/create-memory.js';
 import type { MemoryService } from '../../src/core/memory-service.js';
 import { createPostgresStore } from '../../src/stores/postgres/create-postgres-store.js';
+import { ROOT } from '../helpers/cli.js';
+import { tempDir } from '../helpers/memory.js';
 import { dropSchema, randomSchema } from '../helpers/postgres.js';
 import { checkService } from '../helpers/services.js';
 
@@ -95,5 +99,51 @@ describe.skipIf(!service.reachable)(`two consolidation workers on one PostgreSQL
     expect(await a.store.countMemories({ tenantId: 'default', kinds: ['summary'], includeSuperseded: true })).toBe(1);
     expect((await a.getSession('s0')).summarizedUpToSeq).toBe(3);
     expect((await a.consolidate()).sessions).toBe(0);
+  });
+
+  it('two `strata worker` processes with STRATA_STORE=postgres share the schema: each session summarised once; both stop on SIGTERM', async () => {
+    const schema = randomSchema('strata_workers');
+    cleanups.push(() => dropSchema(schema, service.url));
+    const reader = await worker(schema, 'reader');
+    await seed(reader, 12);
+    const { dir, cleanup } = tempDir();
+    cleanups.push(cleanup);
+    const env = { ...process.env, STRATA_DATA: undefined, STRATA_STORE: 'postgres', DATABASE_URL: service.url, STRATA_PG_SCHEMA: schema };
+    const children = [0, 1].map(() => {
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', join(ROOT, 'scripts', 'strata-dev.ts'), '--data', dir, 'worker', '--interval', '50'],
+        {
+          cwd: ROOT,
+          env,
+          stdio: ['ignore', 'ignore', 'pipe'],
+        },
+      );
+      let stderr = '';
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+        stderr += chunk;
+      });
+      const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+      cleanups.push(() => {
+        if (child.exitCode === null) child.kill('SIGKILL');
+      });
+      return { child, exited, stderr: () => stderr };
+    });
+    const deadline = Date.now() + 30_000;
+    const done = async (): Promise<boolean> => {
+      for (let i = 0; i < 12; i++) if ((await reader.getSession(`s${i}`)).summarizedUpToSeq !== 2) return false;
+      return true;
+    };
+    while (!(await done())) {
+      expect(Date.now(), 'workers finish within 30 s').toBeLessThan(deadline);
+      await sleep(100);
+    }
+    for (const { child } of children) child.kill('SIGTERM');
+    for (const { exited, stderr } of children) {
+      expect(await exited, stderr()).toBe(0);
+      expect(stderr()).toContain('"msg":"worker stopped"');
+    }
+    const summaries = await reader.store.listMemories({ tenantId: 'default', kinds: ['summary'], includeSuperseded: true }, { limit: 100 });
+    expect(summaries.map((m) => m.sessionId).sort()).toEqual(Array.from({ length: 12 }, (_, i) => `s${i}`).sort());
   });
 });
