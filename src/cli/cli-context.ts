@@ -37,6 +37,12 @@ export async function openMemory(options: GlobalOptions): Promise<MemoryService>
   });
 }
 
+/** Where a command's records live, for messages: `postgres schema <name>` or the SQLite file. */
+export function storeLabel(options: GlobalOptions): string {
+  const settings = storeSettingsFromEnv(process.env);
+  return settings.store === 'postgres' ? `postgres schema ${settings.pgSchema}` : dataPath(options);
+}
+
 export async function withMemory<T>(options: GlobalOptions, run: (memory: MemoryService) => Promise<T>): Promise<T> {
   const memory = await openMemory(options);
   try {
