@@ -1,5 +1,6 @@
 import { createMemory } from '../config/create-memory.js';
 import { type DataPaths, DEFAULT_DATA_DIR, dataPaths, ensureDataDir } from '../config/data-dir.js';
+import { postgresStoreFor, storeSettingsFromEnv } from '../config/store-settings.js';
 import { summarizerFromEnv } from '../config/summarizer-from-env.js';
 import type { MemoryService } from '../core/memory-service.js';
 import { StrataError } from '../errors/strata-error.js';
@@ -20,14 +21,30 @@ export function dataPath(options: GlobalOptions): string {
   return ensureDataDir(dataDirOf(options).dir).database;
 }
 
-export async function withMemory<T>(options: GlobalOptions, run: (memory: MemoryService) => Promise<T>): Promise<T> {
+/**
+ * Opens the memory a command works on: PostgreSQL when STRATA_STORE=postgres (DATABASE_URL,
+ * STRATA_PG_SCHEMA, STRATA_PG_POOL_MAX, parsed as for `strata serve`), else the SQLite file of
+ * the data directory.
+ */
+export async function openMemory(options: GlobalOptions): Promise<MemoryService> {
+  const postgres = await postgresStoreFor(storeSettingsFromEnv(process.env));
   const qdrantUrl = process.env.QDRANT_URL || undefined;
-  const memory = await createMemory({
-    path: dataPath(options),
+  return createMemory({
+    ...(postgres ? { store: postgres } : { path: dataPath(options) }),
     tenantId: options.tenant ?? process.env.STRATA_TENANT ?? 'default',
     ...(qdrantUrl ? { qdrant: { url: qdrantUrl, apiKey: process.env.QDRANT_API_KEY || undefined } } : {}),
     consolidation: { summarizer: summarizerFromEnv() },
   });
+}
+
+/** Where a command's records live, for messages: `postgres schema <name>` or the SQLite file. */
+export function storeLabel(options: GlobalOptions): string {
+  const settings = storeSettingsFromEnv(process.env);
+  return settings.store === 'postgres' ? `postgres schema ${settings.pgSchema}` : dataPath(options);
+}
+
+export async function withMemory<T>(options: GlobalOptions, run: (memory: MemoryService) => Promise<T>): Promise<T> {
+  const memory = await openMemory(options);
   try {
     return await run(memory);
   } finally {

@@ -62,7 +62,7 @@ export interface CreateMemoryOptions {
   /** The turn log (a pino logger, say); default none. */
   readonly logger?: TurnLogger | undefined;
   /**
-   * Consolidation: `store` for a custom MemoryStoreV1 (the SQLite default brings its own),
+   * Consolidation: `store` for a custom MemoryStoreV1 (SQLite and PostgresStore bring their own),
    * `summarizer` (default the offline extractive one), job options (lease TTL, thresholds, hooks).
    */
   readonly consolidation?:
@@ -170,11 +170,22 @@ async function defaultEmbedding(): Promise<EmbeddingModelV1> {
   return createWordVectorEmbedder();
 }
 
-/** The SQLite store's consolidation tables (migration 0003); none for other stores unless given. */
+/**
+ * The durable store's own consolidation tables: SQLite (migration 0003) or PostgreSQL (its
+ * migration 0002); none for other stores unless given. `store` is the durable store itself (no
+ * decorator in front), so the class checks hold; each backend's code loads only when it is the one.
+ */
 async function defaultConsolidationStore(store: MemoryStoreV1): Promise<ConsolidationStoreV1 | null> {
-  // Duck-typed: a custom store must not pull in better-sqlite3.
-  if (!('internals' in store)) return null;
-  const { SqliteConsolidation } = await import('../stores/sqlite/sqlite-consolidation.js');
-  const { SqliteStore } = await import('../stores/sqlite/sqlite-store.js');
-  return store instanceof SqliteStore ? new SqliteConsolidation(store) : null;
+  // Duck-typed first: a custom store must not pull in better-sqlite3 or the postgres code.
+  if ('internals' in store) {
+    const { SqliteConsolidation } = await import('../stores/sqlite/sqlite-consolidation.js');
+    const { SqliteStore } = await import('../stores/sqlite/sqlite-store.js');
+    return store instanceof SqliteStore ? new SqliteConsolidation(store) : null;
+  }
+  if ('pgInternals' in store) {
+    const { PgConsolidation } = await import('../stores/postgres/pg-consolidation.js');
+    const { PostgresStore } = await import('../stores/postgres/postgres-store.js');
+    return store instanceof PostgresStore ? new PgConsolidation(store) : null;
+  }
+  return null;
 }

@@ -3,6 +3,7 @@ import { ApiKeys } from '../auth/api-keys.js';
 import { SqliteApiKeyStore } from '../auth/sqlite-api-key-store.js';
 import { type ConsolidationSchedule, startConsolidationSchedule } from '../core/consolidation/consolidation-schedule.js';
 import type { MemoryService } from '../core/memory-service.js';
+import { StrataError } from '../errors/strata-error.js';
 import type { HttpAuth } from '../http/auth-hook.js';
 import { buildApp } from '../http/build-app.js';
 import { embedderProbe, modesProbe, type TierState } from '../http/readiness.js';
@@ -15,6 +16,7 @@ import { type DataPaths, ensureDataDir } from './data-dir.js';
 import { redisProbe } from './redis-readiness.js';
 import type { ServerSettings } from './settings.js';
 import { sqliteStoreProbe } from './sqlite-readiness.js';
+import { postgresStoreFor } from './store-settings.js';
 import { summarizerFromEnv } from './summarizer-from-env.js';
 import { vectorIndexProbe } from './vector-index-readiness.js';
 
@@ -158,11 +160,8 @@ async function storeFor(
   if (settings.store !== 'postgres' || settings.databaseUrl === undefined) {
     return { store: undefined, probe: (memory) => sqliteStoreProbe(memory, paths.database) };
   }
-  const [{ createPostgresStore }, { postgresStoreProbe }] = await Promise.all([
-    import('../stores/postgres/create-postgres-store.js'),
-    import('./postgres-readiness.js'),
-  ]);
-  const store = createPostgresStore({ connectionString: settings.databaseUrl, schema: settings.pgSchema, poolMax: settings.pgPoolMax });
+  const [store, { postgresStoreProbe }] = await Promise.all([postgresStoreFor(settings), import('./postgres-readiness.js')]);
+  if (!store) throw new StrataError('INVALID_CONFIG', 'store "postgres" needs databaseUrl', { details: { field: 'databaseUrl' } });
   return { store, probe: () => postgresStoreProbe(store) };
 }
 

@@ -2,6 +2,7 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createServer } from '../../src/config/create-server.js';
 import { loadSettings, SettingsError } from '../../src/config/load-settings.js';
+import { latestPgMigration } from '../../src/stores/postgres/pg-migrate.js';
 import { tempDir } from '../helpers/memory.js';
 import { dropSchema, randomSchema } from '../helpers/postgres.js';
 import { checkService } from '../helpers/services.js';
@@ -47,7 +48,7 @@ describe.skipIf(!service.reachable)(`strata serve on PostgreSQL ${service.reason
         backend: 'postgres',
         reachable: true,
         migrated: true,
-        schemaVersion: 1,
+        schemaVersion: latestPgMigration(),
         vectorExtension: expect.any(Boolean),
         latencyMs: expect.any(Number),
       });

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { serveStdio } from '../../mcp/stdio.js';
-import { dataPath, type GlobalOptions, withMemory } from '../cli-context.js';
+import { type GlobalOptions, storeLabel, withMemory } from '../cli-context.js';
 
 /**
  * `strata mcp`: the MCP server over stdio, for MCP clients that launch it as a subprocess
@@ -23,7 +23,7 @@ export function mcpCommand(program: Command): void {
       process.once('SIGTERM', onSignal);
       try {
         await withMemory(global, async (memory) => {
-          log(`serving ${dataPath(global)} (tenant ${memory.tenantId}) on stdio`);
+          log(`serving ${storeLabel(global)} (tenant ${memory.tenantId}) on stdio`);
           await serveStdio(memory, { log, signal: stop.signal });
         });
         log('stopped');

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { dataPath, type GlobalOptions, output, withMemory } from '../cli-context.js';
+import { type GlobalOptions, output, storeLabel, withMemory } from '../cli-context.js';
 
 export function startCommand(program: Command): void {
   program
@@ -11,7 +11,7 @@ export function startCommand(program: Command): void {
         const started = performance.now();
         await memory.embedder.embedOne('warm up');
         const status = {
-          database: dataPath(global),
+          database: storeLabel(global),
           tenant: memory.tenantId,
           embedding: memory.embedder.modelId,
           tokenizer: memory.tokenizer.name,

@@ -1,19 +1,19 @@
 import type { Command } from 'commander';
-import { createMemory } from '../../config/create-memory.js';
-import { summarizerFromEnv } from '../../config/summarizer-from-env.js';
 import { startConsolidationSchedule } from '../../core/consolidation/consolidation-schedule.js';
-import { dataPath, type GlobalOptions, int } from '../cli-context.js';
+import { type GlobalOptions, int, openMemory } from '../cli-context.js';
 
 export function workerCommand(program: Command): void {
   program
     .command('worker')
-    .description('consolidate every tenant on an interval until SIGTERM/SIGINT (several workers may share a data directory)')
+    .description(
+      'consolidate every tenant on an interval until SIGTERM/SIGINT (several workers may share a data directory or a PostgreSQL schema)',
+    )
     .option('--interval <ms>', 'pause between runs (env STRATA_CONSOLIDATE_EVERY_MS, default 30000)')
     .action(async (opts: { interval?: string }) => {
       const global = program.opts<GlobalOptions>();
       const every = int(opts.interval ?? process.env.STRATA_CONSOLIDATE_EVERY_MS ?? '30000');
       if (every < 1) throw new Error('--interval must be at least 1 ms');
-      const memory = await createMemory({ path: dataPath(global), consolidation: { summarizer: summarizerFromEnv() } });
+      const memory = await openMemory(global);
       const log = (line: Record<string, unknown>): void => {
         process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), ...line })}\n`);
       };

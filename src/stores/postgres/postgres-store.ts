@@ -25,8 +25,16 @@ import { PgFacts } from './pg-facts.js';
 import { PgKeywords } from './pg-keywords.js';
 import { PgMemories } from './pg-memories.js';
 import { migratePg } from './pg-migrate.js';
-import { PgSessions } from './pg-sessions.js';
+import { type InsertMemoryRow, PgSessions } from './pg-sessions.js';
 import { PgVectors, type VectorMode } from './pg-vectors.js';
+
+export interface PgInternals {
+  readonly driver: PgDriver;
+  /** Inserts a memory row inside a transaction (after prepareVectors for the batch). */
+  readonly insertRow: InsertMemoryRow;
+  /** Before a write transaction: creates the vector index of each model it will write. */
+  readonly prepareVectors: (memories: readonly NewMemory[]) => Promise<void>;
+}
 
 export interface PostgresStoreOptions {
   /** A driver whose connections use `schema` (pgPoolDriver, pgliteDriver). */
@@ -72,6 +80,16 @@ export class PostgresStore implements MemoryStoreV1 {
   /** How vector search runs (after open): `pgvector` (HNSW) or `exact` (no extension), and why. */
   get vectorSupport(): { mode: VectorMode | 'unknown'; reason: string } {
     return { mode: this.parts?.vectors.mode ?? 'unknown', reason: this.vectorReason };
+  }
+
+  /**
+   * What the consolidation, archive and retention sides (pg-consolidation.ts, pg-archive.ts,
+   * pg-retention.ts) write through: the driver, and memory inserts that keep the vector column
+   * and its per-model index. Throws CLOSED before open.
+   */
+  get pgInternals(): PgInternals {
+    const { memories, vectors } = this.p;
+    return { driver: this.driver, insertRow: memories.insertRow, prepareVectors: (batch) => vectors.prepare(batch) };
   }
 
   /** The driver, for readiness checks (`SELECT 1`, migration state). */
