@@ -4,9 +4,10 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { backup } from '../../src/archive/backup.js';
 import { restore } from '../../src/archive/restore.js';
-import { archiveStoresOf } from '../../src/config/archive-stores.js';
+import { archiveStoresOf, retentionStoreOf } from '../../src/config/archive-stores.js';
 import { createMemory } from '../../src/config/create-memory.js';
 import type { MemoryService } from '../../src/core/memory-service.js';
+import { prune } from '../../src/core/retention/prune.js';
 import type { MemoryFilter } from '../../src/spec/memory-store.js';
 import { pointId } from '../../src/stores/qdrant/qdrant-filter.js';
 import { QdrantVectorIndex } from '../../src/stores/qdrant/qdrant-vector-index.js';
@@ -163,5 +164,29 @@ describe('restore into a Qdrant-wrapped store', () => {
     expect(await qdrantIds(target, 'oak worktops ceramic sink', { kinds: ['note'] })).toContain(remembered.memory.id);
     const turn = restored.find((m) => m.kind === 'turn');
     expect(await qdrantIds(target, 'espresso steam wand leaks', { kinds: ['turn'] })).toEqual([turn?.id]);
+  });
+});
+
+describe('prune with a Qdrant mirror', () => {
+  it("the pruned messages' turn memories leave the collection", async () => {
+    const memory = await withQdrant();
+    const now = Date.now();
+    await memory.createSession({ id: 'old', userId: 'alice', createdAt: now - 100 * 86_400_000 });
+    await memory.addMessages('old', [
+      { role: 'user', content: 'The parcel sorting job on call crashed after the midnight deploy.', createdAt: now - 100 * 86_400_000 },
+    ]);
+    await memory.consolidate();
+    await memory.addMessages('old', [{ role: 'user', content: 'The parcel sorting job runs fine again today.', createdAt: now }]);
+    const turns = await memory.listMemories({ kinds: ['turn'] });
+    const pruned = turns.find((m) => m.text.includes('crashed'));
+    const kept = turns.find((m) => m.text.includes('fine again'));
+    expect((await qdrantIds(memory, 'parcel sorting job', { kinds: ['turn'] })).sort()).toEqual([pruned?.id, kept?.id].sort());
+    const report = await prune(
+      { store: memory.store, retention: await retentionStoreOf(memory), afterWrite: (write) => memory.afterExternalWrite(write) },
+      'default',
+      { keepTurnsDays: 30 },
+    );
+    expect(report.turns).toMatchObject({ messages: 1, turnMemories: 1 });
+    expect(await qdrantIds(memory, 'parcel sorting job', { kinds: ['turn'], includeSuperseded: true })).toEqual([kept?.id]);
   });
 });
