@@ -67,6 +67,27 @@ describe.skipIf(!redis.reachable)(`writes made beside the Redis tier ${redis.rea
     expect(context.items.find((item) => item.kind === 'summary')?.text).toBe(session.summary);
   });
 
+  it('when Redis fails during the invalidation, the stale record is deleted before Redis is read again', async () => {
+    const { memory, tier, prefix } = await tiered();
+    await memory.createSession({ id: 's1', userId: 'u1' });
+    await memory.addMessages('s1', [{ role: 'user', content: 'My budget is 4000 euros for the whole trip to Norway.' }]);
+    await memory.getSession('s1');
+    const recordKey = `${prefix}:{default}:s:s1:rec`;
+    expect(await keysUnder(redis.url, prefix)).toContain(recordKey);
+    // A command timed out: the connection skips Redis for its cool-down (1 s), as in production.
+    tier.connection.failed(new Error('Command timed out'));
+    expect(tier.connection.usable()).toBe(false);
+    await memory.consolidate();
+    // Redis still holds the old record; the tier answers from the durable store meanwhile.
+    expect(await keysUnder(redis.url, prefix)).toContain(recordKey);
+    expect((await memory.getSession('s1')).summary).toContain('4000 euros');
+    while (!tier.connection.usable()) await new Promise((resolve) => setTimeout(resolve, 50));
+    const misses = tier.stats.sessionMisses;
+    expect((await memory.getSession('s1')).summary).toContain('4000 euros');
+    // The owed delete ran before the read: a miss, refilled from the durable store.
+    expect(tier.stats.sessionMisses).toBe(misses + 1);
+  });
+
   it('after prune the pruned messages no longer come from the cached window or idempotency keys', async () => {
     const { memory, tier } = await tiered();
     const now = Date.now();
