@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { StrataError } from '../errors/strata-error.js';
 import type { ArchiveStoreV1 } from '../spec/archive-store.js';
 import type { ConsolidationStoreV1 } from '../spec/consolidation-store.js';
+import type { ExternalWrite } from '../spec/external-writes.js';
 import type { MemoryStoreV1 } from '../spec/memory-store.js';
 import type { MemoryRecord } from '../spec/records.js';
 import {
@@ -20,6 +21,8 @@ export interface BackupStores {
   readonly store: MemoryStoreV1;
   readonly archive: ArchiveStoreV1;
   readonly consolidation: ConsolidationStoreV1 | null;
+  /** Told what a restore wrote beside the store's decorators (MemoryService.afterExternalWrite). */
+  readonly afterWrite?: ((write: ExternalWrite) => Promise<void>) | undefined;
 }
 
 const PAGE = 500;

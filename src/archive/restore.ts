@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { z } from 'zod';
 import { StrataError } from '../errors/strata-error.js';
 import type { ArchivedFactRule, ArchivedMemory, ArchiveRecords, ArchiveStoreV1 } from '../spec/archive-store.js';
+import type { ExternalWrite } from '../spec/external-writes.js';
 import type { MemoryStoreV1 } from '../spec/memory-store.js';
 import type { FactRecord, MessageRecord, SessionRecord } from '../spec/records.js';
 import { ARCHIVE_TABLES, type ArchiveManifest, type ArchiveTable, base64ToVector } from './archive-format.js';
@@ -87,15 +88,41 @@ export interface RestoreReport {
 /**
  * Restores an archive into an empty store: verifies everything first (readArchive), refuses a
  * store that holds records (ARCHIVE_CONFLICT), writes every record exactly in one transaction,
- * then rebuilds the derived indexes.
+ * then rebuilds the derived indexes. `store` may be the decorated store: its rebuild then fills
+ * a Qdrant mirror from the restored memories, and `afterWrite` drops what a Redis tier or a
+ * context cache may hold of the restored sessions and users.
  */
-export async function restore(stores: { store: MemoryStoreV1; archive: ArchiveStoreV1 }, dir: string): Promise<RestoreReport> {
+export async function restore(
+  stores: {
+    store: MemoryStoreV1;
+    archive: ArchiveStoreV1;
+    afterWrite?: ((write: ExternalWrite) => Promise<void>) | undefined;
+  },
+  dir: string,
+): Promise<RestoreReport> {
   const { manifest, records } = readArchive(dir);
   if (!(await stores.archive.isEmpty())) {
     throw new StrataError('ARCHIVE_CONFLICT', 'restore needs an empty store: this one holds records', { details: { path: dir } });
   }
   await stores.archive.importRecords(records);
   await stores.store.rebuildIndexes();
+  if (stores.afterWrite) for (const write of restoredWrites(records)) await stores.afterWrite(write);
   const counts = Object.fromEntries(ARCHIVE_TABLES.map((t) => [t, manifest.tables[t].count])) as Record<ArchiveTable, number>;
   return { counts, tenants: manifest.tenants };
+}
+
+/** Per tenant, the sessions and users a restore wrote (the memories are covered by the index rebuild). */
+function restoredWrites(records: ArchiveRecords): ExternalWrite[] {
+  const byTenant = new Map<string, { sessions: Set<string>; users: Set<string> }>();
+  const of = (tenantId: string) => {
+    const entry = byTenant.get(tenantId) ?? { sessions: new Set<string>(), users: new Set<string>() };
+    byTenant.set(tenantId, entry);
+    return entry;
+  };
+  for (const session of records.sessions) {
+    of(session.tenantId).sessions.add(session.id);
+    of(session.tenantId).users.add(session.userId);
+  }
+  for (const memory of records.memories) of(memory.tenantId).users.add(memory.userId);
+  return [...byTenant].map(([tenantId, { sessions, users }]) => ({ tenantId, sessions: [...sessions], users: [...users] }));
 }

@@ -1,6 +1,7 @@
 import type { BackupStores } from '../archive/backup.js';
 import type { MemoryService } from '../core/memory-service.js';
 import { StrataError } from '../errors/strata-error.js';
+import { durableStoreOf, type ExternalWrite } from '../spec/external-writes.js';
 import type { MemoryStoreV1 } from '../spec/memory-store.js';
 import type { RetentionStoreV1 } from '../spec/retention-store.js';
 // Types only (erased): the backends' code is imported below when it is the one in use.
@@ -24,21 +25,27 @@ async function backendOf(store: MemoryStoreV1): Promise<'sqlite' | 'postgres' | 
   return null;
 }
 
-/** The archive and consolidation contracts of the service's store (SQLite and PostgreSQL implement both). */
+/**
+ * The archive and consolidation contracts of the service's durable store (SQLite and PostgreSQL
+ * implement both), under any decorator; `store` stays the decorated one, so that the index
+ * rebuild after a restore reaches a Qdrant mirror too.
+ */
 export async function archiveStoresOf(memory: MemoryService): Promise<BackupStores> {
   const store = memory.store;
-  switch (await backendOf(store)) {
+  const durable = durableStoreOf(store);
+  const afterWrite = (write: ExternalWrite) => memory.afterExternalWrite(write);
+  switch (await backendOf(durable)) {
     case 'sqlite': {
-      const sqlite = store as SqliteStore;
+      const sqlite = durable as SqliteStore;
       const { SqliteArchive } = await import('../stores/sqlite/sqlite-archive.js');
       const { SqliteConsolidation } = await import('../stores/sqlite/sqlite-consolidation.js');
-      return { store, archive: new SqliteArchive(sqlite), consolidation: new SqliteConsolidation(sqlite) };
+      return { store, archive: new SqliteArchive(sqlite), consolidation: new SqliteConsolidation(sqlite), afterWrite };
     }
     case 'postgres': {
-      const postgres = store as PostgresStore;
+      const postgres = durable as PostgresStore;
       const { PgArchive } = await import('../stores/postgres/pg-archive.js');
       const { PgConsolidation } = await import('../stores/postgres/pg-consolidation.js');
-      return { store, archive: new PgArchive(postgres), consolidation: new PgConsolidation(postgres) };
+      return { store, archive: new PgArchive(postgres), consolidation: new PgConsolidation(postgres), afterWrite };
     }
     default:
       throw new StrataError(
@@ -48,9 +55,9 @@ export async function archiveStoresOf(memory: MemoryService): Promise<BackupStor
   }
 }
 
-/** The retention contract of the service's store (SQLite and PostgreSQL implement it). */
+/** The retention contract of the service's durable store, under any decorator (SQLite and PostgreSQL implement it). */
 export async function retentionStoreOf(memory: MemoryService): Promise<RetentionStoreV1> {
-  const store = memory.store;
+  const store = durableStoreOf(memory.store);
   switch (await backendOf(store)) {
     case 'sqlite': {
       const { SqliteRetention } = await import('../stores/sqlite/sqlite-retention.js');

@@ -13,6 +13,7 @@ import { o200kTokenCounter, type TokenCounter } from '../retrieval/tokenizer.js'
 import type { ConsolidationStoreV1 } from '../spec/consolidation-store.js';
 import type { ContextCacheV1 } from '../spec/context-cache.js';
 import type { EmbeddingModelV1 } from '../spec/embedding-model.js';
+import { durableStoreOf } from '../spec/external-writes.js';
 import type { MemoryStoreV1 } from '../spec/memory-store.js';
 import type { SummarizerV1 } from '../spec/summarizer.js';
 import type { WorkingMemoryV1 } from '../spec/working-memory.js';
@@ -111,8 +112,9 @@ export async function createMemory(options: CreateMemoryOptions = {}): Promise<M
   await raw.open();
   await working.open();
   await contextCache?.open();
-  // Consolidation writes through the durable store's own tables (SQLite: migration 0003).
-  const consolidationStore = options.consolidation?.store ?? (await defaultConsolidationStore(durable));
+  // Consolidation writes through the durable store's own tables (SQLite: migration 0003), under any
+  // decorator a custom `store` brings; what it writes reaches the decorators by afterExternalWrite.
+  const consolidationStore = options.consolidation?.store ?? (await defaultConsolidationStore(durableStoreOf(durable)));
   const store = metrics ? timedStore(raw, metrics) : raw;
   if (metrics) {
     metrics.watchModes(modes);

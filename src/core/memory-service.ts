@@ -11,6 +11,7 @@ import { DEFAULT_RETRIEVAL, hybridSearch, type RetrievalSettings } from '../retr
 import type { TokenCounter } from '../retrieval/tokenizer.js';
 import type { ConsolidationStoreV1 } from '../spec/consolidation-store.js';
 import type { ContextCacheV1 } from '../spec/context-cache.js';
+import type { ExternalWrite } from '../spec/external-writes.js';
 import type { AppendItem, EraseCounts, IndexReport, MemoryFilter, MemoryStoreV1, NewMemory } from '../spec/memory-store.js';
 import type { FactRecord, FactRule, JsonValue, MemoryRecord, MessageRecord, SessionRecord } from '../spec/records.js';
 import type { SummarizerV1 } from '../spec/summarizer.js';
@@ -26,6 +27,7 @@ import {
 import { buildContext } from './context-builder.js';
 import { CONTEXT_CACHE_TTL_MS, cachedContext } from './context-caching.js';
 import { checkContextOptions, fallbackTurns, recentTurnsContext } from './context-fallback.js';
+import { propagateExternalWrite } from './external-write.js';
 import { checkRule, type ValidationResult, validateAgainstRule } from './fact-rules.js';
 import { guardedRead, type ReadGuardDeps } from './guarded-read.js';
 import {
@@ -856,12 +858,22 @@ export class MemoryService {
           embedder: this.deps.embedder,
           summarizer: wiring.summarizer ?? new ExtractiveSummarizer(this.deps.embedder, this.deps.tokens),
           clock: this.clock,
+          afterCommit: (write) => this.afterExternalWrite(write),
         },
         wiring.options,
       );
       consolidators.set(this.deps, consolidator);
     }
     return consolidator;
+  }
+
+  /**
+   * After a write committed in the durable store beside the decorators (consolidation, restore,
+   * prune): the Qdrant mirror re-reads the memories, the Redis tier drops the sessions it cached,
+   * the context cache drops the sessions' and users' contexts. See src/spec/external-writes.ts.
+   */
+  afterExternalWrite(write: ExternalWrite): Promise<void> {
+    return propagateExternalWrite(this.deps.store, this.deps.contextCache, write);
   }
 
   /** Closes the store (persisting indexes). Later calls on this service or its tenant views raise CLOSED. */

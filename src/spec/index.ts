@@ -4,6 +4,8 @@ export type * from './consolidation-store.js';
 export type * from './context-cache.js';
 export type { EmbeddingModelRef, EmbeddingModelV1 } from './embedding-model.js';
 export { embeddingModelId } from './embedding-model.js';
+export type * from './external-writes.js';
+export { acceptsExternalWrites, durableStoreOf } from './external-writes.js';
 export type * from './memory-scan.js';
 export { canScanEmbeddedMemories } from './memory-scan.js';
 export type * from './memory-store.js';

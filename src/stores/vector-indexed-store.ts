@@ -1,5 +1,6 @@
 import { StrataError } from '../errors/strata-error.js';
 import type { StoreCapabilities } from '../spec/capabilities.js';
+import { acceptsExternalWrites, type ExternalWrite, type ExternalWriteAwareV1 } from '../spec/external-writes.js';
 import { canScanEmbeddedMemories } from '../spec/memory-scan.js';
 import type {
   AppendItem,
@@ -40,6 +41,9 @@ export interface VectorIndexedStoreOptions {
   readonly clock?: (() => number) | undefined;
 }
 
+/** Memories re-mirrored per repair run after an external write. */
+const EXTERNAL_BATCH = 500;
+
 /**
  * A MemoryStoreV1 that keeps every operation on the durable store and mirrors memories with an
  * embedding into an external vector index, answering vectorSearch from it. Keyword search,
@@ -54,7 +58,7 @@ export interface VectorIndexedStoreOptions {
  * lives in this process, so after a restart `rebuildIndexes` (`strata rebuild-index`) re-upserts
  * everything from the durable store into a fresh collection and switches the alias to it.
  */
-export class VectorIndexedStore implements MemoryStoreV1 {
+export class VectorIndexedStore implements MemoryStoreV1, ExternalWriteAwareV1 {
   readonly specificationVersion = 'v1' as const;
   readonly capabilities: StoreCapabilities;
   private readonly durable: MemoryStoreV1;
@@ -88,6 +92,11 @@ export class VectorIndexedStore implements MemoryStoreV1 {
         ),
       options.maxOwedRepairs,
     );
+  }
+
+  /** The durable store behind the index. */
+  get inner(): MemoryStoreV1 {
+    return this.durable;
   }
 
   /** The index this store mirrors into (readiness probes, doctor). */
@@ -177,6 +186,27 @@ export class VectorIndexedStore implements MemoryStoreV1 {
       }
     }
     return counts;
+  }
+
+  /**
+   * After memories were written beside this store (consolidation's summaries, notes and merges,
+   * prune's removals): each is re-read from the durable store and re-mirrored, or removed from the
+   * index when it is gone, through the repair queue. When the index fails they stay owed, and
+   * searches answer from the durable store until they are applied.
+   */
+  async afterExternalWrite(write: ExternalWrite): Promise<void> {
+    const ids = [...new Set(write.memories ?? [])];
+    for (let i = 0; i < ids.length; i += EXTERNAL_BATCH) {
+      const keys = ids.slice(i, i + EXTERNAL_BATCH).map((id) => ({ tenantId: write.tenantId, id }));
+      this.repairs.oweMemories(keys);
+      if (this.clock() < this.indexDownUntil) continue;
+      try {
+        await this.repairs.run();
+      } catch (error) {
+        this.indexFailed(error, 'external write');
+      }
+    }
+    if (acceptsExternalWrites(this.durable)) await this.durable.afterExternalWrite(write);
   }
 
   // ---- search ---------------------------------------------------------------------------

@@ -4,6 +4,7 @@ import { createMemory } from '../../src/config/create-memory.js';
 import type { MemoryService } from '../../src/core/memory-service.js';
 import type { MessageInput } from '../../src/core/types.js';
 import type { ConsolidationLease } from '../../src/spec/consolidation-store.js';
+import { durableStoreOf } from '../../src/spec/external-writes.js';
 import type { MemoryStoreV1 } from '../../src/spec/memory-store.js';
 import { SqliteConsolidation } from '../../src/stores/sqlite/sqlite-consolidation.js';
 import { SqliteStore } from '../../src/stores/sqlite/sqlite-store.js';
@@ -195,7 +196,7 @@ describe('consolidate', () => {
     expect(await outputs(crashed)).toEqual([]);
     const session = await crashed.getSession('s1');
     expect(session.summary).toBeNull();
-    const consolidation = new SqliteConsolidation(crashed.store as SqliteStore);
+    const consolidation = new SqliteConsolidation(durableStoreOf(crashed.store) as SqliteStore);
     expect(await consolidation.getCheckpoint('default', 's1')).toBeNull();
     const free = await consolidation.leaseConsolidation('default', 's1', 'other-worker', 1000, Date.now());
     expect(free).not.toBeNull();
@@ -216,7 +217,7 @@ describe('consolidate', () => {
   it('a commit replayed after it was applied writes nothing (crash between commit and release)', async () => {
     const memory = await ram();
     await withTrip(memory);
-    const consolidation = new SqliteConsolidation(memory.store as SqliteStore);
+    const consolidation = new SqliteConsolidation(durableStoreOf(memory.store) as SqliteStore);
     const lease = await consolidation.leaseConsolidation('default', 's1', 'w1', 60_000, Date.now());
     expect(lease).not.toBeNull();
     const note = {
@@ -260,7 +261,7 @@ describe('consolidate', () => {
   it('skips a session leased by another worker, and takes it once the lease expired', async () => {
     const memory = await ram();
     await withTrip(memory);
-    const consolidation = new SqliteConsolidation(memory.store as SqliteStore);
+    const consolidation = new SqliteConsolidation(durableStoreOf(memory.store) as SqliteStore);
     const lease = await consolidation.leaseConsolidation('default', 's1', 'elsewhere', 60_000, Date.now());
     expect(lease).not.toBeNull();
     expect(await memory.consolidate()).toMatchObject({ sessions: 0, skipped: 1 });
@@ -383,7 +384,7 @@ describe('consolidate', () => {
     expect(await memory.countMemories({ kinds: ['summary', 'note'], userId: 'u1' })).toBeGreaterThan(1);
     await memory.forgetUser('u1');
     expect(await memory.store.countMemories({ tenantId: 'default', userId: 'u1', includeSuperseded: true })).toBe(0);
-    const consolidation = new SqliteConsolidation(memory.store as SqliteStore);
+    const consolidation = new SqliteConsolidation(durableStoreOf(memory.store) as SqliteStore);
     expect(await consolidation.getCheckpoint('default', 's1')).toBeNull();
     expect(await consolidation.getCheckpoint('default', 's2')).not.toBeNull();
     expect(await memory.countMemories({ kinds: ['summary'], userId: 'u2' })).toBe(1);

@@ -38,7 +38,11 @@ export function pruneCommand(program: Command): void {
         for (const tenantId of tenants) {
           // Flags override the file's policy; the result is validated as a whole.
           const policy = policyFor({ defaults: { ...policyFor(policies, tenantId), ...flags } }, tenantId);
-          reports.push(await prune({ store: memory.store, retention }, tenantId, policy, { dryRun: opts.dryRun }));
+          reports.push(
+            await prune({ store: memory.store, retention, afterWrite: (write) => memory.afterExternalWrite(write) }, tenantId, policy, {
+              dryRun: opts.dryRun,
+            }),
+          );
         }
         output(global, reports, () => reports.map(describe).join('\n'));
       });

@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import type { Embedder } from '../../embeddings/embedder.js';
 import { StrataError } from '../../errors/strata-error.js';
 import type { ConsolidationLease, ConsolidationStoreV1, PendingSession } from '../../spec/consolidation-store.js';
+import type { ExternalWrite } from '../../spec/external-writes.js';
 import type { MemoryStoreV1 } from '../../spec/memory-store.js';
 import type { MemoryRecord } from '../../spec/records.js';
 import type { SummarizerV1, SummarySentence } from '../../spec/summarizer.js';
@@ -62,6 +63,11 @@ export interface ConsolidatorDeps {
   readonly embedder: Embedder;
   readonly summarizer: SummarizerV1;
   readonly clock: () => number;
+  /**
+   * Told after each applied commit what it wrote beside the store's decorators (the session, its
+   * user, the memories inserted, merged or removed), so that a Qdrant mirror and a Redis tier follow.
+   */
+  readonly afterCommit?: ((write: ExternalWrite) => Promise<void>) | undefined;
 }
 
 /**
@@ -193,7 +199,7 @@ export class Consolidator {
       return CONFLICT;
     }
     await this.options.hooks?.beforeCommit?.({ tenantId, sessionId, runId });
-    const outcome = await consolidation.commitConsolidation({
+    const commit = {
       lease,
       runId,
       fromSeq,
@@ -203,11 +209,20 @@ export class Consolidator {
       merge: notes.merge,
       remove: summaryMemory && previous && previous.id !== summaryMemory.id ? [previous.id] : [],
       summary: summaryMemory ? { text: summaryMemory.text, memoryId: summaryMemory.id } : null,
-    });
+    };
+    const outcome = await consolidation.commitConsolidation(commit);
     if (outcome.status === 'conflict') {
       counts.conflicts++;
       return CONFLICT;
     }
+    // A replay is told again: the crash that left it may have come before the first telling.
+    await this.deps.afterCommit?.({
+      tenantId,
+      sessions: [sessionId],
+      users: [session.userId],
+      // A folded note insert names an id that was not written: the decorators find it absent.
+      memories: [...commit.insert.map((m) => m.id), ...commit.merge.map((m) => m.id), ...commit.remove],
+    });
     if (outcome.status === 'replay') return IDLE;
     counts.turns += turns.length;
     counts.summaries += summaryMemory ? 1 : 0;

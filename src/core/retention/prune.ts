@@ -1,6 +1,7 @@
 import { invalidInput } from '../../errors/strata-error.js';
+import type { ExternalWrite } from '../../spec/external-writes.js';
 import type { MemoryStoreV1 } from '../../spec/memory-store.js';
-import type { MemoryKind, MemoryRecord } from '../../spec/records.js';
+import type { MemoryKind, MemoryRecord, MessageRecord } from '../../spec/records.js';
 import type { RetentionStoreV1 } from '../../spec/retention-store.js';
 
 export interface RetentionPolicy {
@@ -51,7 +52,12 @@ export function policyFor(policies: RetentionPolicies, tenantId: string): Retent
  * With `dryRun` it only counts.
  */
 export async function prune(
-  deps: { store: MemoryStoreV1; retention: RetentionStoreV1 },
+  deps: {
+    store: MemoryStoreV1;
+    retention: RetentionStoreV1;
+    /** Told what each deletion removed beside the store's decorators (MemoryService.afterExternalWrite). */
+    afterWrite?: ((write: ExternalWrite) => Promise<void>) | undefined;
+  },
   tenantId: string,
   policy: RetentionPolicy,
   options: { dryRun?: boolean | undefined; now?: number | undefined } = {},
@@ -76,6 +82,7 @@ export async function prune(
         );
         turns.messages += removed.messages;
         turns.turnMemories += removed.memories;
+        await deps.afterWrite?.(await prunedWrite(deps.store, tenantId, page));
       }
     }
   }
@@ -103,10 +110,30 @@ export async function prune(
       const ranked = all.map((m) => ({ m, s: score(m) })).sort((a, b) => b.s - a.s || b.m.createdAt - a.m.createdAt);
       const doomed = ranked.slice(cap).map((r) => r.m.id);
       if (sample.length < 20) sample.push(...doomed.slice(0, 20 - sample.length));
-      if (!dryRun) for (let i = 0; i < doomed.length; i += PAGE) await deps.store.deleteMemories(tenantId, doomed.slice(i, i + PAGE));
+      if (!dryRun) {
+        for (let i = 0; i < doomed.length; i += PAGE) await deps.store.deleteMemories(tenantId, doomed.slice(i, i + PAGE));
+        // deleteMemories went through the decorators; the user's cached contexts go too.
+        await deps.afterWrite?.({ tenantId, users: [userId] });
+      }
       users.push({ userId, kept: cap, removed: doomed.length });
       removedMemories += doomed.length;
     }
   }
   return { tenantId, dryRun, policy, turns, memories: { removed: removedMemories, users, sample } };
+}
+
+/**
+ * What deleting these messages removed: their sessions (cached windows and idempotency keys), the
+ * sessions' users, and the messages' turn memories (`msg_<uuid>` has the turn `mem_<uuid>`, see
+ * MemoryService.addMessages; an id that names no memory is found absent and costs nothing).
+ */
+async function prunedWrite(store: MemoryStoreV1, tenantId: string, messages: readonly MessageRecord[]): Promise<ExternalWrite> {
+  const sessions = [...new Set(messages.map((m) => m.sessionId))];
+  const users = new Set<string>();
+  for (const sessionId of sessions) {
+    const session = await store.getSession(tenantId, sessionId);
+    if (session) users.add(session.userId);
+  }
+  const memories = messages.flatMap((m) => (m.id.startsWith('msg_') ? [`mem_${m.id.slice(4)}`] : []));
+  return { tenantId, sessions, users: [...users], memories };
 }

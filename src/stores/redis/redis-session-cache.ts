@@ -143,6 +143,23 @@ export class RedisSessionCache {
   }
 
   /**
+   * Drops the cached record, window, idempotency keys and contexts of these sessions (written
+   * beside the tier: consolidation, prune, restore) and moves their generations, so that a fill
+   * read from the durable store before that write is refused.
+   */
+  async invalidate(tenantId: string, sessionIds: readonly string[]): Promise<void> {
+    if (sessionIds.length === 0) return;
+    const pipeline = this.connection.client.pipeline();
+    for (const sessionId of sessionIds) {
+      const keys = this.keys(tenantId, sessionId);
+      pipeline.del(keys.record, keys.window, keys.idempotency, keys.context);
+      pipeline.incr(keys.generation);
+      pipeline.pexpire(keys.generation, this.ttls.sessionMs);
+    }
+    results(await pipeline.exec());
+  }
+
+  /**
    * Erases every cached key of these sessions (record, window, idempotency, scratchpad, contexts).
    * Their generations (and the user's context generation) move and expire a minute later: a fill
    * read before the erase is refused, and no key of the user outlives that minute.

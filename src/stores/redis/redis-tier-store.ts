@@ -1,4 +1,5 @@
 import type { StoreCapabilities } from '../../spec/capabilities.js';
+import { acceptsExternalWrites, type ExternalWrite, type ExternalWriteAwareV1 } from '../../spec/external-writes.js';
 import type {
   AppendItem,
   AppendResult,
@@ -63,7 +64,7 @@ const MAX_PENDING = 10_000;
  * and fall back to the durable store on a miss or a Redis error, then fill Redis, unless a
  * write happened meanwhile (a per-session generation fences fills).
  */
-export class RedisTierStore implements MemoryStoreV1 {
+export class RedisTierStore implements MemoryStoreV1, ExternalWriteAwareV1 {
   readonly specificationVersion = 'v1' as const;
   readonly stats: RedisTierStats = {
     sessionHits: 0,
@@ -92,6 +93,10 @@ export class RedisTierStore implements MemoryStoreV1 {
       windowSize: this.windowSize,
     });
     this.embeddings = new RedisEmbeddingCache(connection, options.embeddingTtlMs ?? 7 * 86_400_000);
+  }
+
+  get inner(): MemoryStoreV1 {
+    return this.durable;
   }
 
   get capabilities(): StoreCapabilities {
@@ -260,6 +265,32 @@ export class RedisTierStore implements MemoryStoreV1 {
       );
     }
     return counts;
+  }
+
+  // ---- writes made beside the tier ---------------------------------------------------------
+
+  /**
+   * After a write committed beside the tier (consolidation, prune, restore): the sessions' cached
+   * record, window, idempotency keys and contexts go before Redis is read again (at once, or
+   * queued before the next Redis read when Redis fails), then the store behind is told.
+   */
+  async afterExternalWrite(write: ExternalWrite): Promise<void> {
+    const sessionIds = [...new Set(write.sessions ?? [])];
+    if (sessionIds.length > 0) {
+      const done = await this.redis('afterExternalWrite', async () => {
+        await this.sessions.invalidate(write.tenantId, sessionIds);
+        return true;
+      });
+      if (done === null) {
+        this.invalidateLater(
+          sessionIds.flatMap((sessionId) => {
+            const keys = this.sessions.keys(write.tenantId, sessionId);
+            return [keys.record, keys.window, keys.idempotency, keys.context];
+          }),
+        );
+      }
+    }
+    if (acceptsExternalWrites(this.durable)) await this.durable.afterExternalWrite(write);
   }
 
   // ---- the durable store alone ------------------------------------------------------------
