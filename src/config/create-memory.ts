@@ -7,6 +7,7 @@ import { timedStore } from '../observability/timed-store.js';
 import type { TurnLogger } from '../observability/turn-log.js';
 import type { RedactionPolicy } from '../privacy/pii-types.js';
 import { Redactor } from '../privacy/redactor.js';
+import { type BreakerSettings, CircuitBreakers } from '../resilience/breaker.js';
 import { type MemoryMode, MemoryModes } from '../resilience/memory-modes.js';
 import { DEFAULT_RETRIEVAL, type RetrievalSettings } from '../retrieval/hybrid-search.js';
 import { o200kTokenCounter, type TokenCounter } from '../retrieval/tokenizer.js';
@@ -74,6 +75,13 @@ export interface CreateMemoryOptions {
     | undefined;
   /** Index windows of consecutive turns as chunk memories (see core/turn-chunks.ts). */
   readonly chunks?: Partial<ChunkSettings> | undefined;
+  /**
+   * Circuit breakers of the remote tiers (resilience/breaker.ts): a board (pass the same one to
+   * createPostgresStore) or its settings. Qdrant and the LLM summarizer are wrapped here, the
+   * Redis connection's own cool-down is reported as the `redis` tier. Default a board with the
+   * default settings; false for none.
+   */
+  readonly breakers?: CircuitBreakers | BreakerSettings | false | undefined;
 }
 
 export interface QdrantOptions {
@@ -92,9 +100,17 @@ export async function createMemory(options: CreateMemoryOptions = {}): Promise<M
   const redactor = options.redaction === false ? undefined : new Redactor(options.redaction ?? {});
   const modes = new MemoryModes(options.mode ?? 'read_write', options.clock);
   const metrics = options.metrics === false ? undefined : (options.metrics ?? new PrometheusMetrics());
+  const breakers =
+    options.breakers === false
+      ? undefined
+      : options.breakers instanceof CircuitBreakers
+        ? options.breakers
+        : new CircuitBreakers({ clock: options.clock, ...options.breakers });
+  breakers?.attach(metrics ?? null, modes);
+  if (breakers) metrics?.watchBreakers(breakers);
   const durable = options.store ?? (await defaultStore(options));
   // Qdrant answers vector search beside the durable store; Redis caches in front of both.
-  let raw = options.qdrant ? await withQdrant(durable, options.qdrant) : durable;
+  let raw = options.qdrant ? await withQdrant(durable, options.qdrant, breakers) : durable;
   let working = options.working;
   let contextCache = options.contextCache;
   if (options.redisUrl !== undefined) {
@@ -109,6 +125,11 @@ export async function createMemory(options: CreateMemoryOptions = {}): Promise<M
     working = new LruWorkingMemory();
   }
   await raw.open();
+  if (breakers && options.redisUrl !== undefined && 'connection' in raw) {
+    // The connection's own detector (fail fast while down, cool-down after a timeout) is the Redis breaker.
+    const connection = (raw as { connection: { usable(): boolean } }).connection;
+    breakers.watch('redis', () => (connection.usable() ? 'closed' : 'open'));
+  }
   await working.open();
   await contextCache?.open();
   // Consolidation writes through the durable store's own tables (SQLite: migration 0003).
@@ -140,9 +161,14 @@ export async function createMemory(options: CreateMemoryOptions = {}): Promise<M
       metrics,
       logger: options.logger,
       consolidation: consolidationStore
-        ? { store: consolidationStore, summarizer: options.consolidation?.summarizer, options: options.consolidation?.options }
+        ? {
+            store: consolidationStore,
+            summarizer: await guardedSummarizer(options.consolidation?.summarizer, breakers),
+            options: options.consolidation?.options,
+          }
         : undefined,
       chunks: { ...DEFAULT_CHUNKS, ...options.chunks },
+      breakers,
     },
     options.tenantId ?? 'default',
   );
@@ -157,12 +183,24 @@ async function defaultStore(options: CreateMemoryOptions): Promise<MemoryStoreV1
   });
 }
 
-async function withQdrant(durable: MemoryStoreV1, qdrant: QdrantOptions): Promise<MemoryStoreV1> {
-  const [{ QdrantVectorIndex }, { VectorIndexedStore }] = await Promise.all([
+async function withQdrant(durable: MemoryStoreV1, qdrant: QdrantOptions, breakers: CircuitBreakers | undefined): Promise<MemoryStoreV1> {
+  const [{ QdrantVectorIndex }, { VectorIndexedStore }, { breakerIndex }] = await Promise.all([
     import('../stores/qdrant/qdrant-vector-index.js'),
     import('../stores/vector-indexed-store.js'),
+    import('../resilience/guarded-remotes.js'),
   ]);
-  return new VectorIndexedStore({ durable, index: new QdrantVectorIndex(qdrant) });
+  const index = new QdrantVectorIndex(qdrant);
+  return new VectorIndexedStore({ durable, index: breakers ? breakerIndex(index, breakers.for('qdrant')) : index });
+}
+
+/** The LLM summarizer behind the `llm` breaker; other summarizers (the offline one) as given. */
+async function guardedSummarizer(
+  summarizer: SummarizerV1 | undefined,
+  breakers: CircuitBreakers | undefined,
+): Promise<SummarizerV1 | undefined> {
+  if (!summarizer || !breakers || !summarizer.name.startsWith('llm:')) return summarizer;
+  const { breakerSummarizer } = await import('../resilience/guarded-remotes.js');
+  return breakerSummarizer(summarizer, breakers.for('llm'));
 }
 
 async function defaultEmbedding(): Promise<EmbeddingModelV1> {

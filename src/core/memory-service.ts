@@ -5,6 +5,7 @@ import { type MetricsSink, NO_METRICS, type OperationOutcome } from '../observab
 import type { TurnLogger } from '../observability/turn-log.js';
 import type { RedactionCounts, RedactionPolicy } from '../privacy/pii-types.js';
 import { addCounts, type Redactor } from '../privacy/redactor.js';
+import type { CircuitBreakers } from '../resilience/breaker.js';
 import { withDeadline } from '../resilience/deadline.js';
 import { type MemoryMode, MemoryModes } from '../resilience/memory-modes.js';
 import { DEFAULT_RETRIEVAL, hybridSearch, type RetrievalSettings } from '../retrieval/hybrid-search.js';
@@ -45,7 +46,7 @@ import {
 import { skippedMessages, unsavedMemory } from './mode-results.js';
 import { Scratchpads } from './scratchpads.js';
 import { type ChunkSettings, DEFAULT_CHUNKS, isChunk, writeTurnChunks } from './turn-chunks.js';
-import { errorCode, recordTurn, type TurnDetails, type TurnStart } from './turn-record.js';
+import { breakerFields, errorCode, recordTurn, type TurnDetails, type TurnStart } from './turn-record.js';
 import type {
   AddedMessage,
   ContextOptions,
@@ -91,6 +92,8 @@ export interface MemoryServiceDeps {
   readonly consolidation?: ConsolidationDeps | undefined;
   /** Turn chunks (see turn-chunks.ts); default DEFAULT_CHUNKS, `turns: 0` turns them off. */
   readonly chunks?: ChunkSettings | undefined;
+  /** The remote tiers' circuit breakers (resilience/breaker.ts): their state goes into the turn log. */
+  readonly breakers?: CircuitBreakers | undefined;
 }
 
 export interface ConsolidationDeps {
@@ -485,7 +488,8 @@ export class MemoryService {
   }
 
   private get readGuard(): ReadGuardDeps {
-    return { metrics: this.deps.metrics, logger: this.deps.logger, tenant: this.tenantId, deadlineMs: this.readDeadlineMs };
+    const { metrics, logger, breakers } = this.deps;
+    return { metrics, logger, breakers, tenant: this.tenantId, deadlineMs: this.readDeadlineMs };
   }
 
   private get readDeadlineMs(): number {
@@ -554,9 +558,11 @@ export class MemoryService {
         // Off: the store is not read. write_only: the session must exist, as for a full read.
         if (reason === 'mode_off') return recentTurnsContext(this, [], options, reason);
         if (reason === 'mode_write_only') seen.userId = (await this.getSession(sessionId)).userId;
-        // The recent turns, themselves under the deadline: empty when the store is too slow even for them.
+        // The recent turns, themselves under the deadline: empty when the store is too slow (or down) even for them.
         const recent = await withDeadline(this.readDeadlineMs, () =>
-          this.deps.store.listMessages(this.tenantId, sessionId, { limit: fallbackTurns(options), order: 'desc' }),
+          this.deps.store
+            .listMessages(this.tenantId, sessionId, { limit: fallbackTurns(options), order: 'desc' })
+            .catch((error: unknown) => (StrataError.is(error, 'STORE_UNAVAILABLE') ? [] : Promise.reject(error))),
         );
         return recentTurnsContext(this, recent.ok ? recent.value : [], options, reason);
       },
@@ -897,7 +903,10 @@ export class MemoryService {
 
   /** Records the call's latency and writes its turn log line (ids and numbers only, never text). */
   private finish(line: TurnStart, started: number, outcome: OperationOutcome, details: TurnDetails): void {
-    recordTurn(this.deps.metrics, this.deps.logger, this.tenantId, line, started, outcome, details);
+    recordTurn(this.deps.metrics, this.deps.logger, this.tenantId, line, started, outcome, {
+      ...breakerFields(this.deps.breakers),
+      ...details,
+    });
   }
 
   private assertOpen(): void {
