@@ -125,11 +125,9 @@ export async function createMemory(options: CreateMemoryOptions = {}): Promise<M
     working = new LruWorkingMemory();
   }
   await raw.open();
-  if (breakers && options.redisUrl !== undefined && 'connection' in raw) {
-    // The connection's own detector (fail fast while down, cool-down after a timeout) is the Redis breaker.
-    const connection = (raw as { connection: { usable(): boolean } }).connection;
-    breakers.watch('redis', () => (connection.usable() ? 'closed' : 'open'));
-  }
+  const connection = redisConnectionOf(raw);
+  // The Redis tier's own detector (fail fast while down, cool-down after a timeout) is its breaker: not wrapped twice.
+  if (breakers && connection) breakers.watch('redis', () => (connection.usable() ? 'closed' : 'open'));
   await working.open();
   await contextCache?.open();
   // Consolidation writes through the durable store's own tables (SQLite: migration 0003).
@@ -201,6 +199,13 @@ async function guardedSummarizer(
   if (!summarizer || !breakers || !summarizer.name.startsWith('llm:')) return summarizer;
   const { breakerSummarizer } = await import('../resilience/guarded-remotes.js');
   return breakerSummarizer(summarizer, breakers.for('llm'));
+}
+
+/** The Redis tier's connection (duck-typed: a RedisTierStore given or made here), or null. */
+function redisConnectionOf(store: MemoryStoreV1): { usable(): boolean } | null {
+  const connection = (store as { durable?: unknown; connection?: { usable?: unknown } }).connection;
+  if (!('durable' in store) || typeof connection?.usable !== 'function') return null;
+  return connection as { usable(): boolean };
 }
 
 async function defaultEmbedding(): Promise<EmbeddingModelV1> {
