@@ -188,7 +188,9 @@ async function withQdrant(durable: MemoryStoreV1, qdrant: QdrantOptions, breaker
     import('../resilience/guarded-remotes.js'),
   ]);
   const index = new QdrantVectorIndex(qdrant);
-  return new VectorIndexedStore({ durable, index: breakers ? breakerIndex(index, breakers.for('qdrant')) : index });
+  if (!breakers) return new VectorIndexedStore({ durable, index });
+  // The breaker is the index's cool-down (open: searches go to the durable store, writes are queued for repair at once).
+  return new VectorIndexedStore({ durable, index: breakerIndex(index, breakers.for('qdrant')), retryAfterMs: 0 });
 }
 
 /** The LLM summarizer behind the `llm` breaker; other summarizers (the offline one) as given. */
