@@ -36,13 +36,13 @@ import {
   checkKind,
   checkMetadata,
   checkPositiveInt,
-  checkRole,
   checkTags,
   checkText,
   checkTime,
   checkUnitInterval,
   optionalId,
 } from './input.js';
+import { type CleanMessage, cleanMessages } from './message-input.js';
 import { skippedMessages, unsavedMemory } from './mode-results.js';
 import { Scratchpads } from './scratchpads.js';
 import { type ChunkSettings, DEFAULT_CHUNKS, isChunk, writeTurnChunks } from './turn-chunks.js';
@@ -279,6 +279,10 @@ export class MemoryService {
     }
   }
 
+  private cleanInput(messages: readonly MessageInput[]): CleanMessage[] {
+    return cleanMessages(messages, { maxBatch: this.deps.maxBatch ?? 1000, maxText: this.maxText, now: this.clock() });
+  }
+
   /** `seen.userId` is set to the session's user (for the turn log line). */
   private async appendMessagesNow(
     sessionId: string,
@@ -286,22 +290,7 @@ export class MemoryService {
     seen: { userId: string | null },
   ): Promise<AddedMessage[]> {
     checkId('sessionId', sessionId);
-    if (!Array.isArray(messages) || messages.length === 0) throw invalidInput('messages', 'messages must be a non-empty array');
-    const maxBatch = this.deps.maxBatch ?? 1000;
-    if (messages.length > maxBatch) throw invalidInput('messages', `at most ${maxBatch} messages per call`, { limit: maxBatch });
-    const now = this.clock();
-    const clean = messages.map((message, i) => {
-      if (typeof message !== 'object' || message === null) throw invalidInput(`messages[${i}]`, 'a message must be an object');
-      const name = message.name === undefined || message.name === null ? null : checkText(`messages[${i}].name`, message.name, 128);
-      return {
-        role: checkRole(`messages[${i}].role`, message.role),
-        content: checkText(`messages[${i}].content`, message.content, this.maxText),
-        name,
-        metadata: checkMetadata(`messages[${i}].metadata`, message.metadata),
-        clientMsgId: message.clientMsgId === undefined ? null : checkId(`messages[${i}].clientMsgId`, message.clientMsgId),
-        createdAt: checkTime(`messages[${i}].createdAt`, message.createdAt, now),
-      };
-    });
+    const clean = this.cleanInput(messages);
     const session = await this.getSession(sessionId);
     seen.userId = session.userId;
     const known = await this.deps.store.findByClientMsgIds(
