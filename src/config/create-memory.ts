@@ -9,6 +9,7 @@ import type { RedactionPolicy } from '../privacy/pii-types.js';
 import { Redactor } from '../privacy/redactor.js';
 import { type BreakerSettings, CircuitBreakers } from '../resilience/breaker.js';
 import { type MemoryMode, MemoryModes } from '../resilience/memory-modes.js';
+import type { OutboxOptions } from '../resilience/outbox.js';
 import { DEFAULT_RETRIEVAL, type RetrievalSettings } from '../retrieval/hybrid-search.js';
 import { o200kTokenCounter, type TokenCounter } from '../retrieval/tokenizer.js';
 import type { ConsolidationStoreV1 } from '../spec/consolidation-store.js';
@@ -82,6 +83,12 @@ export interface CreateMemoryOptions {
    * default settings; false for none.
    */
   readonly breakers?: CircuitBreakers | BreakerSettings | false | undefined;
+  /**
+   * A durable local outbox (resilience/outbox.ts): addMessages while the durable store is
+   * unreachable is appended to `dir/outbox.jsonl` and acknowledged `queued: true`, then replayed
+   * in order, idempotently, when the store answers again. Default none.
+   */
+  readonly outbox?: OutboxOptions | undefined;
 }
 
 export interface QdrantOptions {
@@ -143,7 +150,8 @@ export async function createMemory(options: CreateMemoryOptions = {}): Promise<M
   }
   const model = options.embedding ?? (await defaultEmbedding());
   const embedder = new Embedder(model, store, { ...options.embedderOptions, ...(metrics ? { observer: metrics } : {}) });
-  return new MemoryService(
+  const outbox = options.outbox ? new (await import('../resilience/outbox.js')).Outbox(options.outbox) : undefined;
+  const service = new MemoryService(
     {
       store,
       embedder,
@@ -167,9 +175,12 @@ export async function createMemory(options: CreateMemoryOptions = {}): Promise<M
         : undefined,
       chunks: { ...DEFAULT_CHUNKS, ...options.chunks },
       breakers,
+      outbox,
     },
     options.tenantId ?? 'default',
   );
+  outbox?.open((entry) => service.forTenant(entry.tenantId).replayQueued(entry));
+  return service;
 }
 
 async function defaultStore(options: CreateMemoryOptions): Promise<MemoryStoreV1> {

@@ -8,6 +8,7 @@ import { addCounts, type Redactor } from '../privacy/redactor.js';
 import type { CircuitBreakers } from '../resilience/breaker.js';
 import { withDeadline } from '../resilience/deadline.js';
 import { type MemoryMode, MemoryModes } from '../resilience/memory-modes.js';
+import { type DrainReport, Outbox, type OutboxEntry } from '../resilience/outbox.js';
 import { DEFAULT_RETRIEVAL, hybridSearch, type RetrievalSettings } from '../retrieval/hybrid-search.js';
 import type { TokenCounter } from '../retrieval/tokenizer.js';
 import type { ConsolidationStoreV1 } from '../spec/consolidation-store.js';
@@ -42,7 +43,7 @@ import {
   checkUnitInterval,
   optionalId,
 } from './input.js';
-import { type CleanMessage, cleanMessages } from './message-input.js';
+import { asInputs, type CleanMessage, cleanMessages } from './message-input.js';
 import { skippedMessages, unsavedMemory } from './mode-results.js';
 import { Scratchpads } from './scratchpads.js';
 import { type ChunkSettings, DEFAULT_CHUNKS, isChunk, writeTurnChunks } from './turn-chunks.js';
@@ -92,6 +93,8 @@ export interface MemoryServiceDeps {
   readonly consolidation?: ConsolidationDeps | undefined;
   /** Turn chunks (see turn-chunks.ts); default DEFAULT_CHUNKS, `turns: 0` turns them off. */
   readonly chunks?: ChunkSettings | undefined;
+  /** Durable local outbox for writes while the store is unreachable (resilience/outbox.ts); opened by createMemory. */
+  readonly outbox?: Outbox | undefined;
   /** The remote tiers' circuit breakers (resilience/breaker.ts): their state goes into the turn log. */
   readonly breakers?: CircuitBreakers | undefined;
 }
@@ -261,13 +264,14 @@ export class MemoryService {
       : messages;
     const seen = { userId: null as string | null };
     try {
-      const added = await this.appendMessagesNow(sessionId, redacted, seen);
+      const added = await this.appendOrQueue(sessionId, redacted, seen);
       const created = added.filter((message) => message.created);
       this.deps.metrics.messagesWritten(created.length);
       this.deps.metrics.memoriesWritten('turn', created.filter((message) => message.memoryId !== null).length);
-      this.finish(line, started, 'ok', {
-        used: true,
-        reason: null,
+      const queued = added.some((message) => message.queued === true);
+      this.finish(line, started, queued ? 'degraded' : 'ok', {
+        used: !queued,
+        reason: queued ? 'outbox_queued' : null,
         user: seen.userId,
         messages: { count: added.length, created: created.length },
         redactions: counts,
@@ -277,6 +281,29 @@ export class MemoryService {
       this.finish(line, started, 'error', { used: false, reason: 'error', user: seen.userId, error: errorCode(error) });
       throw error;
     }
+  }
+
+  /** With an outbox (resilience/outbox.ts): a write the durable store cannot take now is queued (`queued: true`). */
+  private appendOrQueue(sessionId: string, messages: readonly MessageInput[], seen: { userId: string | null }): Promise<AddedMessage[]> {
+    const outbox = this.deps.outbox;
+    if (!outbox) return this.appendMessagesNow(sessionId, messages, seen);
+    checkId('sessionId', sessionId);
+    const clean = asInputs(Outbox.withIds(this.cleanInput(messages)));
+    return outbox.write(this.tenantId, sessionId, this.cleanInput(clean), () => this.appendMessagesNow(sessionId, clean, seen));
+  }
+
+  /** Stores one queued outbox entry (the outbox's replayer calls this on the entry's tenant view). */
+  async replayQueued(entry: OutboxEntry): Promise<void> {
+    this.assertOpen();
+    const added = await this.appendMessagesNow(entry.sessionId, asInputs(entry.messages), { userId: null });
+    this.deps.metrics.messagesWritten(added.filter((message) => message.created).length);
+  }
+
+  /** Replays the outbox's waiting writes now (they are retried in the background too). */
+  async drainOutbox(): Promise<DrainReport> {
+    this.assertOpen();
+    if (!this.deps.outbox) throw new StrataError('INVALID_CONFIG', 'this memory service has no outbox configured');
+    return this.deps.outbox.drain();
   }
 
   private cleanInput(messages: readonly MessageInput[]): CleanMessage[] {
@@ -863,6 +890,7 @@ export class MemoryService {
   async close(): Promise<void> {
     if (this.lifecycle.closed) return;
     this.lifecycle.closed = true;
+    await this.deps.outbox?.close();
     await this.deps.contextCache?.close();
     await this.deps.working?.close();
     await this.deps.store.close();

@@ -35,3 +35,15 @@ export function cleanMessages(
     };
   });
 }
+
+/** Checked messages back as addMessages input (null fields left out). */
+export function asInputs(messages: readonly CleanMessage[]): MessageInput[] {
+  return messages.map((message) => ({
+    role: message.role,
+    content: message.content,
+    metadata: message.metadata,
+    createdAt: message.createdAt,
+    ...(message.name === null ? {} : { name: message.name }),
+    ...(message.clientMsgId === null ? {} : { clientMsgId: message.clientMsgId }),
+  }));
+}
