@@ -54,7 +54,7 @@ export class PrometheusMetrics implements MetricsSink, BreakerObserver {
     });
     this.fallbacks = new Counter({
       name: 'strata_read_fallbacks_total',
-      help: 'Reads answered without memories (used: false), by reason: timeout, mode_write_only, mode_off',
+      help: 'Reads answered without memories (used: false), by reason: timeout, mode_write_only, mode_off, breaker_open, store_unavailable',
       labelNames: ['operation', 'reason'],
       registers,
     });
