@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createMemory } from '../../src/config/create-memory.js';
 import type { MemoryService } from '../../src/core/memory-service.js';
 import { StrataError } from '../../src/errors/strata-error.js';
+import { buildApp } from '../../src/http/build-app.js';
 import { PrometheusMetrics } from '../../src/observability/prometheus-metrics.js';
 import { CircuitBreakers } from '../../src/resilience/breaker.js';
 import { createPostgresStore } from '../../src/stores/postgres/create-postgres-store.js';
@@ -140,5 +141,29 @@ describe.skipIf(!available)('PostgreSQL stopped and restarted (private cluster)'
     // Every acknowledged write is present exactly once; a failed one may have committed before the crash, never twice.
     for (const id of acknowledged) expect(stored?.filter((found) => found === id)).toHaveLength(1);
     expect(new Set(stored).size).toBe(stored?.length);
+  }, 60_000);
+
+  test('over HTTP while it is down: context answers 200 with the fallback, a write is 503 STORE_UNAVAILABLE with Retry-After', async () => {
+    const app = await buildApp({ memory, auth: { mode: 'none' }, rateLimit: false });
+    try {
+      await memory.createSession({ id: 'web', userId: 'carol' });
+      await server.stop();
+      for (let i = 0; i < 4; i++) await memory.search('ferry', { userId: 'carol' });
+      expect(breakers.state('postgres')).toBe('open');
+      const write = await app.inject({
+        method: 'POST',
+        url: '/v1/sessions/web/messages',
+        payload: { messages: [{ role: 'user', content: 'hello', clientMsgId: 'w-1' }] },
+      });
+      expect(write.statusCode).toBe(503);
+      expect(write.json()).toMatchObject({ code: 'STORE_UNAVAILABLE', details: { breaker: 'open' } });
+      expect(write.headers['retry-after']).toBe('1');
+      const context = await app.inject({ method: 'POST', url: '/v1/sessions/web/context', payload: { query: 'hello' } });
+      expect(context.statusCode).toBe(200);
+      expect(context.json()).toMatchObject({ used: false, reason: 'breaker_open' });
+    } finally {
+      await server.start();
+      await app.close();
+    }
   }, 60_000);
 });
