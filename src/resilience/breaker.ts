@@ -89,6 +89,8 @@ export class CircuitBreaker {
   private readonly policy: CircuitBreakerPolicy;
   private retryUntil = 0;
   private lastRateLimit: unknown = null;
+  /** When it last opened (cockatiel's own clock: Date.now). */
+  private openedAt = 0;
 
   constructor(
     readonly tier: BreakerTier,
@@ -106,6 +108,7 @@ export class CircuitBreaker {
     this.policy.onStateChange((state) => {
       const next = STATE_NAMES[state];
       if (next === previous) return;
+      if (next === 'open') this.openedAt = Date.now();
       board.transition(tier, previous, next);
       previous = next;
     });
@@ -132,7 +135,7 @@ export class CircuitBreaker {
       if (error instanceof BrokenCircuitError || error instanceof IsolatedCircuitError) {
         throw new StrataError(this.openCode, `${this.tier} is unavailable: its circuit breaker is open`, {
           cause: error,
-          details: { backend: this.tier, breaker: 'open', retryAfterMs: this.board.settings.halfOpenAfterMs },
+          details: { backend: this.tier, breaker: 'open', retryAfterMs: this.untilHalfOpenMs() },
         });
       }
       const kind = failureKind(error);
@@ -140,6 +143,11 @@ export class CircuitBreaker {
       if (kind === 'auth' && context.tenantId !== undefined) this.board.authFailed(context.tenantId);
       throw error;
     }
+  }
+
+  /** Time left before the next call is let through as the half-open trial, ms. */
+  private untilHalfOpenMs(): number {
+    return Math.max(0, this.openedAt + this.board.settings.halfOpenAfterMs - Date.now());
   }
 
   private rateLimited(error: unknown): void {

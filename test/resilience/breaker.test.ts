@@ -47,7 +47,11 @@ describe('CircuitBreaker', () => {
     expect(breaker.state).toBe('open');
     expect(board.summary()).toBe('open');
     const before = calls;
-    await expect(breaker.run(failing)).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE', details: { breaker: 'open' } });
+    const refused = await breaker.run(failing).catch((error: StrataError) => error);
+    expect(refused).toMatchObject({ code: 'STORE_UNAVAILABLE', details: { breaker: 'open', backend: 'postgres' } });
+    // What is left of the cool-down, for Retry-After.
+    expect(refused.details.retryAfterMs).toBeGreaterThan(0);
+    expect(refused.details.retryAfterMs).toBeLessThanOrEqual(150);
     expect(calls).toBe(before);
     await sleep(170);
     expect(await breaker.run(async () => 'back')).toBe('back');
