@@ -7,7 +7,9 @@ import { timedStore } from '../observability/timed-store.js';
 import type { TurnLogger } from '../observability/turn-log.js';
 import type { RedactionPolicy } from '../privacy/pii-types.js';
 import { Redactor } from '../privacy/redactor.js';
+import { type BreakerSettings, CircuitBreakers } from '../resilience/breaker.js';
 import { type MemoryMode, MemoryModes } from '../resilience/memory-modes.js';
+import type { OutboxOptions } from '../resilience/outbox.js';
 import { DEFAULT_RETRIEVAL, type RetrievalSettings } from '../retrieval/hybrid-search.js';
 import { o200kTokenCounter, type TokenCounter } from '../retrieval/tokenizer.js';
 import type { ConsolidationStoreV1 } from '../spec/consolidation-store.js';
@@ -75,6 +77,19 @@ export interface CreateMemoryOptions {
     | undefined;
   /** Index windows of consecutive turns as chunk memories (see core/turn-chunks.ts). */
   readonly chunks?: Partial<ChunkSettings> | undefined;
+  /**
+   * Circuit breakers of the remote tiers (resilience/breaker.ts): a board (pass the same one to
+   * createPostgresStore) or its settings. Qdrant and the LLM summarizer are wrapped here, the
+   * Redis connection's own cool-down is reported as the `redis` tier. Default a board with the
+   * default settings; false for none.
+   */
+  readonly breakers?: CircuitBreakers | BreakerSettings | false | undefined;
+  /**
+   * A durable local outbox (resilience/outbox.ts): addMessages while the durable store is
+   * unreachable is appended to `dir/outbox.jsonl` and acknowledged `queued: true`, then replayed
+   * in order, idempotently, when the store answers again. Default none.
+   */
+  readonly outbox?: OutboxOptions | undefined;
 }
 
 export interface QdrantOptions {
@@ -93,9 +108,17 @@ export async function createMemory(options: CreateMemoryOptions = {}): Promise<M
   const redactor = options.redaction === false ? undefined : new Redactor(options.redaction ?? {});
   const modes = new MemoryModes(options.mode ?? 'read_write', options.clock);
   const metrics = options.metrics === false ? undefined : (options.metrics ?? new PrometheusMetrics());
+  const breakers =
+    options.breakers === false
+      ? undefined
+      : options.breakers instanceof CircuitBreakers
+        ? options.breakers
+        : new CircuitBreakers({ clock: options.clock, ...options.breakers });
+  breakers?.attach(metrics ?? null, modes);
+  if (breakers) metrics?.watchBreakers(breakers);
   const durable = options.store ?? (await defaultStore(options));
   // Qdrant answers vector search beside the durable store; Redis caches in front of both.
-  let raw = options.qdrant ? await withQdrant(durable, options.qdrant) : durable;
+  let raw = options.qdrant ? await withQdrant(durable, options.qdrant, breakers) : durable;
   let working = options.working;
   let contextCache = options.contextCache;
   if (options.redisUrl !== undefined) {
@@ -110,6 +133,9 @@ export async function createMemory(options: CreateMemoryOptions = {}): Promise<M
     working = new LruWorkingMemory();
   }
   await raw.open();
+  const connection = redisConnectionOf(raw);
+  // The Redis tier's own detector (fail fast while down, cool-down after a timeout) is its breaker: not wrapped twice.
+  if (breakers && connection) breakers.watch('redis', () => (connection.usable() ? 'closed' : 'open'));
   await working.open();
   await contextCache?.open();
   // Consolidation writes through the durable store's own tables (SQLite: migration 0003), under any
@@ -126,7 +152,8 @@ export async function createMemory(options: CreateMemoryOptions = {}): Promise<M
   }
   const model = options.embedding ?? (await defaultEmbedding());
   const embedder = new Embedder(model, store, { ...options.embedderOptions, ...(metrics ? { observer: metrics } : {}) });
-  return new MemoryService(
+  const outbox = options.outbox ? new (await import('../resilience/outbox.js')).Outbox(options.outbox) : undefined;
+  const service = new MemoryService(
     {
       store,
       embedder,
@@ -142,12 +169,20 @@ export async function createMemory(options: CreateMemoryOptions = {}): Promise<M
       metrics,
       logger: options.logger,
       consolidation: consolidationStore
-        ? { store: consolidationStore, summarizer: options.consolidation?.summarizer, options: options.consolidation?.options }
+        ? {
+            store: consolidationStore,
+            summarizer: await guardedSummarizer(options.consolidation?.summarizer, breakers),
+            options: options.consolidation?.options,
+          }
         : undefined,
       chunks: { ...DEFAULT_CHUNKS, ...options.chunks },
+      breakers,
+      outbox,
     },
     options.tenantId ?? 'default',
   );
+  outbox?.open((entry) => service.forTenant(entry.tenantId).replayQueued(entry));
+  return service;
 }
 
 async function defaultStore(options: CreateMemoryOptions): Promise<MemoryStoreV1> {
@@ -159,12 +194,33 @@ async function defaultStore(options: CreateMemoryOptions): Promise<MemoryStoreV1
   });
 }
 
-async function withQdrant(durable: MemoryStoreV1, qdrant: QdrantOptions): Promise<MemoryStoreV1> {
-  const [{ QdrantVectorIndex }, { VectorIndexedStore }] = await Promise.all([
+async function withQdrant(durable: MemoryStoreV1, qdrant: QdrantOptions, breakers: CircuitBreakers | undefined): Promise<MemoryStoreV1> {
+  const [{ QdrantVectorIndex }, { VectorIndexedStore }, { breakerIndex }] = await Promise.all([
     import('../stores/qdrant/qdrant-vector-index.js'),
     import('../stores/vector-indexed-store.js'),
+    import('../resilience/guarded-remotes.js'),
   ]);
-  return new VectorIndexedStore({ durable, index: new QdrantVectorIndex(qdrant) });
+  const index = new QdrantVectorIndex(qdrant);
+  if (!breakers) return new VectorIndexedStore({ durable, index });
+  // The breaker is the index's cool-down (open: searches go to the durable store, writes are queued for repair at once).
+  return new VectorIndexedStore({ durable, index: breakerIndex(index, breakers.for('qdrant')), retryAfterMs: 0 });
+}
+
+/** The LLM summarizer behind the `llm` breaker; other summarizers (the offline one) as given. */
+async function guardedSummarizer(
+  summarizer: SummarizerV1 | undefined,
+  breakers: CircuitBreakers | undefined,
+): Promise<SummarizerV1 | undefined> {
+  if (!summarizer || !breakers || !summarizer.name.startsWith('llm:')) return summarizer;
+  const { breakerSummarizer } = await import('../resilience/guarded-remotes.js');
+  return breakerSummarizer(summarizer, breakers.for('llm'));
+}
+
+/** The Redis tier's connection (duck-typed: a RedisTierStore given or made here), or null. */
+function redisConnectionOf(store: MemoryStoreV1): { usable(): boolean } | null {
+  const connection = (store as { durable?: unknown; connection?: { usable?: unknown } }).connection;
+  if (!('durable' in store) || typeof connection?.usable !== 'function') return null;
+  return connection as { usable(): boolean };
 }
 
 async function defaultEmbedding(): Promise<EmbeddingModelV1> {

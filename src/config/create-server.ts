@@ -9,6 +9,7 @@ import { buildApp } from '../http/build-app.js';
 import { embedderProbe, modesProbe, type TierState } from '../http/readiness.js';
 import { PrometheusMetrics } from '../observability/prometheus-metrics.js';
 import { createTurnLogger } from '../observability/turn-log.js';
+import { CircuitBreakers } from '../resilience/breaker.js';
 import { modeFromFlags } from '../resilience/memory-modes.js';
 import type { MemoryStoreV1 } from '../spec/memory-store.js';
 import { createMemory } from './create-memory.js';
@@ -51,8 +52,10 @@ export async function createServer(settings: ServerSettings, options: CreateServ
   const worker = options.role === 'worker';
   const paths = ensureDataDir(settings.data);
   const metrics = new PrometheusMetrics({ processMetrics: true });
-  const backend = await storeFor(settings, paths);
+  const breakers = new CircuitBreakers();
+  const backend = await storeFor(settings, paths, breakers);
   const memory = await createMemory({
+    breakers,
     path: paths.database,
     store: backend.store,
     redisUrl: settings.redisUrl,
@@ -156,11 +159,15 @@ export async function prepareDataDir(settings: ServerSettings): Promise<{ paths:
 async function storeFor(
   settings: ServerSettings,
   paths: DataPaths,
+  breakers?: CircuitBreakers,
 ): Promise<{ store: MemoryStoreV1 | undefined; probe: (memory: MemoryService) => () => Promise<TierState> }> {
   if (settings.store !== 'postgres' || settings.databaseUrl === undefined) {
     return { store: undefined, probe: (memory) => sqliteStoreProbe(memory, paths.database) };
   }
-  const [store, { postgresStoreProbe }] = await Promise.all([postgresStoreFor(settings), import('./postgres-readiness.js')]);
+  const [store, { postgresStoreProbe }] = await Promise.all([
+    postgresStoreFor(settings, undefined, breakers),
+    import('./postgres-readiness.js'),
+  ]);
   if (!store) throw new StrataError('INVALID_CONFIG', 'store "postgres" needs databaseUrl', { details: { field: 'databaseUrl' } });
   return { store, probe: () => postgresStoreProbe(store) };
 }

@@ -1,4 +1,5 @@
 import { StrataError } from '../errors/strata-error.js';
+import type { CircuitBreakers } from '../resilience/breaker.js';
 import type { PostgresStore } from '../stores/postgres/postgres-store.js';
 import { loadSettings, SettingsError } from './load-settings.js';
 import type { ServerSettings } from './settings.js';
@@ -32,6 +33,8 @@ export function storeSettingsFromEnv(env: NodeJS.ProcessEnv): StoreSettings {
 export async function postgresStoreFor(
   settings: StoreSettings,
   log?: ((message: string) => void) | undefined,
+  /** Circuit breakers around the driver (strata serve passes its board). */
+  breakers?: CircuitBreakers | undefined,
 ): Promise<PostgresStore | undefined> {
   if (settings.store !== 'postgres' || settings.databaseUrl === undefined) return undefined;
   const { createPostgresStore } = await import('../stores/postgres/create-postgres-store.js');
@@ -40,5 +43,6 @@ export async function postgresStoreFor(
     schema: settings.pgSchema,
     poolMax: settings.pgPoolMax,
     log,
+    breakers,
   });
 }

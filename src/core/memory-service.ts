@@ -5,8 +5,10 @@ import { type MetricsSink, NO_METRICS, type OperationOutcome } from '../observab
 import type { TurnLogger } from '../observability/turn-log.js';
 import type { RedactionCounts, RedactionPolicy } from '../privacy/pii-types.js';
 import { addCounts, type Redactor } from '../privacy/redactor.js';
+import type { CircuitBreakers } from '../resilience/breaker.js';
 import { withDeadline } from '../resilience/deadline.js';
 import { type MemoryMode, MemoryModes } from '../resilience/memory-modes.js';
+import { type DrainReport, Outbox, type OutboxEntry } from '../resilience/outbox.js';
 import { DEFAULT_RETRIEVAL, hybridSearch, type RetrievalSettings } from '../retrieval/hybrid-search.js';
 import type { TokenCounter } from '../retrieval/tokenizer.js';
 import type { ConsolidationStoreV1 } from '../spec/consolidation-store.js';
@@ -37,17 +39,17 @@ import {
   checkKind,
   checkMetadata,
   checkPositiveInt,
-  checkRole,
   checkTags,
   checkText,
   checkTime,
   checkUnitInterval,
   optionalId,
 } from './input.js';
+import { asInputs, type CleanMessage, cleanMessages } from './message-input.js';
 import { skippedMessages, unsavedMemory } from './mode-results.js';
 import { Scratchpads } from './scratchpads.js';
 import { type ChunkSettings, DEFAULT_CHUNKS, isChunk, writeTurnChunks } from './turn-chunks.js';
-import { errorCode, recordTurn, type TurnDetails, type TurnStart } from './turn-record.js';
+import { breakerFields, errorCode, recordTurn, type TurnDetails, type TurnStart } from './turn-record.js';
 import type {
   AddedMessage,
   ContextOptions,
@@ -93,6 +95,10 @@ export interface MemoryServiceDeps {
   readonly consolidation?: ConsolidationDeps | undefined;
   /** Turn chunks (see turn-chunks.ts); default DEFAULT_CHUNKS, `turns: 0` turns them off. */
   readonly chunks?: ChunkSettings | undefined;
+  /** Durable local outbox for writes while the store is unreachable (resilience/outbox.ts); opened by createMemory. */
+  readonly outbox?: Outbox | undefined;
+  /** The remote tiers' circuit breakers (resilience/breaker.ts): their state goes into the turn log. */
+  readonly breakers?: CircuitBreakers | undefined;
 }
 
 export interface ConsolidationDeps {
@@ -260,13 +266,14 @@ export class MemoryService {
       : messages;
     const seen = { userId: null as string | null };
     try {
-      const added = await this.appendMessagesNow(sessionId, redacted, seen);
+      const added = await this.appendOrQueue(sessionId, redacted, seen);
       const created = added.filter((message) => message.created);
       this.deps.metrics.messagesWritten(created.length);
       this.deps.metrics.memoriesWritten('turn', created.filter((message) => message.memoryId !== null).length);
-      this.finish(line, started, 'ok', {
-        used: true,
-        reason: null,
+      const queued = added.some((message) => message.queued === true);
+      this.finish(line, started, queued ? 'degraded' : 'ok', {
+        used: !queued,
+        reason: queued ? 'outbox_queued' : null,
         user: seen.userId,
         messages: { count: added.length, created: created.length },
         redactions: counts,
@@ -278,6 +285,33 @@ export class MemoryService {
     }
   }
 
+  /** With an outbox (resilience/outbox.ts): a write the durable store cannot take now is queued (`queued: true`). */
+  private appendOrQueue(sessionId: string, messages: readonly MessageInput[], seen: { userId: string | null }): Promise<AddedMessage[]> {
+    const outbox = this.deps.outbox;
+    if (!outbox) return this.appendMessagesNow(sessionId, messages, seen);
+    checkId('sessionId', sessionId);
+    const clean = asInputs(Outbox.withIds(this.cleanInput(messages)));
+    return outbox.write(this.tenantId, sessionId, this.cleanInput(clean), () => this.appendMessagesNow(sessionId, clean, seen));
+  }
+
+  /** Stores one queued outbox entry (the outbox's replayer calls this on the entry's tenant view). */
+  async replayQueued(entry: OutboxEntry): Promise<void> {
+    this.assertOpen();
+    const added = await this.appendMessagesNow(entry.sessionId, asInputs(entry.messages), { userId: null });
+    this.deps.metrics.messagesWritten(added.filter((message) => message.created).length);
+  }
+
+  /** Replays the outbox's waiting writes now (they are retried in the background too). */
+  async drainOutbox(): Promise<DrainReport> {
+    this.assertOpen();
+    if (!this.deps.outbox) throw new StrataError('INVALID_CONFIG', 'this memory service has no outbox configured');
+    return this.deps.outbox.drain();
+  }
+
+  private cleanInput(messages: readonly MessageInput[]): CleanMessage[] {
+    return cleanMessages(messages, { maxBatch: this.deps.maxBatch ?? 1000, maxText: this.maxText, now: this.clock() });
+  }
+
   /** `seen.userId` is set to the session's user (for the turn log line). */
   private async appendMessagesNow(
     sessionId: string,
@@ -285,22 +319,7 @@ export class MemoryService {
     seen: { userId: string | null },
   ): Promise<AddedMessage[]> {
     checkId('sessionId', sessionId);
-    if (!Array.isArray(messages) || messages.length === 0) throw invalidInput('messages', 'messages must be a non-empty array');
-    const maxBatch = this.deps.maxBatch ?? 1000;
-    if (messages.length > maxBatch) throw invalidInput('messages', `at most ${maxBatch} messages per call`, { limit: maxBatch });
-    const now = this.clock();
-    const clean = messages.map((message, i) => {
-      if (typeof message !== 'object' || message === null) throw invalidInput(`messages[${i}]`, 'a message must be an object');
-      const name = message.name === undefined || message.name === null ? null : checkText(`messages[${i}].name`, message.name, 128);
-      return {
-        role: checkRole(`messages[${i}].role`, message.role),
-        content: checkText(`messages[${i}].content`, message.content, this.maxText),
-        name,
-        metadata: checkMetadata(`messages[${i}].metadata`, message.metadata),
-        clientMsgId: message.clientMsgId === undefined ? null : checkId(`messages[${i}].clientMsgId`, message.clientMsgId),
-        createdAt: checkTime(`messages[${i}].createdAt`, message.createdAt, now),
-      };
-    });
+    const clean = this.cleanInput(messages);
     const session = await this.getSession(sessionId);
     seen.userId = session.userId;
     const known = await this.deps.store.findByClientMsgIds(
@@ -487,7 +506,8 @@ export class MemoryService {
   }
 
   private get readGuard(): ReadGuardDeps {
-    return { metrics: this.deps.metrics, logger: this.deps.logger, tenant: this.tenantId, deadlineMs: this.readDeadlineMs };
+    const { metrics, logger, breakers } = this.deps;
+    return { metrics, logger, breakers, tenant: this.tenantId, deadlineMs: this.readDeadlineMs };
   }
 
   private get readDeadlineMs(): number {
@@ -556,9 +576,11 @@ export class MemoryService {
         // Off: the store is not read. write_only: the session must exist, as for a full read.
         if (reason === 'mode_off') return recentTurnsContext(this, [], options, reason);
         if (reason === 'mode_write_only') seen.userId = (await this.getSession(sessionId)).userId;
-        // The recent turns, themselves under the deadline: empty when the store is too slow even for them.
+        // The recent turns, themselves under the deadline: empty when the store is too slow (or down) even for them.
         const recent = await withDeadline(this.readDeadlineMs, () =>
-          this.deps.store.listMessages(this.tenantId, sessionId, { limit: fallbackTurns(options), order: 'desc' }),
+          this.deps.store
+            .listMessages(this.tenantId, sessionId, { limit: fallbackTurns(options), order: 'desc' })
+            .catch((error: unknown) => (StrataError.is(error, 'STORE_UNAVAILABLE') ? [] : Promise.reject(error))),
         );
         return recentTurnsContext(this, recent.ok ? recent.value : [], options, reason);
       },
@@ -880,6 +902,7 @@ export class MemoryService {
   async close(): Promise<void> {
     if (this.lifecycle.closed) return;
     this.lifecycle.closed = true;
+    await this.deps.outbox?.close();
     await this.deps.contextCache?.close();
     await this.deps.working?.close();
     await this.deps.store.close();
@@ -909,7 +932,10 @@ export class MemoryService {
 
   /** Records the call's latency and writes its turn log line (ids and numbers only, never text). */
   private finish(line: TurnStart, started: number, outcome: OperationOutcome, details: TurnDetails): void {
-    recordTurn(this.deps.metrics, this.deps.logger, this.tenantId, line, started, outcome, details);
+    recordTurn(this.deps.metrics, this.deps.logger, this.tenantId, line, started, outcome, {
+      ...breakerFields(this.deps.breakers),
+      ...details,
+    });
   }
 
   private assertOpen(): void {

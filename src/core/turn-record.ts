@@ -2,6 +2,7 @@ import { StrataError } from '../errors/strata-error.js';
 import type { MetricsSink, OperationOutcome } from '../observability/metrics-sink.js';
 import type { TurnLogger, TurnLogLine } from '../observability/turn-log.js';
 import type { RedactionCounts } from '../privacy/pii-types.js';
+import type { CircuitBreakers } from '../resilience/breaker.js';
 import type { MemoryMode } from '../resilience/memory-modes.js';
 
 /** What is known of a call when it starts. */
@@ -20,6 +21,10 @@ export interface TurnDetails {
   readonly messages?: TurnLogLine['messages'];
   readonly redactions?: RedactionCounts;
   readonly error?: string;
+  /** The worst circuit-breaker state over the remote tiers (null: none, embedded SQLite). */
+  readonly breaker?: string | null;
+  /** Seconds a rate-limited backend asked to wait (null: not limited). */
+  readonly retryAfter?: number | null;
 }
 
 /**
@@ -48,9 +53,9 @@ export function recordTurn(
       mode: start.mode,
       read_ms: reading ? round(ms) : null,
       write_ms: reading ? null : round(ms),
-      // No breaker or rate limit in front of the embedded store; the remote backends fill these in.
-      breaker: null,
-      retry_after: null,
+      // Null for the embedded store (no breaker); the remote backends fill these in.
+      breaker: details.breaker ?? null,
+      retry_after: details.retryAfter ?? null,
       used: details.used,
       reason: details.reason,
     },
@@ -69,4 +74,9 @@ export function errorCode(error: unknown): string {
 
 function round(ms: number): number {
   return Math.round(ms * 100) / 100;
+}
+
+/** The breaker fields of a turn log line, from the service's breakers (none: both null). */
+export function breakerFields(breakers: CircuitBreakers | undefined): { breaker: string | null; retryAfter: number | null } {
+  return { breaker: breakers?.summary() ?? null, retryAfter: breakers?.retryAfterSeconds() ?? null };
 }

@@ -23,6 +23,8 @@ export interface AddedMessage {
   readonly memoryId: string | null;
   /** Set when nothing was stored because memory is off for the tenant (then `id` is empty). */
   readonly skipped?: 'mode_off';
+  /** Set when the durable store was unreachable and the write waits in the local outbox (then `id` is empty, `seq` 0). */
+  readonly queued?: boolean;
 }
 
 export interface SessionInput {

@@ -14,6 +14,10 @@ export function installErrorHandlers(app: FastifyInstance): void {
     if (mapped.unexpected) request.log.error({ err: error }, 'unexpected error');
     else if (mapped.status >= 500) request.log.warn({ err: error }, 'request failed');
     if (mapped.error.code === 'UNAUTHENTICATED') reply.header('www-authenticate', 'Bearer realm="strata"');
+    // A backend behind an open circuit breaker says when to try again.
+    const retryAfterMs = mapped.error.details.retryAfterMs;
+    if (mapped.status === 503 && typeof retryAfterMs === 'number')
+      reply.header('retry-after', String(Math.max(1, Math.ceil(retryAfterMs / 1000))));
     return sendProblem(request, reply, mapped.error, mapped.status);
   });
 

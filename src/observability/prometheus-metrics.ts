@@ -1,10 +1,13 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { RedactionCounts } from '../privacy/pii-types.js';
+import type { BreakerObserver, BreakerState, BreakerTier, CircuitBreakers } from '../resilience/breaker.js';
 import { MEMORY_MODES, type MemoryModes } from '../resilience/memory-modes.js';
 import type { MemoryOperation, MetricsSink, OperationOutcome, StoreTier } from './metrics-sink.js';
 
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 const STORE_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1];
+
+const BREAKER_VALUES: Record<BreakerState, number> = { closed: 0, half_open: 1, open: 2 };
 
 /** Counts of stored records, read at scrape time (cheap: see sqlite-record-counts.ts). */
 export type RecordCounts = () => Promise<Readonly<Record<string, number>>> | Readonly<Record<string, number>>;
@@ -19,7 +22,7 @@ export interface PrometheusMetricsOptions {
  * so that every service instance, and every test, has its own. Names carry the `strata_`
  * prefix and their unit. `METRIC_NAMES` lists them for the dashboard and alert-rule checks.
  */
-export class PrometheusMetrics implements MetricsSink {
+export class PrometheusMetrics implements MetricsSink, BreakerObserver {
   readonly registry = new Registry();
   private readonly operationSeconds: Histogram<'operation' | 'outcome'>;
   private readonly fallbacks: Counter<'operation' | 'reason'>;
@@ -33,7 +36,11 @@ export class PrometheusMetrics implements MetricsSink {
   private readonly embeddingTexts: Counter;
   private readonly embeddingSeconds: Histogram;
   private readonly cacheRequests: Counter<'cache' | 'result'>;
+  private readonly breakerGauge: Gauge<'tier'>;
+  private readonly breakerTransitions: Counter<'tier' | 'from' | 'to'>;
+  private readonly downgrades: Counter<'reason'>;
   private modes: MemoryModes | null = null;
+  private board: CircuitBreakers | null = null;
   private counts: RecordCounts | null = null;
 
   constructor(options: PrometheusMetricsOptions = {}) {
@@ -47,7 +54,7 @@ export class PrometheusMetrics implements MetricsSink {
     });
     this.fallbacks = new Counter({
       name: 'strata_read_fallbacks_total',
-      help: 'Reads answered without memories (used: false), by reason: timeout, mode_write_only, mode_off',
+      help: 'Reads answered without memories (used: false), by reason: timeout, mode_write_only, mode_off, breaker_open, store_unavailable',
       labelNames: ['operation', 'reason'],
       registers,
     });
@@ -106,6 +113,30 @@ export class PrometheusMetrics implements MetricsSink {
       labelNames: ['cache', 'result'],
       registers,
     });
+    const metrics = this;
+    this.breakerGauge = new Gauge({
+      name: 'strata_breaker_state',
+      help: 'Circuit breaker state per remote tier (postgres, redis, qdrant, llm): 0 closed, 1 half-open, 2 open',
+      labelNames: ['tier'],
+      registers,
+      collect() {
+        // Watched tiers (the Redis connection's own cool-down) are read now.
+        const board = metrics.board;
+        if (board) for (const tier of board.tiers()) this.set({ tier }, BREAKER_VALUES[board.state(tier) ?? 'closed']);
+      },
+    });
+    this.breakerTransitions = new Counter({
+      name: 'strata_breaker_transitions_total',
+      help: 'Circuit breaker state changes, by tier and the states left and entered',
+      labelNames: ['tier', 'from', 'to'],
+      registers,
+    });
+    this.downgrades = new Counter({
+      name: 'strata_downgrades_total',
+      help: 'Tenants downgraded to write_only for a cool-down, by reason (provider_auth: sustained 401/403)',
+      labelNames: ['reason'],
+      registers,
+    });
     const self = this;
     new Gauge({
       name: 'strata_memory_mode',
@@ -144,6 +175,11 @@ export class PrometheusMetrics implements MetricsSink {
   /** Reports these modes in `strata_memory_mode`. */
   watchModes(modes: MemoryModes): void {
     this.modes = modes;
+  }
+
+  /** Reports these breakers in `strata_breaker_state` (and counts their transitions and downgrades). */
+  watchBreakers(board: CircuitBreakers): void {
+    this.board = board;
   }
 
   /** Reports these record counts in `strata_records`. */
@@ -189,6 +225,18 @@ export class PrometheusMetrics implements MetricsSink {
     this.embeddingCalls.inc({ outcome: ok ? 'ok' : 'error' });
     this.embeddingTexts.inc(texts);
     this.embeddingSeconds.observe(seconds);
+  }
+
+  breakerState(tier: BreakerTier, state: BreakerState): void {
+    this.breakerGauge.set({ tier }, BREAKER_VALUES[state]);
+  }
+
+  breakerTransition(tier: BreakerTier, from: BreakerState, to: BreakerState): void {
+    this.breakerTransitions.inc({ tier, from, to });
+  }
+
+  downgrade(reason: string): void {
+    this.downgrades.inc({ reason });
   }
 
   cacheLookup(cache: string, hits: number, misses: number): void {

@@ -35,6 +35,8 @@ export interface SummaryInput {
   readonly turns: readonly SummaryTurn[];
   /** Largest summary, in the project tokenizer's tokens. */
   readonly tokenBudget: number;
+  /** Whose conversation it is (a provider's 401/403 concerns this tenant's credentials). */
+  readonly tenantId?: string | undefined;
 }
 
 export interface SummaryOutput {

@@ -84,8 +84,9 @@ export class LlmSummarizer implements SummarizerV1 {
     }
     if (!response.ok) {
       const body = (await response.text().catch(() => '')).slice(0, 500);
+      const retryAfterMs = response.status === 429 ? retryAfter(response.headers.get('retry-after')) : undefined;
       throw new StrataError('SUMMARIZER_FAILED', `summarizer endpoint answered ${response.status}`, {
-        details: { url: this.url, status: response.status, body },
+        details: { url: this.url, status: response.status, body, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) },
       });
     }
     const payload = (await response.json().catch(() => null)) as { choices?: Array<{ message?: { content?: unknown } }> } | null;
@@ -99,4 +100,12 @@ export class LlmSummarizer implements SummarizerV1 {
     const source = [...new Set([...(input.previous?.sentences.flatMap((s) => s.source) ?? []), ...input.turns.map((t) => t.id)])];
     return { text, sentences: [{ text, source }], source };
   }
+}
+
+/** A Retry-After header (seconds, or an HTTP date) in ms; undefined when absent or unreadable. */
+export function retryAfter(header: string | null, now = Date.now()): number | undefined {
+  if (header === null || header.trim() === '') return undefined;
+  if (/^\d+$/.test(header.trim())) return Number(header.trim()) * 1000;
+  const at = Date.parse(header);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }

@@ -156,6 +156,7 @@ export class Consolidator {
       previous: previous ? { text: previous.text, sentences: sentencesOf(previous) } : null,
       turns: turns.map((t) => ({ id: t.id, seq: t.seq, role: t.role, name: t.name, content: t.content, createdAt: t.createdAt })),
       tokenBudget: this.options.summaryTokens ?? 300,
+      tenantId,
     });
     // message id -> clientMsgId, for the new turns and for the sources the previous summary kept.
     const clientIds = new Map<string, string>(Object.entries(stringRecord(previous?.metadata.clientMsgIdBySource)));

@@ -52,6 +52,10 @@ export const AddedMessage = z
     created: z.boolean().describe('false when the clientMsgId was already stored: this is the first write'),
     memoryId: z.string().nullable(),
     skipped: z.literal('mode_off').optional().describe('nothing was stored: memory is off for the tenant (id is empty)'),
+    queued: z
+      .boolean()
+      .optional()
+      .describe('the store was unreachable: the write waits in the local outbox and is stored when it is back (id is empty)'),
   })
   .meta({ id: 'AddedMessage' });
 
