@@ -859,13 +859,39 @@ export class MemoryService {
     this.assertOpen();
     const sessionId = optionalId('sessionId', options.sessionId);
     if (sessionId !== undefined) await this.getSession(sessionId);
-    return this.consolidator().run({ tenantId: this.tenantId, sessionId });
+    return this.measuredConsolidation({ tenantId: this.tenantId, sessionId });
   }
 
   /** Consolidates every tenant's sessions (the worker and the server's schedule). */
   async consolidateAllTenants(): Promise<ConsolidationCounts> {
     this.assertOpen();
-    return this.consolidator().run({});
+    return this.measuredConsolidation({});
+  }
+
+  /** A consolidation run, reported to the metrics (throughput, backlog, duration, last success). */
+  private async measuredConsolidation(request: { tenantId?: string; sessionId?: string | undefined }): Promise<ConsolidationCounts> {
+    const consolidator = this.consolidator();
+    const started = performance.now();
+    const report = (counts: ConsolidationCounts | null): void =>
+      this.deps.metrics.consolidationRun({
+        seconds: (performance.now() - started) / 1000,
+        ok: counts !== null && counts.failed === 0,
+        backlog: consolidator.lastBacklog,
+        sessions: counts?.sessions ?? 0,
+        turns: counts?.turns ?? 0,
+        summaries: counts?.summaries ?? 0,
+        notes: counts?.notes ?? 0,
+        merged: counts?.merged ?? 0,
+        failed: counts?.failed ?? 1,
+      });
+    try {
+      const counts = await consolidator.run(request);
+      report(counts);
+      return counts;
+    } catch (error) {
+      report(null);
+      throw error;
+    }
   }
 
   private consolidator(): Consolidator {

@@ -22,6 +22,24 @@ export interface MetricsSink {
   storeCall(tier: StoreTier, operation: string, seconds: number, ok: boolean): void;
   embeddingCall(texts: number, seconds: number, ok: boolean): void;
   cacheLookup(cache: string, hits: number, misses: number): void;
+  /**
+   * One consolidation run (a call, a worker tick or the server's schedule): what it did, how long
+   * it took, the sessions pending when it started (the backlog, i.e. the lag in sessions), and
+   * whether it finished without a failing session.
+   */
+  consolidationRun(run: ConsolidationRun): void;
+}
+
+export interface ConsolidationRun {
+  readonly seconds: number;
+  readonly ok: boolean;
+  readonly backlog: number;
+  readonly sessions: number;
+  readonly turns: number;
+  readonly summaries: number;
+  readonly notes: number;
+  readonly merged: number;
+  readonly failed: number;
 }
 
 /** Reports nothing. */
@@ -35,4 +53,5 @@ export const NO_METRICS: MetricsSink = {
   storeCall() {},
   embeddingCall() {},
   cacheLookup() {},
+  consolidationRun() {},
 };

@@ -2,7 +2,7 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 import type { RedactionCounts } from '../privacy/pii-types.js';
 import type { BreakerObserver, BreakerState, BreakerTier, CircuitBreakers } from '../resilience/breaker.js';
 import { MEMORY_MODES, type MemoryModes } from '../resilience/memory-modes.js';
-import type { MemoryOperation, MetricsSink, OperationOutcome, StoreTier } from './metrics-sink.js';
+import type { ConsolidationRun, MemoryOperation, MetricsSink, OperationOutcome, StoreTier } from './metrics-sink.js';
 
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 const STORE_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1];
@@ -39,6 +39,10 @@ export class PrometheusMetrics implements MetricsSink, BreakerObserver {
   private readonly breakerGauge: Gauge<'tier'>;
   private readonly breakerTransitions: Counter<'tier' | 'from' | 'to'>;
   private readonly downgrades: Counter<'reason'>;
+  private readonly consolidationSeconds: Histogram<'outcome'>;
+  private readonly consolidated: Counter<'output'>;
+  private readonly consolidationBacklog: Gauge;
+  private readonly consolidationLastSuccess: Gauge;
   private modes: MemoryModes | null = null;
   private board: CircuitBreakers | null = null;
   private counts: RecordCounts | null = null;
@@ -137,6 +141,29 @@ export class PrometheusMetrics implements MetricsSink, BreakerObserver {
       labelNames: ['reason'],
       registers,
     });
+    this.consolidationSeconds = new Histogram({
+      name: 'strata_consolidation_run_duration_seconds',
+      help: 'Consolidation runs (a call, a worker tick, the server schedule), by outcome',
+      labelNames: ['outcome'],
+      buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60, 300],
+      registers,
+    });
+    this.consolidated = new Counter({
+      name: 'strata_consolidated_total',
+      help: 'What consolidation did, by output: sessions, turns (throughput), summaries, notes, merged, failed',
+      labelNames: ['output'],
+      registers,
+    });
+    this.consolidationBacklog = new Gauge({
+      name: 'strata_consolidation_backlog_sessions',
+      help: 'Sessions with turns past their checkpoint when the last consolidation run started (lag, in sessions)',
+      registers,
+    });
+    this.consolidationLastSuccess = new Gauge({
+      name: 'strata_consolidation_last_success_timestamp_seconds',
+      help: 'When a consolidation run last finished without a failing session (lag, in time: time() minus this)',
+      registers,
+    });
     const self = this;
     new Gauge({
       name: 'strata_memory_mode',
@@ -225,6 +252,21 @@ export class PrometheusMetrics implements MetricsSink, BreakerObserver {
     this.embeddingCalls.inc({ outcome: ok ? 'ok' : 'error' });
     this.embeddingTexts.inc(texts);
     this.embeddingSeconds.observe(seconds);
+  }
+
+  consolidationRun(run: ConsolidationRun): void {
+    this.consolidationSeconds.observe({ outcome: run.ok ? 'ok' : 'error' }, run.seconds);
+    const outputs = {
+      sessions: run.sessions,
+      turns: run.turns,
+      summaries: run.summaries,
+      notes: run.notes,
+      merged: run.merged,
+      failed: run.failed,
+    };
+    for (const [output, n] of Object.entries(outputs)) if (n > 0) this.consolidated.inc({ output }, n);
+    this.consolidationBacklog.set(run.backlog);
+    if (run.ok) this.consolidationLastSuccess.set(Date.now() / 1000);
   }
 
   breakerState(tier: BreakerTier, state: BreakerState): void {

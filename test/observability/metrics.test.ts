@@ -23,6 +23,29 @@ function sample(body: string, series: string): number | undefined {
 }
 
 describe('Prometheus metrics', () => {
+  it('report consolidation throughput and lag: turns and outputs, the backlog, the last success', async () => {
+    const { memory, metrics } = await instrumented();
+    for (const id of ['c1', 'c2']) {
+      await memory.createSession({ id, userId: 'u1' });
+      await memory.addMessages(
+        id,
+        TOPICS.slice(0, 4).map((content, i) => ({ role: i % 2 === 0 ? ('user' as const) : ('assistant' as const), content })),
+      );
+    }
+    const before = Date.now() / 1000;
+    const counts = await memory.consolidate();
+    expect(counts.sessions).toBe(2);
+    const { body } = await metrics.render();
+    expect(sample(body, 'strata_consolidated_total{output="sessions"}')).toBe(2);
+    expect(sample(body, 'strata_consolidated_total{output="turns"}')).toBe(counts.turns);
+    expect(sample(body, 'strata_consolidation_backlog_sessions')).toBe(2);
+    expect(sample(body, 'strata_consolidation_last_success_timestamp_seconds')).toBeGreaterThanOrEqual(Math.floor(before));
+    expect(sample(body, 'strata_consolidation_run_duration_seconds_count{outcome="ok"}')).toBe(1);
+    // Nothing new: a run with an empty backlog.
+    await memory.consolidate();
+    expect(sample((await metrics.render()).body, 'strata_consolidation_backlog_sessions')).toBe(0);
+  });
+
   it('count writes, redactions by type, memories by kind, and time every operation', async () => {
     const { memory, metrics } = await instrumented();
     await memory.createSession({ id: 's1', userId: 'u1' });

@@ -80,6 +80,8 @@ export interface ConsolidatorDeps {
 export class Consolidator {
   readonly workerId: string;
   private readonly ttl: number;
+  /** Sessions pending when the last run started (its backlog). */
+  lastBacklog = 0;
 
   constructor(
     private readonly deps: ConsolidatorDeps,
@@ -95,6 +97,7 @@ export class Consolidator {
       { tenantId: request.tenantId, sessionId: request.sessionId },
       request.limit ?? 1000,
     );
+    this.lastBacklog = pending.length;
     // One failing session (e.g. the summarizer endpoint refuses it) does not hold the others
     // back; the first failure is raised once every session was tried.
     let failure: unknown = null;
