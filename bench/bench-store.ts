@@ -25,10 +25,12 @@ export interface OpenOptions {
 export async function openBenchMemory(store: BenchStore | undefined, options: OpenOptions): Promise<MemoryService> {
   if (!store || store.kind === 'sqlite') {
     // No read deadline: a slow read must show in the latencies, not turn into a fast fallback.
+    // No context cache: every getContext is built, so that its latency is measured.
     return createMemory({
       path: options.path,
       exactSearchThreshold: options.exact ? Number.MAX_SAFE_INTEGER : undefined,
       readDeadlineMs: 0,
+      contextCache: false,
     });
   }
   if (store.kind === 'sqlite-redis') {
@@ -42,7 +44,7 @@ export async function openBenchMemory(store: BenchStore | undefined, options: Op
     });
   }
   const postgres = await openPostgres(store);
-  return createMemory({ store: options.exact ? forcedExact(postgres) : postgres, readDeadlineMs: 0 });
+  return createMemory({ store: options.exact ? forcedExact(postgres) : postgres, readDeadlineMs: 0, contextCache: false });
 }
 
 async function openPostgres(store: Extract<BenchStore, { kind: 'postgres' | 'pglite' }>): Promise<PostgresStore> {

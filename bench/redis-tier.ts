@@ -58,14 +58,14 @@ async function ingest(): Promise<number> {
 type Config = 'sqlite' | 'redis tier' | 'redis tier + context cache';
 
 async function open(config: Config): Promise<{ memory: MemoryService; tier: RedisTierStore | null }> {
-  if (config === 'sqlite') return { memory: await createMemory({ path }), tier: null };
+  if (config === 'sqlite') return { memory: await createMemory({ path, contextCache: false }), tier: null };
   // Each configuration under its own prefix: none starts with another's warm keys.
   const connection = new RedisConnection({ url: values.redis, keyPrefix: `${prefix}-${config === 'redis tier' ? 't' : 'tc'}` });
   const tier = new RedisTierStore(new SqliteStore({ path }), connection);
   const memory = await createMemory({
     store: tier,
     working: new RedisWorkingMemory(connection),
-    contextCache: config === 'redis tier' ? undefined : new RedisContextCache(connection),
+    contextCache: config === 'redis tier' ? false : new RedisContextCache(connection),
   });
   return { memory, tier };
 }

@@ -50,8 +50,12 @@ export interface CreateMemoryOptions {
   readonly redisKeyPrefix?: string | undefined;
   /** Scratchpads; default in this process (lru-cache), or Redis with `redisUrl`. */
   readonly working?: WorkingMemoryV1 | undefined;
-  /** Per-turn context cache; default none, or Redis with `redisUrl`. */
-  readonly contextCache?: ContextCacheV1 | undefined;
+  /**
+   * Per-turn context cache (30 s): default in this process (lru-cache), or Redis with
+   * `redisUrl`; `false` for none (several processes on one store without Redis: another
+   * process's memory and fact writes would not invalidate this one's cache).
+   */
+  readonly contextCache?: ContextCacheV1 | false | undefined;
   /** Life of a cached context; default 30 s. */
   readonly contextCacheTtlMs?: number | undefined;
   /** PII redaction: the default policy (tenants may override it), or false for none. Default: every type, `[EMAIL]`-style tags. */
@@ -120,7 +124,7 @@ export async function createMemory(options: CreateMemoryOptions = {}): Promise<M
   // Qdrant answers vector search beside the durable store; Redis caches in front of both.
   let raw = options.qdrant ? await withQdrant(durable, options.qdrant, breakers) : durable;
   let working = options.working;
-  let contextCache = options.contextCache;
+  let contextCache = options.contextCache === false ? undefined : options.contextCache;
   if (options.redisUrl !== undefined) {
     const redis = await import('../stores/redis/index.js');
     const connection = new redis.RedisConnection({ url: options.redisUrl, keyPrefix: options.redisKeyPrefix });
@@ -137,6 +141,11 @@ export async function createMemory(options: CreateMemoryOptions = {}): Promise<M
   // The Redis tier's own detector (fail fast while down, cool-down after a timeout) is its breaker: not wrapped twice.
   if (breakers && connection) breakers.watch('redis', () => (connection.usable() ? 'closed' : 'open'));
   await working.open();
+  // The per-turn context cache: in this process unless Redis (shared) was given, or `false`.
+  if (contextCache === undefined && options.contextCache !== false) {
+    const { LruContextCache } = await import('../stores/in-process/lru-context-cache.js');
+    contextCache = new LruContextCache();
+  }
   await contextCache?.open();
   // Consolidation writes through the durable store's own tables (SQLite: migration 0003), under any
   // decorator a custom `store` brings; what it writes reaches the decorators by afterExternalWrite.

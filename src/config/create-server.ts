@@ -59,6 +59,8 @@ export async function createServer(settings: ServerSettings, options: CreateServ
     path: paths.database,
     store: backend.store,
     redisUrl: settings.redisUrl,
+    // Workers without Redis share no cache: an in-process one would miss the others' writes.
+    ...(settings.workers > 1 && settings.redisUrl === undefined ? { contextCache: false as const } : {}),
     ...(settings.qdrantUrl ? { qdrant: { url: settings.qdrantUrl, apiKey: settings.qdrantApiKey } } : {}),
     mode: modeFromFlags(settings.write, settings.read),
     readDeadlineMs: settings.readDeadlineMs,

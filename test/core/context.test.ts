@@ -190,3 +190,37 @@ describe('recent turns with one timestamp', () => {
     }
   });
 });
+
+describe('the default per-turn context cache (in process)', () => {
+  it('answers a repeated getContext without reading the store, and a new message or memory write invalidates it', async () => {
+    const { PrometheusMetrics } = await import('../../src/observability/prometheus-metrics.js');
+    const metrics = new PrometheusMetrics();
+    const memory = await memoryInRam({ metrics });
+    const searches = async (): Promise<number> => {
+      const line = (await metrics.render()).body
+        .split('\n')
+        .find((l) => l.startsWith('strata_store_operation_duration_seconds_count') && l.includes('operation="keywordSearch"'));
+      return line === undefined ? 0 : Number(line.split(' ').at(-1));
+    };
+    try {
+      await memory.createSession({ id: 'c', userId: 'u' });
+      await memory.addMessages('c', [{ role: 'user', content: TOPICS[0] as string }]);
+      const first = await memory.getContext('c', { query: 'the dog' });
+      const searched = await searches();
+      expect(searched).toBeGreaterThan(0);
+      expect(await memory.getContext('c', { query: 'the dog' })).toEqual(first);
+      expect(await searches()).toBe(searched);
+      // A new message: built again, and it shows.
+      await memory.addMessages('c', [{ role: 'user', content: 'My beagle is called Biscuit.' }]);
+      expect((await memory.getContext('c', { query: 'the dog' })).text).toContain('Biscuit');
+      const afterMessage = await searches();
+      expect(afterMessage).toBeGreaterThan(searched);
+      // A memory of the user: built again, and it shows.
+      await memory.remember({ userId: 'u', text: 'Biscuit is afraid of thunderstorms' });
+      expect((await memory.getContext('c', { query: 'the dog' })).text).toContain('thunderstorms');
+      expect(await searches()).toBeGreaterThan(afterMessage);
+    } finally {
+      await memory.close();
+    }
+  });
+});
