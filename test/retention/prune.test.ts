@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMemory } from '../../src/config/create-memory.js';
@@ -54,6 +54,30 @@ describe('strata prune', () => {
     // What consolidation took in stays: the summary and the note.
     expect((await reader.getSession('old')).summary).toContain('Lisbon');
     expect((await reader.search('Lisbon trip', { userId: 'alice', kinds: ['note'] })).results).toHaveLength(1);
+  });
+
+  it('--archive writes the old messages to a JSONL file in the backfill format before removing them; backfill brings them back', async () => {
+    const { dir, memory } = await setup();
+    const archive = join(dir, 'archive.jsonl');
+    const real = await runCli(['--data', dir, 'prune', '--keep-days', '30', '--archive', archive, '--json']);
+    expect(JSON.parse(real.stdout)[0]).toMatchObject({ turns: { messages: 2 } });
+    const lines = readFileSync(archive, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines.map((line) => line.content)).toEqual([
+      'I am planning a trip to Lisbon in May with two friends.',
+      'Lisbon is lovely in spring.',
+    ]);
+    expect(lines[0]).toMatchObject({ sessionId: 'old', userId: 'alice', role: 'user', at: new Date(NOW - 100 * DAY).toISOString() });
+    expect(await contents(memory, 'old')).toEqual(['We booked the flights today.']);
+    // The archive imports again (into another data directory here), and twice stores nothing twice.
+    const { dir: other, cleanup } = tempDir();
+    cleanups.push(cleanup);
+    for (let i = 0; i < 2; i++) expect((await runCli(['--data', other, 'backfill', '--from', archive])).code).toBe(0);
+    const restored = await createMemory({ path: join(other, 'strata.db') });
+    cleanups.push(() => restored.close());
+    expect(await contents(restored, 'old')).toEqual(lines.map((line) => line.content));
   });
 
   it("--max-memories keeps each user's most important and recent memories", async () => {

@@ -4,6 +4,7 @@ import { retentionStoreOf } from '../../config/archive-stores.js';
 import { type PruneReport, policyFor, prune, type RetentionPolicies } from '../../core/retention/prune.js';
 import { StrataError } from '../../errors/strata-error.js';
 import { type GlobalOptions, int, output, withMemory } from '../cli-context.js';
+import { jsonlArchive } from './prune-archive.js';
 
 interface PruneFlags {
   keepDays?: string;
@@ -11,6 +12,7 @@ interface PruneFlags {
   policy?: string;
   allTenants?: boolean;
   dryRun?: boolean;
+  archive?: string;
   json?: boolean;
 }
 
@@ -23,6 +25,7 @@ export function pruneCommand(program: Command): void {
     .option('--policy <file>', 'JSON {"defaults": {keepTurnsDays, maxMemoriesPerUser}, "tenants": {"<id>": {...}}}; flags override it')
     .option('--all-tenants', 'every tenant of the policy file (default: --tenant)')
     .option('--dry-run', 'report what would be removed; remove nothing')
+    .option('--archive <file>', 'append old messages to FILE.jsonl (the backfill format) before they are removed')
     .option('--json', 'machine-readable output')
     .action(async (opts: PruneFlags) => {
       const global = { ...program.opts<GlobalOptions>(), ...(opts.json ? { json: true } : {}) };
@@ -39,9 +42,17 @@ export function pruneCommand(program: Command): void {
           // Flags override the file's policy; the result is validated as a whole.
           const policy = policyFor({ defaults: { ...policyFor(policies, tenantId), ...flags } }, tenantId);
           reports.push(
-            await prune({ store: memory.store, retention, afterWrite: (write) => memory.afterExternalWrite(write) }, tenantId, policy, {
-              dryRun: opts.dryRun,
-            }),
+            await prune(
+              {
+                store: memory.store,
+                retention,
+                afterWrite: (write) => memory.afterExternalWrite(write),
+                archive: opts.archive ? jsonlArchive(opts.archive, memory.store) : undefined,
+              },
+              tenantId,
+              policy,
+              { dryRun: opts.dryRun },
+            ),
           );
         }
         output(global, reports, () => reports.map(describe).join('\n'));

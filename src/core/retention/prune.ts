@@ -57,6 +57,11 @@ export async function prune(
     retention: RetentionStoreV1;
     /** Told what each deletion removed beside the store's decorators (MemoryService.afterExternalWrite). */
     afterWrite?: ((write: ExternalWrite) => Promise<void>) | undefined;
+    /**
+     * Archives each page of old messages before it is deleted (and must have made it durable when
+     * it resolves): a page whose archiving fails is not deleted. See cli/commands/prune-archive.ts.
+     */
+    archive?: ((tenantId: string, messages: readonly MessageRecord[]) => Promise<void>) | undefined;
   },
   tenantId: string,
   policy: RetentionPolicy,
@@ -76,6 +81,7 @@ export async function prune(
       for (;;) {
         const page = await deps.retention.listPrunableMessages(tenantId, before, PAGE);
         if (page.length === 0) break;
+        await deps.archive?.(tenantId, page);
         const removed = await deps.retention.deleteMessages(
           tenantId,
           page.map((m) => m.id),
