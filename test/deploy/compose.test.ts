@@ -35,7 +35,7 @@ function sources(dir = join(ROOT, 'src')): string {
 
 describe('deploy/docker-compose.yml', () => {
   it('runs Strata beside PostgreSQL with pgvector, Redis 7 and Qdrant', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['postgres', 'qdrant', 'redis', 'strata']);
+    expect(Object.keys(compose.services).sort()).toEqual(['grafana', 'postgres', 'prometheus', 'qdrant', 'redis', 'strata']);
     expect(compose.services.postgres?.image).toBe('pgvector/pgvector:pg16');
     expect(compose.services.redis?.image).toMatch(/^redis:7(\.|-|$)/);
     expect(compose.services.qdrant?.image).toMatch(/^qdrant\/qdrant:v\d+\.\d+\.\d+$/);
@@ -56,8 +56,35 @@ describe('deploy/docker-compose.yml', () => {
 
   it('keeps state in named volumes, each declared', () => {
     const used = Object.values(compose.services).flatMap((service) => (service.volumes ?? []).map((volume) => volume.split(':')[0]));
-    expect(used.sort()).toEqual(['postgres-data', 'qdrant-data', 'redis-data', 'strata-data']);
-    expect(Object.keys(compose.volumes).sort()).toEqual(used.sort());
+    const named = used.filter((volume) => !volume?.startsWith('.'));
+    expect(named.sort()).toEqual(['grafana-data', 'postgres-data', 'prometheus-data', 'qdrant-data', 'redis-data', 'strata-data']);
+    expect(Object.keys(compose.volumes).sort()).toEqual(named.sort());
+    // The files mounted from deploy/ exist.
+    for (const file of used.filter((volume) => volume?.startsWith('.'))) {
+      expect(
+        statSync(join(ROOT, 'deploy', file as string)).isFile() || statSync(join(ROOT, 'deploy', file as string)).isDirectory(),
+        file,
+      ).toBe(true);
+    }
+  });
+
+  it('has Prometheus scrape Strata /metrics with the token Strata is given, and Grafana load the dashboard', () => {
+    const config = parse(readFileSync(join(ROOT, 'deploy', 'prometheus', 'prometheus.yml'), 'utf8')) as {
+      rule_files: string[];
+      scrape_configs: Array<{
+        metrics_path: string;
+        authorization: { type: string; credentials_file: string };
+        static_configs: Array<{ targets: string[] }>;
+      }>;
+    };
+    const [job] = config.scrape_configs;
+    expect(job?.metrics_path).toBe('/metrics');
+    expect(job?.static_configs[0]?.targets).toEqual([`strata:${compose.services.strata?.environment?.STRATA_PORT}`]);
+    expect(config.rule_files).toEqual(['alerts.yml']);
+    const token = readFileSync(join(ROOT, 'deploy', 'prometheus', job?.authorization.credentials_file as string), 'utf8').trim();
+    expect(compose.services.strata?.environment?.STRATA_METRICS_TOKEN).toBe(`\${STRATA_METRICS_TOKEN:-${token}}`);
+    const grafana = compose.services.grafana?.volumes ?? [];
+    expect(grafana).toContain('./grafana/strata-dashboard.json:/var/lib/grafana/dashboards/strata-dashboard.json:ro');
   });
 
   it('wires Strata to the other services through the environment variables Strata reads', () => {
