@@ -2,6 +2,7 @@ import type { ConsolidatorOptions } from '../core/consolidation/consolidator.js'
 import { DEFAULT_READ_DEADLINE_MS, MemoryService } from '../core/memory-service.js';
 import { type ChunkSettings, DEFAULT_CHUNKS } from '../core/turn-chunks.js';
 import { Embedder, type EmbedderOptions } from '../embeddings/embedder.js';
+import type { OtlpMetricsOptions } from '../observability/otlp-metrics.js';
 import { PrometheusMetrics } from '../observability/prometheus-metrics.js';
 import { timedStore } from '../observability/timed-store.js';
 import type { TurnLogger } from '../observability/turn-log.js';
@@ -68,6 +69,8 @@ export interface CreateMemoryOptions {
   readonly metrics?: PrometheusMetrics | false | undefined;
   /** The turn log (a pino logger, say); default none. */
   readonly logger?: TurnLogger | undefined;
+  /** Push the metrics over OTLP/HTTP too (an OpenTelemetry collector); loaded only when given. */
+  readonly otlp?: OtlpMetricsOptions | undefined;
   /**
    * Consolidation: `store` for a custom MemoryStoreV1 (SQLite and PostgresStore bring their own),
    * `summarizer` (default the offline extractive one), job options (lease TTL, thresholds, hooks).
@@ -150,7 +153,9 @@ export async function createMemory(options: CreateMemoryOptions = {}): Promise<M
   // Consolidation writes through the durable store's own tables (SQLite: migration 0003), under any
   // decorator a custom `store` brings; what it writes reaches the decorators by afterExternalWrite.
   const consolidationStore = options.consolidation?.store ?? (await defaultConsolidationStore(durableStoreOf(durable)));
-  const store = metrics ? timedStore(raw, metrics) : raw;
+  const otlp = options.otlp ? new (await import('../observability/otlp-metrics.js')).OtlpMetrics(options.otlp) : undefined;
+  const sink = otlp ? (metrics ? (await import('../observability/otlp-metrics.js')).fanoutMetrics(metrics, otlp) : otlp) : metrics;
+  const store = sink ? timedStore(raw, sink) : raw;
   if (metrics) {
     metrics.watchModes(modes);
     const path = options.store ? undefined : (options.path ?? './strata.db');
@@ -160,7 +165,7 @@ export async function createMemory(options: CreateMemoryOptions = {}): Promise<M
     }
   }
   const model = options.embedding ?? (await defaultEmbedding());
-  const embedder = new Embedder(model, store, { ...options.embedderOptions, ...(metrics ? { observer: metrics } : {}) });
+  const embedder = new Embedder(model, store, { ...options.embedderOptions, ...(sink ? { observer: sink } : {}) });
   const outbox = options.outbox ? new (await import('../resilience/outbox.js')).Outbox(options.outbox) : undefined;
   const service = new MemoryService(
     {
@@ -175,8 +180,9 @@ export async function createMemory(options: CreateMemoryOptions = {}): Promise<M
       redactor,
       modes,
       readDeadlineMs: options.readDeadlineMs ?? DEFAULT_READ_DEADLINE_MS,
-      metrics,
+      metrics: sink,
       logger: options.logger,
+      closers: otlp ? [() => otlp.close()] : [],
       consolidation: consolidationStore
         ? {
             store: consolidationStore,

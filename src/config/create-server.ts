@@ -59,6 +59,7 @@ export async function createServer(settings: ServerSettings, options: CreateServ
     path: paths.database,
     store: backend.store,
     redisUrl: settings.redisUrl,
+    ...(settings.otlpMetricsUrl ? { otlp: { url: settings.otlpMetricsUrl } } : {}),
     // Workers without Redis share no cache: an in-process one would miss the others' writes.
     ...(settings.workers > 1 && settings.redisUrl === undefined ? { contextCache: false as const } : {}),
     ...(settings.qdrantUrl ? { qdrant: { url: settings.qdrantUrl, apiKey: settings.qdrantApiKey } } : {}),

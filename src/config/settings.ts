@@ -76,6 +76,8 @@ export const ServerSettingsSchema = z
     readDeadlineMs: int('readDeadlineMs', 0, 60_000).default(250),
     /** Bearer token for GET /metrics; without it /metrics needs an admin API key (or is open with auth off). */
     metricsToken: secret('metricsToken').optional(),
+    /** Push the metrics to an OpenTelemetry collector too: its OTLP/HTTP metrics URL (http://collector:4318/v1/metrics). */
+    otlpMetricsUrl: z.url({ protocol: /^https?$/, error: 'otlpMetricsUrl must be an http(s) URL' }).optional(),
     /** PII redaction defaults (tenants may override them through the library API). */
     redaction: z
       .strictObject({
@@ -148,6 +150,7 @@ export const SettingsLayerSchema = z.strictObject({
   read: bool('read').optional(),
   readDeadlineMs: int('readDeadlineMs', 0, 60_000).optional(),
   metricsToken: secret('metricsToken').optional(),
+  otlpMetricsUrl: z.url({ protocol: /^https?$/, error: 'otlpMetricsUrl must be an http(s) URL' }).optional(),
   redaction: z
     .strictObject({
       enabled: bool('redaction.enabled').optional(),

@@ -93,6 +93,8 @@ export interface MemoryServiceDeps {
   readonly logger?: TurnLogger | undefined;
   /** Consolidation: the store's ConsolidationStoreV1, a summarizer (default extractive) and job options. */
   readonly consolidation?: ConsolidationDeps | undefined;
+  /** Called last by close() (e.g. the OTLP exporter's final push). */
+  readonly closers?: ReadonlyArray<() => Promise<void>> | undefined;
   /** Turn chunks (see turn-chunks.ts); default DEFAULT_CHUNKS, `turns: 0` turns them off. */
   readonly chunks?: ChunkSettings | undefined;
   /** Durable local outbox for writes while the store is unreachable (resilience/outbox.ts); opened by createMemory. */
@@ -932,6 +934,7 @@ export class MemoryService {
     await this.deps.contextCache?.close();
     await this.deps.working?.close();
     await this.deps.store.close();
+    for (const close of this.deps.closers ?? []) await close();
   }
 
   // ---- redaction, metrics, turn log ---------------------------------------------------------
