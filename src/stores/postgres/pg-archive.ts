@@ -1,8 +1,9 @@
 import { StrataError } from '../../errors/strata-error.js';
 import type { ArchivedFactRule, ArchiveRecords, ArchiveStoreV1 } from '../../spec/archive-store.js';
 import type { FactRecord, FactRule } from '../../spec/records.js';
+import { factValues, memoryValues, messageValues } from '../archive-values.js';
 import type { PgQueryable } from './driver.js';
-import { json, type PgFactRow, pgFact, vectorBytes } from './pg-rows.js';
+import { json, type PgFactRow, pgFact } from './pg-rows.js';
 import type { PgInternals } from './postgres-store.js';
 
 const optional = (value: string): string | undefined => (value === '' ? undefined : value);
@@ -107,7 +108,7 @@ export class PgArchive implements ArchiveStoreV1 {
           m.id,
           `INSERT INTO messages (tenant_id, id, session_id, seq, role, name, content, metadata, created_at, client_msg_id, token_count)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10, $11)`,
-          [m.tenantId, m.id, m.sessionId, m.seq, m.role, m.name, m.content, json(m.metadata), m.createdAt, m.clientMsgId, m.tokenCount],
+          messageValues(m),
         );
       }
       // In archive order: row_id (the order of listMemories) follows it.
@@ -119,29 +120,7 @@ export class PgArchive implements ArchiveStoreV1 {
           `INSERT INTO memories (id, tenant_id, user_id, agent_id, namespace, session_id, kind, text, context, tags, importance, source,
              content_hash, metadata, embedding, embedding_model, created_at, updated_at, valid_from, valid_to, superseded_by)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11, $12::jsonb, $13, $14::jsonb, $15, $16, $17, $18, $19, $20, $21)`,
-          [
-            m.id,
-            m.tenantId,
-            m.userId,
-            m.agentId ?? '',
-            m.namespace ?? '',
-            m.sessionId,
-            m.kind,
-            m.text,
-            m.context,
-            json(m.tags),
-            m.importance,
-            json(m.source),
-            m.contentHash,
-            json(m.metadata),
-            m.embedding ? vectorBytes(m.embedding) : null,
-            m.embedding ? m.embeddingModel : null,
-            m.createdAt,
-            m.updatedAt,
-            m.validFrom,
-            m.validTo,
-            m.supersededBy,
-          ],
+          memoryValues(m),
         );
       }
       for (const f of records.facts) {
@@ -151,20 +130,7 @@ export class PgArchive implements ArchiveStoreV1 {
           f.id,
           `INSERT INTO facts (tenant_id, id, user_id, agent_id, namespace, subject, key, value, valid_from, valid_to, recorded_at, source)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10, $11, $12)`,
-          [
-            f.tenantId,
-            f.id,
-            f.userId,
-            f.agentId ?? '',
-            f.namespace ?? '',
-            f.subject,
-            f.key,
-            json(f.value),
-            f.validFrom,
-            f.validTo,
-            f.recordedAt,
-            f.source,
-          ],
+          factValues(f),
         );
       }
       for (const r of records.factRules) {

@@ -185,17 +185,7 @@ export function pgFact(row: PgFactRow, rule: FactRule | null = null): FactRecord
   };
 }
 
-/** float32 little-endian bytes (bytea). */
-export function vectorBytes(vector: Float32Array): Buffer {
-  return Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength);
-}
-
-export function bytesVector(bytes: Uint8Array): Float32Array {
-  // Copy: the bytes may sit at an unaligned offset of a shared buffer.
-  const copy = new Float32Array(bytes.byteLength / 4);
-  new Uint8Array(copy.buffer).set(bytes);
-  return copy;
-}
+export { bytesToVector as bytesVector, vectorToBytes as vectorBytes } from '../../util/vector-bytes.js';
 
 /** pgvector's text form, `[0.1,0.2]`. */
 export function vectorLiteral(vector: Float32Array): string {

@@ -144,13 +144,4 @@ export function toFact(row: FactRow, rule: FactRecord['rule'] = null): FactRecor
   };
 }
 
-export function vectorToBlob(vector: Float32Array): Buffer {
-  return Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength);
-}
-
-export function blobToVector(blob: Buffer): Float32Array {
-  // Copy: the Buffer may share a pooled ArrayBuffer with an unaligned offset.
-  const copy = new Float32Array(blob.byteLength / 4);
-  new Uint8Array(copy.buffer).set(blob);
-  return copy;
-}
+export { bytesToVector as blobToVector, vectorToBytes as vectorToBlob } from '../../util/vector-bytes.js';

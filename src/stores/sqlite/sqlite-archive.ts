@@ -1,7 +1,8 @@
 import { StrataError } from '../../errors/strata-error.js';
 import type { ArchivedFactRule, ArchiveRecords, ArchiveStoreV1 } from '../../spec/archive-store.js';
 import type { FactRecord, FactRule } from '../../spec/records.js';
-import { type FactRow, toFact, vectorToBlob } from './rows.js';
+import { factValues, memoryValues, messageValues } from '../archive-values.js';
+import { type FactRow, toFact } from './rows.js';
 import type { SqliteInternals } from './sqlite-internals.js';
 
 const optional = (value: string): string | undefined => (value === '' ? undefined : value);
@@ -98,21 +99,7 @@ export class SqliteArchive implements ArchiveStoreV1 {
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       );
       for (const m of records.messages) {
-        conflictOn('message', m.id, () =>
-          message.run(
-            m.tenantId,
-            m.id,
-            m.sessionId,
-            m.seq,
-            m.role,
-            m.name,
-            m.content,
-            json(m.metadata),
-            m.createdAt,
-            m.clientMsgId,
-            m.tokenCount,
-          ),
-        );
+        conflictOn('message', m.id, () => message.run(...messageValues(m)));
       }
       const memory = sql.get(
         `INSERT INTO memories (id, tenant_id, user_id, agent_id, namespace, session_id, kind, text, context, tags, importance, source,
@@ -120,53 +107,14 @@ export class SqliteArchive implements ArchiveStoreV1 {
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       );
       for (const m of records.memories) {
-        conflictOn('memory', m.id, () =>
-          memory.run(
-            m.id,
-            m.tenantId,
-            m.userId,
-            m.agentId ?? '',
-            m.namespace ?? '',
-            m.sessionId,
-            m.kind,
-            m.text,
-            m.context,
-            json(m.tags),
-            m.importance,
-            json(m.source),
-            m.contentHash,
-            json(m.metadata),
-            m.embedding ? vectorToBlob(m.embedding) : null,
-            m.embedding ? m.embeddingModel : null,
-            m.createdAt,
-            m.updatedAt,
-            m.validFrom,
-            m.validTo,
-            m.supersededBy,
-          ),
-        );
+        conflictOn('memory', m.id, () => memory.run(...memoryValues(m)));
       }
       const fact = sql.get(
         `INSERT INTO facts (tenant_id, id, user_id, agent_id, namespace, subject, key, value, valid_from, valid_to, recorded_at, source)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       );
       for (const f of records.facts) {
-        conflictOn('fact', f.id, () =>
-          fact.run(
-            f.tenantId,
-            f.id,
-            f.userId,
-            f.agentId ?? '',
-            f.namespace ?? '',
-            f.subject,
-            f.key,
-            json(f.value),
-            f.validFrom,
-            f.validTo,
-            f.recordedAt,
-            f.source,
-          ),
-        );
+        conflictOn('fact', f.id, () => fact.run(...factValues(f)));
       }
       const rule = sql.get(
         'INSERT INTO fact_rules (tenant_id, user_id, agent_id, namespace, subject, key, rule) VALUES (?, ?, ?, ?, ?, ?, ?)',
