@@ -2,6 +2,7 @@ import type { ConsolidatorOptions } from '../core/consolidation/consolidator.js'
 import { DEFAULT_READ_DEADLINE_MS, MemoryService } from '../core/memory-service.js';
 import { type ChunkSettings, DEFAULT_CHUNKS } from '../core/turn-chunks.js';
 import { Embedder, type EmbedderOptions } from '../embeddings/embedder.js';
+import type { MetricsSink } from '../observability/metrics-sink.js';
 import type { OtlpMetricsOptions } from '../observability/otlp-metrics.js';
 import { PrometheusMetrics } from '../observability/prometheus-metrics.js';
 import { timedStore } from '../observability/timed-store.js';
@@ -153,8 +154,15 @@ export async function createMemory(options: CreateMemoryOptions = {}): Promise<M
   // Consolidation writes through the durable store's own tables (SQLite: migration 0003), under any
   // decorator a custom `store` brings; what it writes reaches the decorators by afterExternalWrite.
   const consolidationStore = options.consolidation?.store ?? (await defaultConsolidationStore(durableStoreOf(durable)));
-  const otlp = options.otlp ? new (await import('../observability/otlp-metrics.js')).OtlpMetrics(options.otlp) : undefined;
-  const sink = otlp ? (metrics ? (await import('../observability/otlp-metrics.js')).fanoutMetrics(metrics, otlp) : otlp) : metrics;
+  // Metrics go to Prometheus and, when configured, over OTLP too (its exporter stops on close).
+  let sink: MetricsSink | undefined = metrics;
+  const closers: Array<() => Promise<void>> = [];
+  if (options.otlp) {
+    const { FanoutMetrics, OtlpMetrics } = await import('../observability/otlp-metrics.js');
+    const otlp = new OtlpMetrics(options.otlp);
+    closers.push(() => otlp.close());
+    sink = metrics ? new FanoutMetrics([metrics, otlp]) : otlp;
+  }
   const store = sink ? timedStore(raw, sink) : raw;
   if (metrics) {
     metrics.watchModes(modes);
@@ -182,7 +190,7 @@ export async function createMemory(options: CreateMemoryOptions = {}): Promise<M
       readDeadlineMs: options.readDeadlineMs ?? DEFAULT_READ_DEADLINE_MS,
       metrics: sink,
       logger: options.logger,
-      closers: otlp ? [() => otlp.close()] : [],
+      closers,
       consolidation: consolidationStore
         ? {
             store: consolidationStore,

@@ -1,4 +1,4 @@
-import type { Attributes, Counter, Histogram, Meter } from '@opentelemetry/api';
+import type { Counter, Histogram, Meter } from '@opentelemetry/api';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import type { RedactionCounts } from '../privacy/pii-types.js';
@@ -101,15 +101,15 @@ export class OtlpMetrics implements MetricsSink {
 
   consolidationRun(run: ConsolidationRun): void {
     this.consolidationSeconds.record(run.seconds, { outcome: run.ok ? 'ok' : 'error' });
-    const outputs: Attributes = {
+    const outputs = {
       sessions: run.sessions,
       turns: run.turns,
       summaries: run.summaries,
       notes: run.notes,
       merged: run.merged,
+      failed: run.failed,
     };
-    for (const [output, n] of Object.entries(outputs)) if (typeof n === 'number' && n > 0) this.consolidated.add(n, { output });
-    if (run.failed > 0) this.consolidated.add(run.failed, { output: 'failed' });
+    for (const [output, n] of Object.entries(outputs)) if (n > 0) this.consolidated.add(n, { output });
   }
 
   /** Pushes what was recorded since the last export. */
@@ -123,35 +123,38 @@ export class OtlpMetrics implements MetricsSink {
   }
 }
 
-/** Several sinks as one (Prometheus and OTLP side by side). */
-export function fanoutMetrics<T extends MetricsSink>(primary: T, ...others: MetricsSink[]): T {
-  return new Proxy(primary, {
-    get(target, property, receiver) {
-      const own = Reflect.get(target, property, receiver) as unknown;
-      if (typeof own !== 'function' || !(typeof property === 'string' && isSinkMethod(property))) {
-        return typeof own === 'function' ? own.bind(target) : own;
-      }
-      return (...args: unknown[]) => {
-        (own as (...a: unknown[]) => unknown).apply(target, args);
-        for (const other of others) (other[property] as (...a: unknown[]) => unknown).apply(other, args);
-      };
-    },
-  });
-}
+/** Several sinks as one (Prometheus and OTLP side by side); `implements` keeps it complete. */
+export class FanoutMetrics implements MetricsSink {
+  constructor(private readonly sinks: readonly MetricsSink[]) {}
 
-const SINK_METHODS: ReadonlySet<string> = new Set<keyof MetricsSink>([
-  'operation',
-  'readFallback',
-  'messagesWritten',
-  'memoriesWritten',
-  'redactions',
-  'factValidation',
-  'storeCall',
-  'embeddingCall',
-  'cacheLookup',
-  'consolidationRun',
-]);
-
-function isSinkMethod(name: string): name is keyof MetricsSink {
-  return SINK_METHODS.has(name);
+  operation(operation: MemoryOperation, seconds: number, outcome: OperationOutcome): void {
+    for (const sink of this.sinks) sink.operation(operation, seconds, outcome);
+  }
+  readFallback(operation: MemoryOperation, reason: string): void {
+    for (const sink of this.sinks) sink.readFallback(operation, reason);
+  }
+  messagesWritten(count: number): void {
+    for (const sink of this.sinks) sink.messagesWritten(count);
+  }
+  memoriesWritten(kind: string, count: number): void {
+    for (const sink of this.sinks) sink.memoriesWritten(kind, count);
+  }
+  redactions(counts: RedactionCounts): void {
+    for (const sink of this.sinks) sink.redactions(counts);
+  }
+  factValidation(valid: boolean, severity: string): void {
+    for (const sink of this.sinks) sink.factValidation(valid, severity);
+  }
+  storeCall(tier: StoreTier, operation: string, seconds: number, ok: boolean): void {
+    for (const sink of this.sinks) sink.storeCall(tier, operation, seconds, ok);
+  }
+  embeddingCall(texts: number, seconds: number, ok: boolean): void {
+    for (const sink of this.sinks) sink.embeddingCall(texts, seconds, ok);
+  }
+  cacheLookup(cache: string, hits: number, misses: number): void {
+    for (const sink of this.sinks) sink.cacheLookup(cache, hits, misses);
+  }
+  consolidationRun(run: ConsolidationRun): void {
+    for (const sink of this.sinks) sink.consolidationRun(run);
+  }
 }
