@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createMemory } from '../../src/config/create-memory.js';
 import type { MemoryService } from '../../src/core/memory-service.js';
 import { runCli } from '../helpers/cli.js';
-import { tempDir } from '../helpers/memory.js';
+import { expectStrataError, tempDir } from '../helpers/memory.js';
 
 const cleanups: Array<() => void | Promise<void>> = [];
 afterEach(async () => {
@@ -78,6 +78,15 @@ describe('strata prune', () => {
     const restored = await createMemory({ path: join(other, 'strata.db') });
     cleanups.push(() => restored.close());
     expect(await contents(restored, 'old')).toEqual(lines.map((line) => line.content));
+  });
+
+  it('--archive that cannot be written removes nothing', async () => {
+    const { dir, memory } = await setup();
+    await expectStrataError(
+      runCli(['--data', dir, 'prune', '--keep-days', '30', '--archive', join(dir, 'missing', 'archive.jsonl')]),
+      'INVALID_INPUT',
+    );
+    expect(await contents(memory, 'old')).toHaveLength(3);
   });
 
   it("--max-memories keeps each user's most important and recent memories", async () => {

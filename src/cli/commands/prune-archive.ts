@@ -1,4 +1,5 @@
 import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
+import { StrataError } from '../../errors/strata-error.js';
 import type { MemoryStoreV1 } from '../../spec/memory-store.js';
 import type { MessageRecord, SessionRecord } from '../../spec/records.js';
 
@@ -33,7 +34,17 @@ export function jsonlArchive(path: string, store: MemoryStoreV1): (tenantId: str
         }),
       );
     }
-    const fd = openSync(path, 'a');
+    let fd: number;
+    try {
+      fd = openSync(path, 'a');
+    } catch (cause) {
+      // Nothing is deleted: the page is archived before its deletion.
+      const code = (cause as NodeJS.ErrnoException).code ?? 'error';
+      throw new StrataError('INVALID_INPUT', `cannot write the archive ${path} (${code}): nothing was pruned`, {
+        cause,
+        details: { field: 'archive' },
+      });
+    }
     try {
       writeSync(fd, lines.map((line) => `${line}\n`).join(''));
       fsyncSync(fd);
