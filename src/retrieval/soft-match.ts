@@ -8,6 +8,8 @@ export interface PreparedQuery {
   readonly totalWeight: number;
   /** Per document word: best similarity to each query word (memoised across documents). */
   readonly memo: Map<string, Float32Array>;
+  /** Per document text: its best similarities (a turn is scored as a candidate and as its neighbour's context). */
+  readonly texts: Map<string, Float32Array>;
 }
 
 /**
@@ -51,7 +53,7 @@ export class SoftMatcher {
     const words = this.contentWords(query);
     const vectors = words.map((word) => this.vectorOf(word));
     const weights = words.map((word) => this.weightOf(word));
-    return { words, vectors, weights, totalWeight: weights.reduce((a, b) => a + b, 0), memo: new Map() };
+    return { words, vectors, weights, totalWeight: weights.reduce((a, b) => a + b, 0), memo: new Map(), texts: new Map() };
   }
 
   /** Share of the query's weighted words the text covers, in [0, 1]. */
@@ -67,14 +69,18 @@ export class SoftMatcher {
     const own = this.best(query, text);
     const ownScore = this.cover(query, own);
     if (!context || contextWeight <= 0) return ownScore;
-    const around = this.best(query, context);
+    const around = this.best(query, context).slice();
     for (let i = 0; i < around.length; i++) if ((own[i] as number) > (around[i] as number)) around[i] = own[i] as number;
     const aroundScore = this.cover(query, around);
     return ownScore + contextWeight * Math.max(0, aroundScore - ownScore);
   }
 
+  /** Best similarity of the text's words to each query word; memoised per query (callers must not mutate it). */
   private best(query: PreparedQuery, text: string): Float32Array {
+    const memo = query.texts.get(text);
+    if (memo) return memo;
     const best = new Float32Array(query.words.length);
+    if (query.texts.size < 4096) query.texts.set(text, best);
     if (query.totalWeight === 0) return best;
     for (const word of this.contentWords(text)) {
       const sims = this.similarities(query, word);
