@@ -11,7 +11,11 @@ describe('soft match word cache', () => {
   beforeAll(async () => {
     memory = await memoryInRam();
     await memory.createSession({ id: 's', userId: 'u', createdAt: T0 });
-    await memory.addMessages('s', [{ role: 'user', content: 'Where should we stay in Bergen?', createdAt: T0 }]);
+    // The turn has a context (the turn before it) before the next turn arrives and extends it.
+    await memory.addMessages('s', [
+      { role: 'assistant', content: 'Your flights to Norway are booked.', createdAt: T0 - 1000 },
+      { role: 'user', content: 'Where should we stay in Bergen?', createdAt: T0 },
+    ]);
   });
 
   afterAll(async () => {
