@@ -27,6 +27,7 @@ import { IndexLog, type LogSpan } from './index-log.js';
 import { memoryFilterSql } from './memory-filter-sql.js';
 import { migrate } from './migrate.js';
 import { blobToVector, type MemoryRow, type MessageRow, type SessionRow, toMemory, toMessage, toSession, vectorToBlob } from './rows.js';
+import { SessionTails, TAIL_LENGTH } from './session-tails.js';
 import { SqliteFacts } from './sqlite-facts.js';
 import type { SqliteInternals } from './sqlite-internals.js';
 import { SqliteKeywords } from './sqlite-keywords.js';
@@ -96,6 +97,7 @@ export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1 {
   private facts!: SqliteFacts;
   private vectors!: SqliteVectors;
   private keywords!: SqliteKeywords;
+  private tails!: SessionTails;
   private opened = false;
 
   constructor(private readonly options: SqliteStoreOptions) {
@@ -128,6 +130,7 @@ export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1 {
     migrate(this.db);
     this.sql = new StatementCache(this.db);
     this.log = new IndexLog(this.sql);
+    this.tails = new SessionTails(this.sql);
     this.log.prune();
     this.facts = new SqliteFacts(this.db);
     const inMemory = this.options.path === ':memory:' || this.options.path === '';
@@ -159,6 +162,8 @@ export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1 {
   /** For sibling modules writing in their own transactions (sqlite-consolidation.ts). Open first. */
   get internals(): SqliteInternals {
     if (!this.opened) throw new StrataError('CLOSED', 'the SQLite store is not open');
+    // A sibling may write messages in its own transaction (retention, restore): the cached session tails go.
+    this.tails.clear();
     return {
       db: this.db,
       sql: this.sql,
@@ -285,12 +290,14 @@ export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1 {
     );
     const turnOf = this.sql.get(`SELECT id FROM memories WHERE tenant_id = ? AND session_id = ? AND kind = 'turn' AND source = ? LIMIT 1`);
     const added: Array<{ rowid: number; memory: NewMemory }> = [];
+    let previousSeq = 0;
     const { value: results, span } = this.logged((): AppendResult[] => {
       const session = this.sessionRow(tenantId, sessionId);
       if (!session) {
         throw new StrataError('SESSION_NOT_FOUND', `session ${sessionId} not found`, { details: { sessionId } });
       }
       let seq = session.last_seq;
+      previousSeq = seq;
       let updatedAt = session.updated_at;
       const results: AppendResult[] = [];
       for (const { message, turn } of batch) {
@@ -341,6 +348,12 @@ export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1 {
     });
     for (const { rowid, memory } of added) this.indexInserted(rowid, memory);
     this.advance(span);
+    this.tails.appended(
+      tenantId,
+      sessionId,
+      previousSeq,
+      results.flatMap((result) => (result.created ? [result.message] : [])),
+    );
     return results;
   }
 
@@ -354,6 +367,17 @@ export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1 {
     if (query.beforeSeq !== undefined) {
       clauses.push('seq < ?');
       params.push(query.beforeSeq);
+    }
+    const tailRead = query.order === 'desc' && query.afterSeq === undefined && query.beforeSeq === undefined && query.limit <= TAIL_LENGTH;
+    if (tailRead) {
+      const cached = this.tails.newest(tenantId, sessionId, query.limit);
+      if (cached) return cached;
+      const rows = this.sql
+        .get('SELECT * FROM messages WHERE tenant_id = ? AND session_id = ? ORDER BY seq DESC LIMIT ?')
+        .all(tenantId, sessionId, TAIL_LENGTH) as MessageRow[];
+      const messages = rows.map(toMessage);
+      this.tails.remember(tenantId, sessionId, messages);
+      return messages.slice(0, query.limit);
     }
     const order = query.order === 'desc' ? 'DESC' : 'ASC';
     const rows = this.sql
@@ -586,6 +610,7 @@ export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1 {
       const sessions = this.sql.get('DELETE FROM sessions WHERE tenant_id = ? AND user_id = ?').run(tenantId, userId).changes;
       return { counts: { sessions, messages, memories, facts }, vectors };
     });
+    this.tails.clear();
     for (const row of vectors) {
       this.vectors.onDelete(row.rowid, tenantId, userId, row.embedding_model);
       this.keywords.onDelete(row.rowid);
