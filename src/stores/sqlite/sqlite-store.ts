@@ -473,6 +473,25 @@ export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1 {
     return row ? toMemory(row) : null;
   }
 
+  async appendTurnContext(tenantId: string, memoryId: string, line: string, nextTurn: string): Promise<boolean> {
+    const { value: row, span } = this.logged(
+      () =>
+        this.sql
+          .get(
+            `UPDATE memories SET context = CASE WHEN context IS NULL OR context = '' THEN ? ELSE context || char(10) || ? END,
+               metadata = json_set(metadata, '$.nextTurn', ?)
+             WHERE tenant_id = ? AND id = ? AND kind = 'turn'
+             RETURNING rowid, tenant_id, user_id, text, context`,
+          )
+          .get(line, line, nextTurn, tenantId, memoryId) as
+          | Pick<MemoryRow, 'rowid' | 'tenant_id' | 'user_id' | 'text' | 'context'>
+          | undefined,
+    );
+    if (row) this.keywords.onInsert(row.rowid, row.tenant_id, row.user_id, row.text, row.context);
+    this.advance(span);
+    return row !== undefined;
+  }
+
   async getMemories(tenantId: string, ids: readonly string[]): Promise<MemoryRecord[]> {
     if (ids.length === 0) return [];
     const rows = this.sql
