@@ -11,8 +11,10 @@
 // Graph (opset 17), inputs int64 [batch, seq]: input_ids, attention_mask, token_type_ids.
 //   words  = Gather(word_embeddings[V,H], input_ids)
 //   types  = Gather(token_type_embeddings[2,H], token_type_ids)
-//   hidden = Tanh(MatMul(words + types, dense_weight[H,H]) + dense_bias[H])
-//   last_hidden_state[batch, seq, H] = hidden * Unsqueeze(Cast(attention_mask, float), -1)
+//   last_hidden_state[batch, seq, H] = Tanh(MatMul(words + types, dense_weight[H,H]) + dense_bias[H])
+// attention_mask is an input (transformers.js feeds it, as to BERT) that the graph does not use:
+// like a real encoder's, the hidden states at [PAD] positions are not zero, so only mean pooling
+// over the mask keeps a text's vector independent of the batch it is padded in.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -108,16 +110,12 @@ const graph = Buffer.concat([
   node('Add', ['words', 'types'], ['embedded']),
   node('MatMul', ['embedded', 'dense_weight'], ['projected']),
   node('Add', ['projected', 'dense_bias'], ['biased']),
-  node('Tanh', ['biased'], ['activated']),
-  node('Cast', ['attention_mask'], ['mask_float'], intAttribute('to', FLOAT)),
-  node('Unsqueeze', ['mask_float', 'unsqueeze_axes'], ['mask_3d']),
-  node('Mul', ['activated', 'mask_3d'], ['last_hidden_state']),
+  node('Tanh', ['biased'], ['last_hidden_state']),
   str(2, 'tiny-random-bert'),
   tensor(5, 'word_embeddings', FLOAT, [VOCAB, HIDDEN], randomFloats(VOCAB * HIDDEN, 1)),
   tensor(5, 'token_type_embeddings', FLOAT, [2, HIDDEN], randomFloats(2 * HIDDEN, 0.1)),
   tensor(5, 'dense_weight', FLOAT, [HIDDEN, HIDDEN], randomFloats(HIDDEN * HIDDEN, 1 / Math.sqrt(HIDDEN))),
   tensor(5, 'dense_bias', FLOAT, [HIDDEN], randomFloats(HIDDEN, 0.1)),
-  tensor(5, 'unsqueeze_axes', INT64, [1], BigInt64Array.from([-1n])),
   valueInfo(11, 'input_ids', INT64, ['batch_size', 'sequence_length']),
   valueInfo(11, 'attention_mask', INT64, ['batch_size', 'sequence_length']),
   valueInfo(11, 'token_type_ids', INT64, ['batch_size', 'sequence_length']),
