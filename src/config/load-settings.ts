@@ -86,7 +86,10 @@ export function loadSettings(sources: SettingsSources = {}): ServerSettings {
     const raw = readConfigFile(configFile, problems);
     if (raw !== undefined) layers.push(checkLayer(raw, (path) => `config file ${configFile}: ${path || '(root)'}`, problems));
   }
-  layers.push(checkLayer(envLayer(env), (path) => ENV.find((entry) => entry.path.join('.') === path)?.name ?? path, problems));
+  // A list item's path (`embedding.chain.1`) names the variable of its list.
+  const envSource = (path: string) =>
+    ENV.find((entry) => entry.path.join('.') === path || path.startsWith(`${entry.path.join('.')}.`))?.name ?? path;
+  layers.push(checkLayer(envLayer(env), envSource, problems));
   if (sources.flags) layers.push(checkLayer(sources.flags, (path) => FLAGS[path] ?? `--${path}`, problems));
   const merged = layers.reduce<Record<string, unknown>>((into, layer) => merge(into, layer), {});
   const result = ServerSettingsSchema.safeParse(merged);
