@@ -18,6 +18,7 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { Embedder } from '../src/embeddings/embedder.js';
 import { createWordVectorEmbedder } from '../src/embeddings/offline/word-vector-embedder.js';
+import { loadTransformers } from '../src/embeddings/onnx/load-transformers.js';
 import { createOpenAiCompatibleEmbeddingModel } from '../src/embeddings/remote/openai-compatible-embedding-model.js';
 import type { EmbeddingModelV1 } from '../src/spec/embedding-model.js';
 import { benchSession } from './corpus.js';
@@ -99,7 +100,7 @@ results.push(await measure('offline', await createWordVectorEmbedder(), 'default
 
 let transformers = true;
 try {
-  await import('@huggingface/transformers');
+  await loadTransformers();
 } catch {
   transformers = false;
 }

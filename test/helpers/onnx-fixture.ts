@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import { loadTransformers } from '../../src/embeddings/onnx/load-transformers.js';
 
 /**
  * The tiny ONNX test model (scripts/make-fixture-onnx-model.mjs): BERT-shaped, RANDOM weights.
@@ -11,7 +12,7 @@ export const FIXTURE_DIMS = 32;
 /** Whether the optional @huggingface/transformers is installed (CI installs it: there a missing one fails the suite). */
 export async function transformersInstalled(): Promise<boolean> {
   try {
-    await import('@huggingface/transformers');
+    await loadTransformers();
     return true;
   } catch {
     if (process.env.CI === 'true') throw new Error('@huggingface/transformers (an optionalDependency) must be installed in CI');
