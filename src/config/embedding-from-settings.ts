@@ -130,3 +130,16 @@ export function embeddingOption(settings: EmbeddingSettings, dataDir: string): E
   if (settings.chain.length === 1 && settings.chain[0] === 'offline') return undefined;
   return { ...settings, modelDir: settings.modelDir ?? join(dataDir, 'models') };
 }
+
+/**
+ * For `strata serve --workers N`: the primary runs the chain once and pins its choice for every
+ * worker (STRATA_EMBEDDING set to the chosen entry alone), so that the workers of one store never
+ * choose different models when a provider is flaky at start; a worker whose pinned provider then
+ * fails does not start. Empty for the default (offline) chain.
+ */
+export async function workerEmbeddingEnv(settings: EmbeddingSettings, dataDir: string): Promise<Record<string, string>> {
+  const option = embeddingOption(settings, dataDir);
+  if (option === undefined) return {};
+  const choice = await embeddingFromSettings(parseEmbeddingSettings(option), { dataDir });
+  return { STRATA_EMBEDDING: choice.chosen };
+}

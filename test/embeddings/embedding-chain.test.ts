@@ -122,3 +122,18 @@ describe('embedding chain: one model, chosen at startup', () => {
     await expectStrataError(createEmbeddingChain([]), 'INVALID_CONFIG');
   });
 });
+
+describe('serve --workers: the primary pins the chain choice for its workers', () => {
+  it('pins the chosen entry alone (so no worker can fall back to another model); nothing for the default chain', async () => {
+    const { workerEmbeddingEnv } = await import('../../src/config/embedding-from-settings.js');
+    const { parseEmbeddingSettings } = await import('../../src/config/embedding-from-settings.js');
+    const ollama = await serve('ollama');
+    const settings = parseEmbeddingSettings({
+      chain: ['openai', 'ollama:nomic-embed-text', 'offline'],
+      url: await deadUrl(),
+      ollamaUrl: ollama.url,
+    });
+    expect(await workerEmbeddingEnv(settings, '/unused')).toEqual({ STRATA_EMBEDDING: 'ollama:nomic-embed-text' });
+    expect(await workerEmbeddingEnv(parseEmbeddingSettings({}), '/unused')).toEqual({});
+  });
+});
