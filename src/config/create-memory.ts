@@ -1,7 +1,9 @@
+import { dirname } from 'node:path';
 import type { ConsolidatorOptions } from '../core/consolidation/consolidator.js';
 import { DEFAULT_READ_DEADLINE_MS, MemoryService } from '../core/memory-service.js';
 import { type ChunkSettings, DEFAULT_CHUNKS } from '../core/turn-chunks.js';
 import { Embedder, type EmbedderOptions } from '../embeddings/embedder.js';
+import type { EmbeddingChoice } from '../embeddings/embedding-chain.js';
 import type { MetricsSink } from '../observability/metrics-sink.js';
 import type { OtlpMetricsOptions } from '../observability/otlp-metrics.js';
 import { PrometheusMetrics } from '../observability/prometheus-metrics.js';
@@ -21,14 +23,22 @@ import { durableStoreOf } from '../spec/external-writes.js';
 import type { MemoryStoreV1 } from '../spec/memory-store.js';
 import type { SummarizerV1 } from '../spec/summarizer.js';
 import type { WorkingMemoryV1 } from '../spec/working-memory.js';
+import type { EmbeddingSettingsInput } from './embedding-settings.js';
 
 export interface CreateMemoryOptions {
   /** SQLite file for the embedded default (`:memory:` for a throwaway store). Default `./strata.db`. */
   readonly path?: string | undefined;
   /** A store to use instead of SQLite at `path`. */
   readonly store?: MemoryStoreV1 | undefined;
-  /** Embedding model; default the offline word-vector embedder (no network, no download). */
-  readonly embedding?: EmbeddingModelV1 | undefined;
+  /**
+   * Embedding model: a provider, or the settings of a provider chain (`{ chain: ['onnx', 'ollama',
+   * 'offline'], ... }`, see config/embedding-settings.ts), of which the first that loads and
+   * answers is used for everything (embeddings/embedding-chain.ts); its remote providers sit
+   * behind the `embedding` breaker. Default the offline word-vector embedder (no network, no download).
+   */
+  readonly embedding?: EmbeddingModelV1 | EmbeddingSettingsInput | undefined;
+  /** Told which model a chain chose and which candidates it passed over (also logged with `logger`). */
+  readonly onEmbeddingChoice?: ((choice: EmbeddingChoice) => void) | undefined;
   readonly embedderOptions?: EmbedderOptions | undefined;
   readonly tenantId?: string | undefined;
   readonly tokenizer?: TokenCounter | undefined;
@@ -124,6 +134,8 @@ export async function createMemory(options: CreateMemoryOptions = {}): Promise<M
         : new CircuitBreakers({ clock: options.clock, ...options.breakers });
   breakers?.attach(metrics ?? null, modes);
   if (breakers) metrics?.watchBreakers(breakers);
+  // Chosen before any store is opened: a chain that cannot serve leaves nothing open behind it.
+  const model = await embeddingOf(options, breakers);
   const durable = options.store ?? (await defaultStore(options));
   // Qdrant answers vector search beside the durable store; Redis caches in front of both.
   let raw = options.qdrant ? await withQdrant(durable, options.qdrant, breakers) : durable;
@@ -172,7 +184,6 @@ export async function createMemory(options: CreateMemoryOptions = {}): Promise<M
       metrics.watchRecordCounts(sqliteRecordCounts(path));
     }
   }
-  const model = options.embedding ?? (await defaultEmbedding());
   const embedder = new Embedder(model, store, { ...options.embedderOptions, ...(sink ? { observer: sink } : {}) });
   const outbox = options.outbox ? new (await import('../resilience/outbox.js')).Outbox(options.outbox) : undefined;
   const service = new MemoryService(
@@ -244,6 +255,25 @@ function redisConnectionOf(store: MemoryStoreV1): { usable(): boolean } | null {
   const connection = (store as { durable?: unknown; connection?: { usable?: unknown } }).connection;
   if (!('durable' in store) || typeof connection?.usable !== 'function') return null;
   return connection as { usable(): boolean };
+}
+
+/** The model given, the one a chain of settings chooses (logged), or the offline default. */
+async function embeddingOf(options: CreateMemoryOptions, breakers: CircuitBreakers | undefined): Promise<EmbeddingModelV1> {
+  const given = options.embedding;
+  if (given === undefined) return defaultEmbedding();
+  if (typeof (given as EmbeddingModelV1).embed === 'function') return given as EmbeddingModelV1;
+  const { embeddingFromSettings, parseEmbeddingSettings } = await import('./embedding-from-settings.js');
+  const path = options.store ? undefined : (options.path ?? './strata.db');
+  const choice = await embeddingFromSettings(parseEmbeddingSettings(given as EmbeddingSettingsInput), {
+    // Models default to <data>/models beside the database file (strata serve's data directory).
+    dataDir: path === undefined || path === ':memory:' ? undefined : dirname(path),
+    breaker: breakers ? () => breakers.for('embedding') : undefined,
+  });
+  const fields = { embedding: { chosen: choice.chosen, model: choice.modelId, skipped: choice.skipped } };
+  if (choice.skipped.length > 0) options.logger?.warn(fields, 'embedding chain fell back: vectors of other models are not searched');
+  else options.logger?.info(fields, 'embedding model chosen');
+  options.onEmbeddingChoice?.(choice);
+  return choice.model;
 }
 
 async function defaultEmbedding(): Promise<EmbeddingModelV1> {
