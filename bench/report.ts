@@ -24,6 +24,8 @@ export interface BenchReport {
   readonly machine: { readonly cpus: number; readonly cpuModel: string; readonly memoryGiB: number; readonly node: string };
   /** The store measured: sqlite (default), postgres, pglite. */
   readonly store?: string;
+  /** What the phases ran: the compiled JavaScript (as npm start) or the sources under tsx (--tsx). */
+  readonly runtime?: 'compiled' | 'tsx';
   readonly seed: number;
   readonly queries: number;
   readonly quick: boolean;
@@ -93,7 +95,7 @@ export function renderReport(report: BenchReport): string {
   const lines: string[] = [];
   const e = report.embedder;
   lines.push(
-    `Strata bench  ${report.startedAt}  ${report.machine.cpus} CPU (${report.machine.cpuModel}), ${report.machine.memoryGiB} GiB, Node ${report.machine.node}`,
+    `Strata bench  ${report.startedAt}  ${report.machine.cpus} CPU (${report.machine.cpuModel}), ${report.machine.memoryGiB} GiB, Node ${report.machine.node}${report.runtime ? `, ${report.runtime === 'tsx' ? 'TypeScript sources under tsx' : 'compiled JavaScript'}` : ''}`,
   );
   lines.push(`store ${report.store ?? 'sqlite'}, seed ${report.seed}, one user scope, embedder ${e.model}`);
   lines.push(

@@ -4,9 +4,11 @@
  * each beside the exact brute-force baseline measured in the same run.
  *
  *   node --expose-gc --import tsx bench/run.ts [--quick] [--seed N] [--queries N] [--keep] [--dir PATH]
- *     [--store sqlite|postgres|pglite|sqlite-redis] [--max N] [--scale N] [--out FILE]
+ *     [--store sqlite|postgres|pglite|sqlite-redis] [--max N] [--scale N] [--out FILE] [--tsx]
  *
  * --quick stops at 10k; --max N stops at N memories; --scale N measures at N memories only.
+ * Each phase runs in its own process on the compiled JavaScript (bench/compiled.ts); --tsx runs
+ * the TypeScript sources instead (then every RSS figure includes the loader's ~40 MiB).
  * Results go to stdout and bench/results/latest.json (latest-<store>.json for another store, or
  * --out). `npm run bench:backends` (bench/backends.ts) runs this once per backend. `--store postgres` runs on
  * DATABASE_URL (default the local test server) in a fresh schema, dropped at the end unless
@@ -20,16 +22,21 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { type BenchStore, dropRedisPrefix } from './bench-store.js';
+import { compileBench, compiledExecArgv } from './compiled.js';
 import type { CorpusPosition, EmbedderResult, IngestResult, PhaseRequest, PhaseResult, ServeResult } from './protocol.js';
 import { type BenchReport, renderReport, type ScaleResult, TARGETS, verdict } from './report.js';
 import { round } from './stats.js';
 
-const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
 const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));
+/** The phase worker: compiled JavaScript unless --tsx (see compiled.ts); set in main. */
+let worker = { path: fileURLToPath(new URL('./worker.ts', import.meta.url)), execArgv: process.execArgv };
 
 function runPhase<T extends PhaseResult>(request: PhaseRequest): Promise<T> {
   return new Promise((resolve, reject) => {
-    const child = fork(WORKER, [JSON.stringify(request)], { execArgv: process.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(worker.path, [JSON.stringify(request)], {
+      execArgv: worker.execArgv,
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     let result: T | undefined;
     child.on('message', (message) => {
       result = message as T;
@@ -58,9 +65,14 @@ async function main(): Promise<void> {
       max: { type: 'string' },
       scale: { type: 'string' },
       out: { type: 'string' },
+      tsx: { type: 'boolean', default: false },
     },
   });
   const started = performance.now();
+  if (!values.tsx) {
+    progress('compiling src/ and bench/ (the phases run the JavaScript, as npm start does; --tsx for the sources)');
+    worker = { path: compileBench('worker'), execArgv: compiledExecArgv(process.execArgv) };
+  }
   const seed = Number(values.seed);
   const queries = Number(values.queries);
   const max = values.max === undefined ? Number.POSITIVE_INFINITY : Number(values.max);
@@ -120,6 +132,7 @@ async function main(): Promise<void> {
       node: process.version,
     },
     store: store.kind,
+    runtime: values.tsx ? 'tsx' : 'compiled',
     seed,
     queries,
     quick: values.quick === true,
