@@ -3,16 +3,21 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createMemory } from '../../src/config/create-memory.js';
 import type { MemoryService } from '../../src/core/memory-service.js';
 import type { MemoryStoreV1 } from '../../src/spec/memory-store.js';
+import { createPostgresStore } from '../../src/stores/postgres/create-postgres-store.js';
 import { SqliteStore } from '../../src/stores/sqlite/sqlite-store.js';
 import { tempDir } from '../helpers/memory.js';
+import { dropSchema, randomSchema } from '../helpers/postgres.js';
+import { checkService } from '../helpers/services.js';
+
+const postgres = await checkService('postgres');
 
 // When the next turn arrives, core extends the previous turn memory's context: SQLite does it
 // in one UPDATE (appendTurnContext); stores without the method get a read and an updateMemory.
 // Both paths must leave the same memories behind.
 const T0 = Date.parse('2026-05-01T09:00:00Z');
 
-/** The SQLite store with appendTurnContext hidden: core takes its fallback. */
-function withoutAppend(store: SqliteStore): MemoryStoreV1 {
+/** The store with appendTurnContext hidden: core takes its fallback. */
+function withoutAppend(store: MemoryStoreV1): MemoryStoreV1 {
   return new Proxy(store, {
     get(target, property) {
       if (property === 'appendTurnContext') return undefined;
@@ -22,18 +27,38 @@ function withoutAppend(store: SqliteStore): MemoryStoreV1 {
   });
 }
 
-describe('turn context when the next turn arrives', () => {
-  const dirs: Array<ReturnType<typeof tempDir>> = [];
+const backends: Array<{ name: string; skip: string | null; open: (cleanups: Array<() => Promise<void>>) => MemoryStoreV1 }> = [
+  {
+    name: 'SQLite',
+    skip: null,
+    open: (cleanups) => {
+      const dir = tempDir();
+      cleanups.push(async () => dir.cleanup());
+      return new SqliteStore({ path: join(dir.dir, 'turns.db') });
+    },
+  },
+  {
+    name: `PostgreSQL ${postgres.reason}`,
+    skip: postgres.reachable ? null : postgres.reason,
+    open: (cleanups) => {
+      const schema = randomSchema();
+      cleanups.push(() => dropSchema(schema, postgres.url));
+      return createPostgresStore({ connectionString: postgres.url, schema, poolMax: 2, log: () => {} });
+    },
+  },
+];
+
+describe.each(backends)('turn context when the next turn arrives ($name)', (backend) => {
+  const cleanups: Array<() => Promise<void>> = [];
   const memories: MemoryService[] = [];
   afterEach(async () => {
     for (const memory of memories.splice(0)) await memory.close();
-    for (const dir of dirs.splice(0)) dir.cleanup();
+    for (const cleanup of cleanups.splice(0)) await cleanup();
   });
 
   const run = async (fallback: boolean) => {
-    const dir = tempDir();
-    dirs.push(dir);
-    const store = new SqliteStore({ path: join(dir.dir, 'turns.db') });
+    if (backend.skip) return [];
+    const store = backend.open(cleanups);
     const memory = await createMemory({ store: fallback ? withoutAppend(store) : store });
     memories.push(memory);
     await memory.createSession({ id: 's', userId: 'u', createdAt: T0 });
@@ -58,7 +83,7 @@ describe('turn context when the next turn arrives', () => {
       .sort((a, b) => String(a.clientMsgId).localeCompare(String(b.clientMsgId)));
   };
 
-  it('leaves the same context and links in one UPDATE as through read and update', async () => {
+  it.skipIf(backend.skip !== null)('leaves the same context and links in one UPDATE as through read and update', async () => {
     const direct = await run(false);
     const fallback = await run(true);
     expect(direct).toEqual(fallback);
@@ -69,7 +94,7 @@ describe('turn context when the next turn arrives', () => {
     expect(direct.every((t) => t.updatedAt === t.createdAt)).toBe(true);
   });
 
-  it('finds a turn by the words of the turn that answered it, on both paths', async () => {
+  it.skipIf(backend.skip !== null)('finds a turn by the words of the turn that answered it, on both paths', async () => {
     for (const fallback of [false, true]) {
       await run(fallback);
       const memory = memories[memories.length - 1] as MemoryService;

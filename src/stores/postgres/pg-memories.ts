@@ -81,6 +81,18 @@ export class PgMemories {
     return rows[0] ? pgMemory(rows[0]) : null;
   }
 
+  /** MemoryStoreV1.appendTurnContext: one UPDATE (the generated tsvector follows the context). */
+  async appendTurnContext(tenantId: string, memoryId: string, line: string, nextTurn: string): Promise<boolean> {
+    const { rows } = await this.driver.query<{ id: string }>(
+      `UPDATE memories SET context = CASE WHEN coalesce(context, '') = '' THEN $1 ELSE context || E'\\n' || $1 END,
+         metadata = jsonb_set(metadata, '{nextTurn}', to_jsonb($2::text))
+       WHERE tenant_id = $3 AND id = $4 AND kind = 'turn'
+       RETURNING id`,
+      [line, nextTurn, tenantId, memoryId],
+    );
+    return rows.length > 0;
+  }
+
   async get(tenantId: string, ids: readonly string[]): Promise<MemoryRecord[]> {
     if (ids.length === 0) return [];
     const { rows } = await this.driver.query<PgMemoryRow>(

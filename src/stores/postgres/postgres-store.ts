@@ -170,6 +170,9 @@ export class PostgresStore implements MemoryStoreV1 {
   updateMemory(tenantId: string, id: string, patch: MemoryPatch): Promise<MemoryRecord | null> {
     return this.p.memories.update(tenantId, id, patch);
   }
+  appendTurnContext(tenantId: string, memoryId: string, line: string, nextTurn: string): Promise<boolean> {
+    return this.p.memories.appendTurnContext(tenantId, memoryId, line, nextTurn);
+  }
   getMemories(tenantId: string, ids: readonly string[]): Promise<MemoryRecord[]> {
     return this.p.memories.get(tenantId, ids);
   }
