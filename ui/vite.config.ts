@@ -10,6 +10,10 @@ export default defineConfig({
   base: '/ui/',
   publicDir: false,
   oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
+  // `npm run dev:ui`: hot reload, the API proxied to a running `strata serve` (STRATA_URL, default :7411).
+  server: {
+    proxy: Object.fromEntries(['/v1', '/ready'].map((path) => [path, process.env.STRATA_URL ?? 'http://127.0.0.1:7411'])),
+  },
   build: {
     outDir: fileURLToPath(new URL('../dist/ui', import.meta.url)),
     emptyOutDir: true,

@@ -79,6 +79,14 @@ export function LineChart({
             vector-effect="non-scaling-stroke"
           />
         ))}
+        {series.map((line, i) =>
+          // A point with no neighbour draws no line: a dot shows it.
+          line.values.map((value, j) =>
+            value !== null && (line.values[j - 1] ?? null) === null && (line.values[j + 1] ?? null) === null ? (
+              <circle key={`${line.name}-${j}`} cx={x(j)} cy={y(value)} r="3" fill={COLORS[i % COLORS.length]} />
+            ) : null,
+          ),
+        )}
         {all.length === 0 && (
           <text class="tick" x={width / 2} y={height / 2} text-anchor="middle">
             no calls in this window
@@ -92,7 +100,7 @@ export function LineChart({
             return (
               <li key={s.name}>
                 <span class="swatch" style={{ background: COLORS[i % COLORS.length] }} aria-hidden="true" />
-                {s.name}: <strong>{latest === undefined || latest === null ? '—' : format(latest)}</strong>
+                {s.name}, last: <strong>{latest === undefined || latest === null ? '—' : format(latest)}</strong>
               </li>
             );
           })}

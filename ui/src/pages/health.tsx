@@ -98,8 +98,8 @@ function Charts({ points, intervalMs }: { points: MetricsPoint[]; intervalMs: nu
   return (
     <>
       <p class="muted">
-        The whole process, every {Math.round(intervalMs / 1000)} s over the last {Math.round((points.length * intervalMs) / 60_000)} min;
-        latencies and ratios only.
+        The whole process (every tenant's calls), one point every {Math.round(intervalMs / 1000)} s over the last{' '}
+        {windowText(points.length * intervalMs)}; latencies and ratios only.
       </p>
       <div class="charts">
         <section>
@@ -121,4 +121,8 @@ function Charts({ points, intervalMs }: { points: MetricsPoint[]; intervalMs: nu
       </div>
     </>
   );
+}
+
+function windowText(ms: number): string {
+  return ms < 120_000 ? `${Math.round(ms / 1000)} s` : `${Math.round(ms / 60_000)} min`;
 }
