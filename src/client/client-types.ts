@@ -94,3 +94,4 @@ export type UserList = z.output<typeof S.UserList>;
 export type FactAudit = z.output<typeof S.FactAudit>;
 export type FactAuditQuery = z.input<typeof S.FactAuditQuery>;
 export type TenantStats = z.output<typeof S.TenantStats>;
+export type Whoami = z.output<typeof S.Whoami>;

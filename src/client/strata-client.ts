@@ -35,6 +35,7 @@ import type {
   UpdateMemoryInput,
   UserList,
   ValidationResult,
+  Whoami,
 } from './client-types.js';
 import { type CallOptions, HttpTransport, type RequestSpec, type TransportOptions } from './http-transport.js';
 import { paginate } from './paginate.js';
@@ -202,6 +203,11 @@ export class StrataClient {
   }
 
   // -- inspector views ---------------------------------------------------------------------
+
+  /** The API key's tenant, id and scopes. */
+  whoami(call?: CallOptions): Promise<Whoami> {
+    return this.send({ method: 'GET', path: '/v1/whoami', idempotent: true }, call);
+  }
 
   /** The tenant's users, from its sessions and memories, with their counts. */
   listUsers(call?: CallOptions): Promise<UserList> {

@@ -24,52 +24,63 @@ export interface UserDirectory {
 const SCAN_LIMIT = 20_000;
 const PAGE = 1000;
 
+export interface UserScan {
+  /** Per user: sessions and the newest activity (session update or memory creation). */
+  readonly users: Map<string, { sessions: number; lastActivityAt: number }>;
+  /** True when the scan stopped at its limit: users whose only records lie past it are missing. */
+  readonly partial: boolean;
+}
+
 /**
  * The tenant's users, from its sessions and memories (the store contract has no user table):
- * every session is read, memories up to SCAN_LIMIT; counts per user are then exact queries.
- * Only the service's own tenant is ever read.
+ * every session up to SCAN_LIMIT, memories likewise, in pages. Only the service's own tenant is read.
  */
-export async function listTenantUsers(memory: MemoryService): Promise<UserDirectory> {
-  const seen = new Map<string, { sessions: number; lastActivityAt: number }>();
+export async function scanTenantUsers(memory: MemoryService): Promise<UserScan> {
+  const users = new Map<string, { sessions: number; lastActivityAt: number }>();
   const touch = (userId: string, at: number, session: boolean): void => {
-    const entry = seen.get(userId) ?? { sessions: 0, lastActivityAt: 0 };
+    const entry = users.get(userId) ?? { sessions: 0, lastActivityAt: 0 };
     if (session) entry.sessions += 1;
     entry.lastActivityAt = Math.max(entry.lastActivityAt, at);
-    seen.set(userId, entry);
+    users.set(userId, entry);
   };
-  let partial = false;
+  const sessionsDone = await scanPages(
+    (after) => memory.listSessions({ limit: PAGE, ...(after === undefined ? {} : { after }) }),
+    (session) => touch(session.userId, session.updatedAt, true),
+  );
+  const memoriesDone = await scanPages(
+    (after) => memory.listMemories({ limit: PAGE, ...(after === undefined ? {} : { after }) }),
+    (record) => touch(record.userId, record.createdAt, false),
+  );
+  return { users, partial: !sessionsDone || !memoriesDone };
+}
+
+/** Reads pages until the last one (true) or SCAN_LIMIT records (false). */
+async function scanPages<T extends { id: string }>(
+  page: (after: string | undefined) => Promise<T[]>,
+  each: (row: T) => void,
+): Promise<boolean> {
   let after: string | undefined;
-  for (let read = 0; ; ) {
-    const page = await memory.listSessions({ limit: PAGE, ...(after === undefined ? {} : { after }) });
-    for (const session of page) touch(session.userId, session.updatedAt, true);
-    read += page.length;
-    if (page.length < PAGE) break;
-    if (read >= SCAN_LIMIT) {
-      partial = true;
-      break;
-    }
-    after = page[page.length - 1]?.id;
+  for (let read = 0; read < SCAN_LIMIT; ) {
+    const rows = await page(after);
+    for (const row of rows) each(row);
+    read += rows.length;
+    if (rows.length < PAGE) return true;
+    after = rows[rows.length - 1]?.id;
   }
-  after = undefined;
-  for (let read = 0; ; ) {
-    const page = await memory.listMemories({ limit: PAGE, ...(after === undefined ? {} : { after }) });
-    for (const record of page) touch(record.userId, record.createdAt, false);
-    read += page.length;
-    if (page.length < PAGE) break;
-    if (read >= SCAN_LIMIT) {
-      partial = true;
-      break;
-    }
-    after = page[page.length - 1]?.id;
-  }
+  return false;
+}
+
+/** The tenant's users with exact counts per user (two queries each), by user id. */
+export async function listTenantUsers(memory: MemoryService): Promise<UserDirectory> {
+  const scan = await scanTenantUsers(memory);
   const users = await Promise.all(
-    [...seen.entries()].map(async ([userId, entry]): Promise<UserSummary> => {
+    [...scan.users.entries()].map(async ([userId, entry]): Promise<UserSummary> => {
       const [memories, facts] = await Promise.all([memory.countMemories({ userId }), memory.getFacts({ userId })]);
       return { userId, sessions: entry.sessions, memories, facts: facts.length, lastActivityAt: entry.lastActivityAt };
     }),
   );
   users.sort((a, b) => a.userId.localeCompare(b.userId));
-  return { users, partial };
+  return { users, partial: scan.partial };
 }
 
 /** Memories per kind of one user (or the whole tenant). */

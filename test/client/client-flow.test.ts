@@ -128,6 +128,7 @@ describe('StrataClient against a real server', () => {
     const audit = await strata.factAudit({ userId: 'alice' });
     expect(audit.rules).toEqual([{ subject: 'user', key: 'party_size', rule: { type: 'integer', min: 1, max: 20, severity: 'error' } }]);
     expect(audit.violations.map((v) => [v.fact.value, v.current])).toEqual([[40, true]]);
+    expect(await strata.whoami()).toMatchObject({ tenantId: 'acme', scopes: expect.arrayContaining(['read']) });
     const stats = await strata.stats();
     expect(stats).toMatchObject({ tenantId: 'acme', mode: 'read_write', counts: { users: users.data.length } });
   });

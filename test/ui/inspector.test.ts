@@ -195,17 +195,38 @@ describe.skipIf(!chromium.available)(`memory inspector in Chromium ${chromium.re
     expect(response.status).toBe(404);
   });
 
-  it('a read-only key cannot forget: the error is shown and the memory stays', async () => {
+  it('a read-only key is offered no edit or forget, and the server refuses one all the same', async () => {
     const other = await tab();
     await signIn(other, s.keys.acmeReadOnly);
     await other.getByTestId('tenant').waitFor();
     await other.goto(`${s.url}/ui/#/memories?user=ada`);
+    await other.locator(`[data-memory-id="${s.seed.allergy}"]`).waitFor();
+    expect(await other.getByTestId('read-only').textContent()).toContain('write scope');
+    expect(await other.getByRole('button', { name: /^(Edit|Forget)/ }).count()).toBe(0);
+    const refused = await fetch(`${s.url}/v1/memories/${s.seed.allergy}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${s.keys.acmeReadOnly}` },
+    });
+    expect(refused.status).toBe(403);
+    await other.close();
+  });
+
+  it('a key revoked while signed in: forget is refused, the app signs out saying why, the memory stays', async () => {
+    const doomed = await s.server.keys?.create({ tenantId: 'acme', scopes: ['read', 'write'], name: 'doomed' });
+    expect(doomed).toBeDefined();
+    const other = await tab();
+    await signIn(other, doomed?.token ?? '');
+    await other.getByTestId('tenant').waitFor();
+    await other.goto(`${s.url}/ui/#/memories?user=ada`);
     const card = other.locator(`[data-memory-id="${s.seed.allergy}"]`);
     await card.getByRole('button', { name: /^Forget/ }).click();
+    await s.server.keys?.revoke(doomed?.key.id ?? '', 'acme');
     await other.getByRole('dialog').getByRole('button', { name: 'Forget' }).click();
-    const alert = other.getByRole('dialog').getByRole('alert');
-    await alert.waitFor();
-    expect(await alert.textContent()).toContain('FORBIDDEN');
+    const notice = other.getByTestId('signed-out');
+    await notice.waitFor();
+    expect(await notice.textContent()).toContain('no longer accepts this key');
+    expect(await other.evaluate("sessionStorage.getItem('strata.apiKey')")).toBeNull();
+    expect(await other.locator('nav').count()).toBe(0);
     const response = await fetch(`${s.url}/v1/memories/${s.seed.allergy}`, { headers: { authorization: `Bearer ${s.keys.acme}` } });
     expect(response.status).toBe(200);
     await other.close();

@@ -1,4 +1,4 @@
-import type { Fact, FactAudit, Memory, Message, Page, Readiness, Session, TenantStats, UserSummary } from './types.js';
+import type { Fact, FactAudit, Memory, Message, Page, Readiness, Session, TenantStats, UserSummary, Whoami } from './types.js';
 
 const KEY = 'strata.apiKey';
 
@@ -19,6 +19,13 @@ export const apiKey = {
   set: (key: string): void => sessionStorage.setItem(KEY, key),
   clear: (): void => sessionStorage.removeItem(KEY),
 };
+
+let onUnauthorized: (problem: ApiError) => void = () => {};
+
+/** Called when the saved key is refused (401: revoked or unknown): the app signs out and says why. */
+export function whenUnauthorized(handler: (problem: ApiError) => void): void {
+  onUnauthorized = handler;
+}
 
 type Query = Record<string, string | number | undefined>;
 
@@ -49,7 +56,16 @@ async function request<T>(method: string, path: string, options: { query?: Query
   const body = text ? (JSON.parse(text) as unknown) : null;
   if (!response.ok && !(path === '/ready' && response.status === 503)) {
     const problem = (body ?? {}) as { code?: string; detail?: string; title?: string };
-    throw new ApiError(response.status, problem.code ?? `HTTP_${response.status}`, problem.detail ?? problem.title ?? response.statusText);
+    const error = new ApiError(
+      response.status,
+      problem.code ?? `HTTP_${response.status}`,
+      problem.detail ?? problem.title ?? response.statusText,
+    );
+    if (response.status === 401 && options.key === undefined) {
+      apiKey.clear();
+      onUnauthorized(error);
+    }
+    throw error;
   }
   return body as T;
 }
@@ -67,7 +83,8 @@ async function allPages<T>(path: string, query: Query, max: number): Promise<T[]
 }
 
 export const api = {
-  stats: (key?: string) => request<TenantStats>('GET', '/v1/stats', key === undefined ? {} : { key }),
+  whoami: (key?: string) => request<Whoami>('GET', '/v1/whoami', key === undefined ? {} : { key }),
+  stats: () => request<TenantStats>('GET', '/v1/stats'),
   ready: () => request<Readiness>('GET', '/ready'),
   users: () => request<{ data: UserSummary[]; partial: boolean }>('GET', '/v1/users'),
   sessions: (userId?: string) => allPages<Session>('/v1/sessions', { userId }, 5000),

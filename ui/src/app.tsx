@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
-import { ApiError, api, apiKey } from './api.js';
+import { ApiError, api, apiKey, whenUnauthorized } from './api.js';
+import { MeContext } from './me.js';
 import { FactsPage } from './pages/facts.js';
 import { HealthPage } from './pages/health.js';
 import { MemoriesPage } from './pages/memories.js';
@@ -8,6 +9,7 @@ import { SessionPage } from './pages/session.js';
 import { SignIn } from './pages/sign-in.js';
 import { UserPage, UsersPage } from './pages/users.js';
 import { href, type Route, useRoute } from './router.js';
+import type { Whoami } from './types.js';
 
 const NAV = [
   { id: 'users', label: 'Users & sessions' },
@@ -48,15 +50,24 @@ function page(route: Route) {
 /** The memory inspector: sign in with an API key, then browse that key's tenant. */
 export function App() {
   const route = useRoute();
-  const [tenant, setTenant] = useState<string | null>(null);
+  const [me, setMe] = useState<Whoami | null>(null);
   const [checking, setChecking] = useState(apiKey.get() !== null);
+  const [signedOutWhy, setSignedOutWhy] = useState<string | null>(null);
+
+  // A key refused later (revoked meanwhile): back to the sign-in, saying why.
+  useEffect(() => {
+    whenUnauthorized((problem) => {
+      setMe(null);
+      setSignedOutWhy(`You were signed out: the server no longer accepts this key (${problem.message}).`);
+    });
+  }, []);
 
   // A key kept from earlier in this tab: check it again (it may have been revoked).
   useEffect(() => {
     if (apiKey.get() === null) return;
-    api.stats().then(
-      (stats) => {
-        setTenant(stats.tenantId);
+    api.whoami().then(
+      (who) => {
+        setMe(who);
         setChecking(false);
       },
       (error: unknown) => {
@@ -68,7 +79,7 @@ export function App() {
 
   const signOut = () => {
     apiKey.clear();
-    setTenant(null);
+    setMe(null);
   };
 
   const section = route.parts[0] === 'sessions' ? 'users' : (route.parts[0] ?? 'users');
@@ -85,10 +96,10 @@ export function App() {
           </span>
           Strata <span class="muted">memory inspector</span>
         </div>
-        {tenant !== null && (
+        {me !== null && (
           <div class="who">
             <span>
-              tenant <strong data-testid="tenant">{tenant}</strong>
+              tenant <strong data-testid="tenant">{me.tenantId}</strong> <span class="muted">({me.scopes.join(', ')})</span>
             </span>
             <button type="button" class="secondary" onClick={signOut}>
               Sign out
@@ -96,7 +107,7 @@ export function App() {
           </div>
         )}
       </header>
-      {tenant !== null && (
+      {me !== null && (
         <nav aria-label="Sections" class="tabs">
           <ul>
             {NAV.map((item) => (
@@ -110,7 +121,19 @@ export function App() {
         </nav>
       )}
       <main id="main" tabIndex={-1}>
-        {checking ? <p class="muted">Checking the saved key…</p> : tenant === null ? <SignIn onSignedIn={setTenant} /> : page(route)}
+        {checking ? (
+          <p class="muted">Checking the saved key…</p>
+        ) : me === null ? (
+          <SignIn
+            notice={signedOutWhy}
+            onSignedIn={(who) => {
+              setSignedOutWhy(null);
+              setMe(who);
+            }}
+          />
+        ) : (
+          <MeContext.Provider value={me}>{page(route)}</MeContext.Provider>
+        )}
       </main>
     </>
   );

@@ -16,5 +16,6 @@ export type ScoreBreakdown = z.output<typeof S.ScoreBreakdown>;
 export type ContextResponse = z.output<typeof S.ContextResponse>;
 export type ContextItem = z.output<typeof S.ContextItem>;
 export type Readiness = z.output<typeof S.Readiness>;
+export type Whoami = z.output<typeof S.Whoami>;
 export type Page<T> = { data: T[]; nextCursor: string | null };
 export type MemoryKind = Memory['kind'];

@@ -1,7 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { auditUserFacts, listTenantUsers, memoryKindCounts } from '../../core/tenant-inspection.js';
+import { auditUserFacts, listTenantUsers, memoryKindCounts, scanTenantUsers } from '../../core/tenant-inspection.js';
+import { authOf } from '../auth-hook.js';
 import type { MetricsHistory } from '../metrics-history.js';
-import { FactAudit, FactAuditQuery, TenantStats, UserList } from '../schemas/inspector.js';
+import { FactAudit, FactAuditQuery, TenantStats, UserList, Whoami } from '../schemas/inspector.js';
 import { ERROR_RESPONSES, type RouteDeps, SECURITY, tenantMemory } from './route-kit.js';
 
 /**
@@ -11,6 +12,24 @@ import { ERROR_RESPONSES, type RouteDeps, SECURITY, tenantMemory } from './route
  */
 export function inspectorRoutes(deps: RouteDeps & { readonly history: MetricsHistory | null }): FastifyPluginAsyncZod {
   return async (app) => {
+    app.get(
+      '/v1/whoami',
+      {
+        config: { scope: 'read' },
+        schema: {
+          operationId: 'whoami',
+          tags: ['inspector'],
+          summary: "The request's API key: its tenant, id and scopes (what a client may offer its user)",
+          security: SECURITY,
+          response: { 200: Whoami, ...ERROR_RESPONSES },
+        },
+      },
+      async (request) => {
+        const { tenantId, keyId, scopes } = authOf(request);
+        return { tenantId, keyId, scopes };
+      },
+    );
+
     app.get(
       '/v1/users',
       {
@@ -59,17 +78,16 @@ export function inspectorRoutes(deps: RouteDeps & { readonly history: MetricsHis
       },
       async (request) => {
         const memory = tenantMemory(deps, request);
-        const [directory, memoriesByKind] = await Promise.all([listTenantUsers(memory), memoryKindCounts(memory)]);
-        const sum = (pick: (user: (typeof directory.users)[number]) => number) => directory.users.reduce((n, user) => n + pick(user), 0);
+        const [scan, memoriesByKind] = await Promise.all([scanTenantUsers(memory), memoryKindCounts(memory)]);
         return {
           tenantId: memory.tenantId,
           mode: memory.mode,
           counts: {
-            users: directory.users.length,
-            sessions: sum((user) => user.sessions),
-            facts: sum((user) => user.facts),
+            users: scan.users.size,
+            sessions: [...scan.users.values()].reduce((n, user) => n + user.sessions, 0),
             memories: Object.values(memoriesByKind).reduce((n, count) => n + count, 0),
             memoriesByKind,
+            partial: scan.partial,
           },
           process: deps.history ? { intervalMs: deps.history.intervalMs, points: [...deps.history.recent()] } : null,
         };

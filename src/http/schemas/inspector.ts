@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MemoryModeName } from './admin.js';
+import { ApiKeyScope, MemoryModeName } from './admin.js';
 import { EpochMs, Id, MemoryKind } from './common.js';
 import { Fact, FactRuleView } from './facts.js';
 
@@ -56,9 +56,9 @@ export const TenantStats = z
     counts: z.object({
       users: z.int(),
       sessions: z.int(),
-      facts: z.int(),
-      memories: z.int(),
+      memories: z.int().describe('active memories'),
       memoriesByKind: z.record(MemoryKind, z.int()),
+      partial: z.boolean().describe('users and sessions: true when the scan stopped at its limit (20,000 records)'),
     }),
     process: z
       .object({
@@ -69,3 +69,11 @@ export const TenantStats = z
       .describe("the process's recent latency and hit rates (every tenant's calls; no counts): null without Prometheus metrics"),
   })
   .meta({ id: 'TenantStats' });
+
+export const Whoami = z
+  .object({
+    tenantId: z.string(),
+    keyId: z.string(),
+    scopes: z.array(ApiKeyScope).readonly(),
+  })
+  .meta({ id: 'Whoami', description: 'the API key of the request: its tenant and scopes' });

@@ -54,7 +54,7 @@ export function HealthPage() {
             </ul>
             <h2>This tenant</h2>
             <dl class="facts-grid counts">
-              {(['users', 'sessions', 'memories', 'facts'] as const).map((name) => (
+              {(['users', 'sessions', 'memories'] as const).map((name) => (
                 <div key={name}>
                   <dt>{name}</dt>
                   <dd>{data.data?.stats.counts[name]}</dd>

@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useContext, useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { Meter } from '../components/charts.js';
 import { Modal } from '../components/modal.js';
@@ -7,6 +7,7 @@ import { Empty, ErrorBox, pending } from '../components/status.js';
 import { UserPicker } from '../components/user-picker.js';
 import { formatTime, plural } from '../format.js';
 import { useAsync } from '../hooks.js';
+import { MeContext } from '../me.js';
 import { href, navigate } from '../router.js';
 import type { Memory } from '../types.js';
 
@@ -33,6 +34,7 @@ export function MemoriesPage({
   const [forgetting, setForgetting] = useState<Memory | null>(null);
   const [status, setStatus] = useState('');
   const [tagInput, setTagInput] = useState(tag ?? '');
+  const canWrite = useContext(MeContext).scopes.includes('write');
 
   return (
     <section>
@@ -79,6 +81,11 @@ export function MemoriesPage({
         {status}
       </p>
       {status && <p class="notice">{status}</p>}
+      {!canWrite && (
+        <p class="muted" data-testid="read-only">
+          This key can read only: editing and forgetting need a key with the write scope.
+        </p>
+      )}
       {!user ? (
         <Empty>Choose a user to see their memories.</Empty>
       ) : (
@@ -90,7 +97,11 @@ export function MemoriesPage({
             <p class="muted">{plural(memories.data?.length ?? 0, 'memory', 'memories')}, newest first</p>
             <ul class="cards" aria-label="Memories">
               {memories.data?.map((memory) => (
-                <MemoryCard key={memory.id} memory={memory} onEdit={() => setEditing(memory)} onForget={() => setForgetting(memory)} />
+                <MemoryCard
+                  key={memory.id}
+                  memory={memory}
+                  {...(canWrite ? { onEdit: () => setEditing(memory), onForget: () => setForgetting(memory) } : {})}
+                />
               ))}
             </ul>
           </>
@@ -122,7 +133,7 @@ export function MemoriesPage({
   );
 }
 
-function MemoryCard({ memory, onEdit, onForget }: { memory: Memory; onEdit: () => void; onForget: () => void }) {
+function MemoryCard({ memory, onEdit, onForget }: { memory: Memory; onEdit?: () => void; onForget?: () => void }) {
   return (
     <li class="card" data-memory-id={memory.id}>
       <div class="card-head">
@@ -173,14 +184,16 @@ function MemoryCard({ memory, onEdit, onForget }: { memory: Memory; onEdit: () =
           </dd>
         </div>
       </dl>
-      <div class="card-actions">
-        <button type="button" class="secondary" onClick={onEdit} aria-label={`Edit memory ${memory.id}`}>
-          Edit
-        </button>
-        <button type="button" class="danger" onClick={onForget} aria-label={`Forget memory ${memory.id}`}>
-          Forget
-        </button>
-      </div>
+      {onEdit && onForget && (
+        <div class="card-actions">
+          <button type="button" class="secondary" onClick={onEdit} aria-label={`Edit memory ${memory.id}`}>
+            Edit
+          </button>
+          <button type="button" class="danger" onClick={onForget} aria-label={`Forget memory ${memory.id}`}>
+            Forget
+          </button>
+        </div>
+      )}
     </li>
   );
 }

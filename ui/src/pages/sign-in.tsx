@@ -1,8 +1,9 @@
 import { useState } from 'preact/hooks';
 import { ApiError, api, apiKey } from '../api.js';
+import type { Whoami } from '../types.js';
 
 /** Sign in with an API key (strata_...): checked against the server, then kept in sessionStorage for this tab. */
-export function SignIn({ onSignedIn }: { onSignedIn: (tenantId: string) => void }) {
+export function SignIn({ onSignedIn, notice = null }: { onSignedIn: (me: Whoami) => void; notice?: string | null }) {
   const [key, setKey] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -17,9 +18,9 @@ export function SignIn({ onSignedIn }: { onSignedIn: (tenantId: string) => void 
     setBusy(true);
     setError(null);
     try {
-      const stats = await api.stats(token);
+      const me = await api.whoami(token);
       apiKey.set(token);
-      onSignedIn(stats.tenantId);
+      onSignedIn(me);
     } catch (failure) {
       const problem = failure instanceof ApiError ? failure : null;
       setError(
@@ -37,6 +38,11 @@ export function SignIn({ onSignedIn }: { onSignedIn: (tenantId: string) => void 
   return (
     <section class="sign-in">
       <h1>Sign in</h1>
+      {notice && (
+        <p class="error" role="alert" data-testid="signed-out">
+          {notice}
+        </p>
+      )}
       <p>
         Use an API key of the tenant you want to inspect. The key stays in this browser tab (session storage) and is sent only to this
         server.
