@@ -91,7 +91,8 @@ describe.skipIf(!chromium.available)(`memory inspector in Chromium ${chromium.re
     await page.waitForURL(/#\/users\/ada$/);
     expect(await h1(page).textContent()).toBe('User ada');
     // Keyboard users land on the new page's heading.
-    expect(await page.evaluate('document.activeElement?.tagName')).toBe('H1');
+    await page.waitForFunction("document.activeElement?.tagName === 'H1'", null, { timeout: 5_000 });
+    expect(await page.evaluate('document.activeElement?.textContent')).toBe('User ada');
   });
 
   it('opens a session: its turns, summary and consolidation state', async () => {

@@ -70,6 +70,9 @@ async function request<T>(method: string, path: string, options: { query?: Query
   return body as T;
 }
 
+/** The most records a list loads (pages of 500); a page says when it stopped there. */
+export const LIST_CAP = 5000;
+
 /** Every page of a cursor-paged list, up to `max` records. */
 async function allPages<T>(path: string, query: Query, max: number): Promise<T[]> {
   const out: T[] = [];
@@ -87,11 +90,11 @@ export const api = {
   stats: () => request<TenantStats>('GET', '/v1/stats'),
   ready: () => request<Readiness>('GET', '/ready'),
   users: () => request<{ data: UserSummary[]; partial: boolean }>('GET', '/v1/users'),
-  sessions: (userId?: string) => allPages<Session>('/v1/sessions', { userId }, 5000),
+  sessions: (userId?: string) => allPages<Session>('/v1/sessions', { userId }, LIST_CAP),
   session: (id: string) => request<Session>('GET', `/v1/sessions/${encodeURIComponent(id)}`),
-  messages: (id: string) => allPages<Message>(`/v1/sessions/${encodeURIComponent(id)}/messages`, {}, 5000),
+  messages: (id: string) => allPages<Message>(`/v1/sessions/${encodeURIComponent(id)}/messages`, {}, LIST_CAP),
   memories: (query: { userId?: string; kinds?: string; tags?: string; sessionId?: string }) =>
-    allPages<Memory>('/v1/memories', query, 5000),
+    allPages<Memory>('/v1/memories', query, LIST_CAP),
   memory: (id: string) => request<Memory>('GET', `/v1/memories/${encodeURIComponent(id)}`),
   updateMemory: (id: string, patch: { text?: string; tags?: string[]; importance?: number }) =>
     request<Memory>('PATCH', `/v1/memories/${encodeURIComponent(id)}`, { body: patch }),

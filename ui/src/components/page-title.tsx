@@ -1,5 +1,5 @@
 import type { ComponentChildren } from 'preact';
-import { useEffect, useRef } from 'preact/hooks';
+import { useLayoutEffect, useRef } from 'preact/hooks';
 
 /** Set after the first page: a fresh load keeps the natural focus order (the skip link first). */
 let navigated = false;
@@ -10,7 +10,8 @@ let navigated = false;
  */
 export function PageTitle({ children, title }: { children: ComponentChildren; title: string }) {
   const ref = useRef<HTMLHeadingElement>(null);
-  useEffect(() => {
+  // Layout effect: focus moves in the same frame as the new page appears.
+  useLayoutEffect(() => {
     document.title = `${title} · Strata memory inspector`;
     const active = document.activeElement;
     const lost =

@@ -1,5 +1,5 @@
 import { useContext, useState } from 'preact/hooks';
-import { api } from '../api.js';
+import { api, LIST_CAP } from '../api.js';
 import { Meter } from '../components/charts.js';
 import { Modal } from '../components/modal.js';
 import { PageTitle } from '../components/page-title.js';
@@ -94,7 +94,11 @@ export function MemoriesPage({
           <Empty>No memories match.</Empty>
         ) : (
           <>
-            <p class="muted">{plural(memories.data?.length ?? 0, 'memory', 'memories')}, newest first</p>
+            <p class="muted">
+              {(memories.data?.length ?? 0) >= LIST_CAP
+                ? `The oldest ${LIST_CAP} memories, newest of them first: narrow by kind, tag or session to see the others`
+                : `${plural(memories.data?.length ?? 0, 'memory', 'memories')}, newest first`}
+            </p>
             <ul class="cards" aria-label="Memories">
               {memories.data?.map((memory) => (
                 <MemoryCard

@@ -1,5 +1,5 @@
 import { useEffect } from 'preact/hooks';
-import { api } from '../api.js';
+import { api, LIST_CAP } from '../api.js';
 import { PageTitle } from '../components/page-title.js';
 import { Empty, pending } from '../components/status.js';
 import { formatTime, plural } from '../format.js';
@@ -79,7 +79,7 @@ export function SessionPage({ sessionId, highlight }: { sessionId: string; highl
       ) : (
         <Empty>No summary yet: consolidation has not run on this session.</Empty>
       )}
-      <h2>Turns ({messages.length})</h2>
+      <h2>Turns ({messages.length < LIST_CAP ? messages.length : `the first ${LIST_CAP} of ${session.lastSeq}`})</h2>
       {messages.length === 0 ? (
         <Empty>No turns.</Empty>
       ) : (
