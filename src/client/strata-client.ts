@@ -8,6 +8,8 @@ import type {
   CreateSessionInput,
   EraseCounts,
   Fact,
+  FactAudit,
+  FactAuditQuery,
   FactQuery,
   FactRule,
   GetFactsOptions,
@@ -29,8 +31,11 @@ import type {
   SetFactInput,
   SetFactResponse,
   SetFactRuleResponse,
+  TenantStats,
   UpdateMemoryInput,
+  UserList,
   ValidationResult,
+  Whoami,
 } from './client-types.js';
 import { type CallOptions, HttpTransport, type RequestSpec, type TransportOptions } from './http-transport.js';
 import { paginate } from './paginate.js';
@@ -190,6 +195,28 @@ export class StrataClient {
   /** Checks a value against the rule of subject.key; stores nothing (retried). */
   validate(query: FactQuery, value: JsonValue, call?: CallOptions): Promise<ValidationResult> {
     return this.send({ method: 'POST', path: '/v1/facts/validate', body: { ...query, value }, idempotent: true }, call);
+  }
+
+  /** A user's fact rules and the stored versions that break them (newest recorded first). */
+  factAudit(query: FactAuditQuery, call?: CallOptions): Promise<FactAudit> {
+    return this.send({ method: 'GET', path: '/v1/facts/audit', query: { ...query }, idempotent: true }, call);
+  }
+
+  // -- inspector views ---------------------------------------------------------------------
+
+  /** The API key's tenant, id and scopes. */
+  whoami(call?: CallOptions): Promise<Whoami> {
+    return this.send({ method: 'GET', path: '/v1/whoami', idempotent: true }, call);
+  }
+
+  /** The tenant's users, from its sessions and memories, with their counts. */
+  listUsers(call?: CallOptions): Promise<UserList> {
+    return this.send({ method: 'GET', path: '/v1/users', idempotent: true }, call);
+  }
+
+  /** The tenant's record counts and the process's recent latency and cache hit rates. */
+  stats(call?: CallOptions): Promise<TenantStats> {
+    return this.send({ method: 'GET', path: '/v1/stats', idempotent: true }, call);
   }
 
   // -- admin (the `admin` scope) -----------------------------------------------------------------

@@ -43,6 +43,10 @@ export interface CreateServerOptions {
    * takes its share of each key's rate limit (the primary spreads connections round-robin).
    */
   readonly role?: 'single' | 'worker' | undefined;
+  /** The memory inspector's bundle, served at /ui; default dist/ui (built by `npm run build`). */
+  readonly uiDir?: string | undefined;
+  /** How often /v1/stats samples the metrics, in ms (default 10 s). */
+  readonly statsIntervalMs?: number | undefined;
 }
 
 /**
@@ -94,6 +98,8 @@ export async function createServer(settings: ServerSettings, options: CreateServ
       docs: settings.docs,
       metrics,
       metricsToken: settings.metricsToken,
+      ...(options.uiDir === undefined ? {} : { ui: { dir: options.uiDir } }),
+      statsIntervalMs: options.statsIntervalMs,
       probes: {
         store: backend.probe(memory),
         embedder: embedderProbe(memory),

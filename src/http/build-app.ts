@@ -12,16 +12,19 @@ import { type HttpAuth, installAuth } from './auth-hook.js';
 import { clientErrorHandler, frameworkErrorHandler, installErrorHandlers } from './error-handler.js';
 import './fastify-augment.js';
 import { installJsonBodyParser } from './json-body-parser.js';
+import { MetricsHistory } from './metrics-history.js';
 import { pruneUnusedComponents } from './openapi-document.js';
 import { defaultProbes, type ReadinessProbes } from './readiness.js';
 import { adminRoutes } from './routes/admin-routes.js';
 import { factRoutes } from './routes/fact-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
+import { inspectorRoutes } from './routes/inspector-routes.js';
 import { mcpRoutes } from './routes/mcp-routes.js';
 import { memoryRoutes } from './routes/memory-routes.js';
 import { metricsRoutes } from './routes/metrics-routes.js';
 import { modeRoutes } from './routes/mode-routes.js';
 import { sessionRoutes } from './routes/session-routes.js';
+import { defaultUiDir, uiRoutes } from './routes/ui-routes.js';
 
 export interface RateLimitSettings {
   /** Requests per API key per window. */
@@ -48,6 +51,10 @@ export interface BuildAppDeps {
   readonly metrics?: PrometheusMetrics | undefined;
   /** Bearer token for /metrics; without it /metrics needs an admin key of tenant `default` (see routes/metrics-routes.ts). */
   readonly metricsToken?: string | undefined;
+  /** The memory inspector's bundle served at /ui: default dist/ui when built; false for none. */
+  readonly ui?: { readonly dir: string } | false | undefined;
+  /** How often /v1/stats samples the process's metrics, in ms (default 10 s). */
+  readonly statsIntervalMs?: number | undefined;
 }
 
 const DOCS_PREFIX = '/docs';
@@ -91,7 +98,7 @@ export async function buildApp(deps: BuildAppDeps): Promise<FastifyInstance> {
           apiKeyHeader: { type: 'apiKey', in: 'header', name: 'x-api-key' },
         },
       },
-      tags: ['sessions', 'messages', 'retrieval', 'memories', 'facts', 'admin', 'mcp', 'health'].map((name) => ({ name })),
+      tags: ['sessions', 'messages', 'retrieval', 'memories', 'facts', 'inspector', 'admin', 'mcp', 'health'].map((name) => ({ name })),
     },
     transform: createJsonSchemaTransform({ skipList: [`${DOCS_PREFIX}/*`, DOCS_PREFIX, '/openapi.json'] }),
     transformObject: pruneUnusedComponents,
@@ -129,6 +136,11 @@ export async function buildApp(deps: BuildAppDeps): Promise<FastifyInstance> {
   await app.register(modeRoutes(routeDeps));
   const metrics = deps.metrics ?? (deps.memory.metrics instanceof PrometheusMetrics ? deps.memory.metrics : undefined);
   if (metrics) await app.register(metricsRoutes(metrics, deps.metricsToken));
+  const history = metrics ? new MetricsHistory(metrics, deps.statsIntervalMs) : null;
+  await app.register(inspectorRoutes({ ...routeDeps, history }));
+  if (history) app.addHook('onClose', async () => history.stop());
+  if (deps.ui !== false) await app.register(uiRoutes(deps.ui?.dir ?? defaultUiDir()));
   await app.ready();
+  history?.start();
   return app;
 }

@@ -120,6 +120,19 @@ describe('StrataClient against a real server', () => {
     expect((await strata.validate(scope, 4)).valid).toBe(true);
   });
 
+  it('inspector views: users with counts, the fact audit, the tenant stats', async () => {
+    const users = await strata.listUsers();
+    expect(users.partial).toBe(false);
+    expect(users.data.find((user) => user.userId === 'alice')).toMatchObject({ sessions: expect.any(Number), facts: 1 });
+    await strata.setFact({ userId: 'alice', subject: 'user', key: 'party_size', value: 40 });
+    const audit = await strata.factAudit({ userId: 'alice' });
+    expect(audit.rules).toEqual([{ subject: 'user', key: 'party_size', rule: { type: 'integer', min: 1, max: 20, severity: 'error' } }]);
+    expect(audit.violations.map((v) => [v.fact.value, v.current])).toEqual([[40, true]]);
+    expect(await strata.whoami()).toMatchObject({ tenantId: 'acme', scopes: expect.arrayContaining(['read']) });
+    const stats = await strata.stats();
+    expect(stats).toMatchObject({ tenantId: 'acme', mode: 'read_write', counts: { users: users.data.length } });
+  });
+
   it('keys: create, list, revoke; the revoked key is refused at once', async () => {
     const { key, apiKey } = await strata.createKey({ scopes: ['read'], name: 'reader' });
     expect(apiKey).toMatchObject({ tenantId: 'acme', scopes: ['read'], name: 'reader' });

@@ -186,6 +186,27 @@ const cases = (): Case[] => [
   // The mode routes act on the caller's tenant only (an explicit read_write override changes nothing A's other cases see).
   { method: 'PUT', route: '/v1/mode', url: '/v1/mode', payload: { mode: 'read_write' }, expect: ownTenant(200) },
   { method: 'GET', route: '/v1/mode', url: '/v1/mode', expect: ownTenant(200) },
+  // The inspector's views (after A erased its own "bob" above): nothing of B's, nothing left of A's.
+  { method: 'GET', route: '/v1/users', url: '/v1/users', expect: emptyPage },
+  { method: 'GET', route: '/v1/whoami', url: '/v1/whoami', expect: ownTenant(200) },
+  {
+    method: 'GET',
+    route: '/v1/facts/audit',
+    url: '/v1/facts/audit?userId=bob',
+    expect: (response) => {
+      expect(response.statusCode, response.body).toBe(200);
+      expect(json(response)).toEqual({ rules: [], violations: [] });
+    },
+  },
+  {
+    method: 'GET',
+    route: '/v1/stats',
+    url: '/v1/stats',
+    expect: (response) => {
+      ownTenant(200)(response);
+      expect(json(response)).toMatchObject({ counts: { users: 0, sessions: 0, memories: 0 } });
+    },
+  },
 ];
 
 describe('a key of tenant A never reaches tenant B', () => {

@@ -3,7 +3,7 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { expect } from 'vitest';
 import { ApiKeys } from '../../src/auth/api-keys.js';
 import { SqliteApiKeyStore } from '../../src/auth/sqlite-api-key-store.js';
-import { createMemory } from '../../src/config/create-memory.js';
+import { type CreateMemoryOptions, createMemory } from '../../src/config/create-memory.js';
 import { sqliteStoreProbe } from '../../src/config/sqlite-readiness.js';
 import type { MemoryService } from '../../src/core/memory-service.js';
 import { type BuildAppDeps, buildApp } from '../../src/http/build-app.js';
@@ -35,10 +35,13 @@ export interface HttpFixture {
  * The real app over real stores: SQLite files (memory + keys) in a temp dir, the offline
  * embedder, requests through `app.inject()`. Rate limiting is off unless `deps` sets it.
  */
-export async function httpFixture(deps: Partial<Omit<BuildAppDeps, 'memory' | 'auth'>> = {}): Promise<HttpFixture> {
+export async function httpFixture(
+  deps: Partial<Omit<BuildAppDeps, 'memory' | 'auth'>> = {},
+  memoryOptions: Omit<CreateMemoryOptions, 'path'> = {},
+): Promise<HttpFixture> {
   const { dir, cleanup } = tempDir();
   const database = join(dir, 'strata.db');
-  const memory = await createMemory({ path: database });
+  const memory = await createMemory({ ...memoryOptions, path: database });
   const store = new SqliteApiKeyStore(join(dir, 'keys.db'));
   await store.open();
   const keys = new ApiKeys(store);

@@ -107,6 +107,7 @@ function banner(server: BannerInfo, settings: ServerSettings): string {
     ...(settings.qdrantUrl ? [`  qdrant ${redactUrl(settings.qdrantUrl)} (semantic search; the store stays the truth)`] : []),
     ...(settings.redisUrl ? [`  redis  ${redisHost(settings.redisUrl)} (cache and working tier; the store stays the durable copy)`] : []),
     settings.docs ? `  docs   ${url}/docs  (OpenAPI: ${url}/openapi.json)` : `  api    ${url}/openapi.json`,
+    `  ui     ${url}/ui/  (memory inspector: sign in with an API key)`,
     settings.auth
       ? '  auth   API keys: "Authorization: Bearer strata_..." (the tenant comes from the key); manage with `strata keys`'
       : '  auth   OFF (--no-auth): every request is tenant "default" with every scope; loopback only',

@@ -6,6 +6,7 @@
 export * from './admin.js';
 export * from './common.js';
 export * from './facts.js';
+export * from './inspector.js';
 export * from './memories.js';
 export * from './retrieval.js';
 export * from './sessions.js';
