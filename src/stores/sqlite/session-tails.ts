@@ -1,6 +1,5 @@
 import { LRUCache } from 'lru-cache';
 import type { MessageRecord } from '../../spec/records.js';
-import type { StatementCache } from './statement-cache.js';
 
 /** Messages kept per session: enough for the previous turns of a write and a standard context (10). */
 export const TAIL_LENGTH = 12;
@@ -19,8 +18,8 @@ interface Tail {
  *
  * It is exact, not a time-to-live cache. This process's appends extend a tail (checked against
  * the seq the append transaction read); anything else that may change messages clears it all:
- * a commit by another connection (`PRAGMA data_version` moves, checked before every read), an
- * erase, or a sibling module (retention, archive, consolidation) borrowing the connection.
+ * a commit by another connection (`PRAGMA data_version` moves: the store checks before every
+ * read), an erase, or a sibling module (retention, restore, consolidation) committing through the store.
  * Bounded by characters held (about 4 MB of text).
  */
 export class SessionTails {
@@ -32,13 +31,8 @@ export class SessionTails {
         tail.messages.reduce((sum, m) => sum + m.content.length + 200, 0),
       ),
   });
-  private version = -1;
-
-  constructor(private readonly sql: StatementCache) {}
-
   /** The newest `limit` messages, newest first, or undefined when the tail cannot answer. */
   newest(tenantId: string, sessionId: string, limit: number): MessageRecord[] | undefined {
-    this.checkVersion();
     const tail = this.tails.get(key(tenantId, sessionId));
     if (!tail || (tail.messages.length < limit && !tail.all)) return undefined;
     return tail.messages.slice(-limit).reverse();
@@ -90,14 +84,6 @@ export class SessionTails {
 
   clear(): void {
     this.tails.clear();
-  }
-
-  private checkVersion(): void {
-    const version = (this.sql.raw('PRAGMA data_version').get() as [number])[0];
-    if (version !== this.version) {
-      this.tails.clear();
-      this.version = version;
-    }
   }
 }
 

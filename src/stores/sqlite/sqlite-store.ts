@@ -25,6 +25,7 @@ import type {
 import type { FactRecord, FactRule, MemoryRecord, MessageRecord, Scope, SessionRecord } from '../../spec/records.js';
 import { IndexLog, type LogSpan } from './index-log.js';
 import { memoryFilterSql } from './memory-filter-sql.js';
+import { MemoryRecordCache } from './memory-records.js';
 import { migrate } from './migrate.js';
 import { blobToVector, type MemoryRow, type MessageRow, type SessionRow, toMemory, toMessage, toSession, vectorToBlob } from './rows.js';
 import { SessionTails, TAIL_LENGTH } from './session-tails.js';
@@ -98,6 +99,9 @@ export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1 {
   private vectors!: SqliteVectors;
   private keywords!: SqliteKeywords;
   private tails!: SessionTails;
+  private records!: MemoryRecordCache;
+  /** PRAGMA data_version when the caches were last known good (it moves on other connections' commits). */
+  private version = -1;
   private opened = false;
 
   constructor(private readonly options: SqliteStoreOptions) {
@@ -130,7 +134,8 @@ export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1 {
     migrate(this.db);
     this.sql = new StatementCache(this.db);
     this.log = new IndexLog(this.sql);
-    this.tails = new SessionTails(this.sql);
+    this.tails = new SessionTails();
+    this.records = new MemoryRecordCache();
     this.log.prune();
     this.facts = new SqliteFacts(this.db);
     const inMemory = this.options.path === ':memory:' || this.options.path === '';
@@ -162,12 +167,17 @@ export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1 {
   /** For sibling modules writing in their own transactions (sqlite-consolidation.ts). Open first. */
   get internals(): SqliteInternals {
     if (!this.opened) throw new StrataError('CLOSED', 'the SQLite store is not open');
-    // A sibling may write messages in its own transaction (retention, restore): the cached session tails go.
-    this.tails.clear();
     return {
       db: this.db,
       sql: this.sql,
-      logged: (work) => this.logged(work),
+      // A sibling (consolidation, retention, restore) may change any memory or message: the caches go once it commits.
+      logged: (work) => {
+        try {
+          return this.logged(work);
+        } finally {
+          this.dropCaches();
+        }
+      },
       insertMemoryRow: (memory) => this.insertMemoryRow(memory),
       indexInserted: (rowid, memory) => this.indexInserted(rowid, memory),
       indexDeleted: (rowid, tenantId, userId, model) => {
@@ -196,6 +206,20 @@ export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1 {
         return { value, span: { before, after: this.log.head() } };
       })
       .immediate();
+  }
+
+  /** Before a read served from the caches: another connection's commit since the last check empties them. */
+  private checkCaches(): void {
+    const version = (this.sql.raw('PRAGMA data_version').get() as [number])[0];
+    if (version !== this.version) {
+      this.dropCaches();
+      this.version = version;
+    }
+  }
+
+  private dropCaches(): void {
+    this.tails.clear();
+    this.records.clear();
   }
 
   /** After a committed write whose changes were applied to the in-process indexes. */
@@ -370,6 +394,7 @@ export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1 {
     }
     const tailRead = query.order === 'desc' && query.afterSeq === undefined && query.beforeSeq === undefined && query.limit <= TAIL_LENGTH;
     if (tailRead) {
+      this.checkCaches();
       const cached = this.tails.newest(tenantId, sessionId, query.limit);
       if (cached) return cached;
       const rows = this.sql
@@ -407,6 +432,7 @@ export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1 {
   }
 
   private insertMemoryRow(memory: NewMemory): number {
+    this.records.forget(memory.tenantId, [memory.id]);
     const info = this.sql
       .get(
         `INSERT INTO memories (id, tenant_id, user_id, agent_id, namespace, session_id, kind, text, context, tags,
@@ -463,6 +489,7 @@ export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1 {
         | MemoryRow
         | undefined;
     });
+    this.records.forget(tenantId, [id]);
     if (row) {
       if (patch.embedding !== undefined) this.vectors.onUpdate(row.rowid, toMemory(row), patch.embedding);
       if (patch.text !== undefined || patch.context !== undefined) {
@@ -487,6 +514,7 @@ export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1 {
           | Pick<MemoryRow, 'rowid' | 'tenant_id' | 'user_id' | 'text' | 'context'>
           | undefined,
     );
+    this.records.forget(tenantId, [memoryId]);
     if (row) this.keywords.onInsert(row.rowid, row.tenant_id, row.user_id, row.text, row.context);
     this.advance(span);
     return row !== undefined;
@@ -494,11 +522,17 @@ export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1 {
 
   async getMemories(tenantId: string, ids: readonly string[]): Promise<MemoryRecord[]> {
     if (ids.length === 0) return [];
-    const rows = this.sql
-      .get(`SELECT ${MEMORY_COLUMNS} FROM memories WHERE tenant_id = ? AND id IN (SELECT value FROM json_each(?))`)
-      .all(tenantId, JSON.stringify(ids)) as MemoryRow[];
-    const byId = new Map(rows.map((row) => [row.id, toMemory(row)]));
-    return ids.flatMap((id) => byId.get(id) ?? []);
+    this.checkCaches();
+    const { found, missing } = this.records.lookup(tenantId, ids);
+    if (missing.length > 0) {
+      const rows = this.sql
+        .get(`SELECT ${MEMORY_COLUMNS} FROM memories WHERE tenant_id = ? AND id IN (SELECT value FROM json_each(?))`)
+        .all(tenantId, JSON.stringify(missing)) as MemoryRow[];
+      const fresh = rows.map(toMemory);
+      this.records.remember(fresh);
+      for (const record of fresh) found.set(record.id, record);
+    }
+    return ids.flatMap((id) => found.get(id) ?? []);
   }
 
   async getEmbeddings(tenantId: string, ids: readonly string[]): Promise<Map<string, Float32Array>> {
@@ -544,6 +578,7 @@ export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1 {
         .run(tenantId, JSON.stringify(ids));
       return rows;
     });
+    this.records.forget(tenantId, ids);
     for (const row of removed) {
       this.vectors.onDelete(row.rowid, row.tenant_id, row.user_id, row.embedding_model);
       this.keywords.onDelete(row.rowid);
@@ -629,7 +664,7 @@ export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1 {
       const sessions = this.sql.get('DELETE FROM sessions WHERE tenant_id = ? AND user_id = ?').run(tenantId, userId).changes;
       return { counts: { sessions, messages, memories, facts }, vectors };
     });
-    this.tails.clear();
+    this.dropCaches();
     for (const row of vectors) {
       this.vectors.onDelete(row.rowid, tenantId, userId, row.embedding_model);
       this.keywords.onDelete(row.rowid);

@@ -3,11 +3,13 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { MessageRecord } from '../../src/spec/records.js';
 import { SqliteRetention } from '../../src/stores/sqlite/sqlite-retention.js';
 import { SqliteStore } from '../../src/stores/sqlite/sqlite-store.js';
+import { memoryOf } from '../../src/testing/store-fixtures.js';
 import { tempDir } from '../helpers/memory.js';
 
-// The SQLite store answers "the newest N messages" from an in-process tail (session-tails.ts).
-// These tests hold it to what the table says, with a second connection on the same file
-// standing in for another process (the tail must notice its commits).
+// The SQLite store answers "the newest N messages" from an in-process tail (session-tails.ts)
+// and memory reads from a record cache (memory-records.ts). These tests hold both to what the
+// tables say, with a second connection on the same file standing in for another process (the
+// caches must notice its commits).
 const T = 'default';
 const T0 = Date.parse('2026-04-01T08:00:00Z');
 
@@ -120,5 +122,56 @@ describe('SQLite session tails', () => {
     ]);
     metadata.topic = 'changed after the write';
     expect((await newest(a, 1))[0]?.metadata).toEqual({ topic: 'fjords' });
+  });
+});
+
+describe('SQLite memory record cache', () => {
+  let dir: ReturnType<typeof tempDir>;
+  let a: SqliteStore;
+  let b: SqliteStore;
+
+  beforeEach(async () => {
+    dir = tempDir();
+    const path = join(dir.dir, 'records.db');
+    a = new SqliteStore({ path });
+    b = new SqliteStore({ path });
+    await a.open();
+    await b.open();
+    await a.insertMemory(memoryOf({ tenantId: T, userId: 'u' }, { id: 'mem_1', text: 'first text' }));
+    await a.insertMemory(memoryOf({ tenantId: T, userId: 'u' }, { id: 'mem_2', text: 'second text' }));
+  });
+
+  afterEach(async () => {
+    await a.close();
+    await b.close();
+    dir.cleanup();
+  });
+
+  const texts = async (store: SqliteStore, ids: string[]): Promise<string[]> => (await store.getMemories(T, ids)).map((m) => m.text);
+
+  it("answers reads with this process's own updates, context appends and deletes", async () => {
+    expect(await texts(a, ['mem_1', 'mem_2'])).toEqual(['first text', 'second text']);
+    await a.updateMemory(T, 'mem_1', { text: 'first, edited', updatedAt: Date.now() });
+    expect(await texts(a, ['mem_1'])).toEqual(['first, edited']);
+    await a.deleteMemories(T, ['mem_2']);
+    expect(await texts(a, ['mem_1', 'mem_2'])).toEqual(['first, edited']);
+  });
+
+  it("sees another connection's update and delete", async () => {
+    expect(await texts(a, ['mem_1', 'mem_2'])).toEqual(['first text', 'second text']);
+    await b.updateMemory(T, 'mem_1', { text: 'changed elsewhere', updatedAt: Date.now() });
+    await b.deleteMemories(T, ['mem_2']);
+    expect(await texts(a, ['mem_1', 'mem_2'])).toEqual(['changed elsewhere']);
+  });
+
+  it('sees an erase', async () => {
+    expect(await texts(a, ['mem_1'])).toEqual(['first text']);
+    await a.forgetUser(T, 'u');
+    expect(await texts(a, ['mem_1', 'mem_2'])).toEqual([]);
+  });
+
+  it('keeps tenants apart', async () => {
+    expect(await texts(a, ['mem_1'])).toEqual(['first text']);
+    expect(await a.getMemories('other-tenant', ['mem_1'])).toEqual([]);
   });
 });

@@ -1,0 +1,45 @@
+import { LRUCache } from 'lru-cache';
+import type { MemoryRecord } from '../../spec/records.js';
+
+/**
+ * Memory records read recently, in this process, by tenant and id: a search hydrates its
+ * hundred-odd candidates, and reading and decoding those rows was a fifth of a search's CPU.
+ * Exact, not a time-to-live cache: the store drops an entry when this process writes that
+ * memory, and everything when another connection commits (`PRAGMA data_version`), an erase
+ * runs, or a sibling module (consolidation, retention, restore) commits through the store.
+ * Records are shared read-only objects. Bounded by an estimate of the bytes held (~8 MB).
+ */
+export class MemoryRecordCache {
+  private readonly records = new LRUCache<string, MemoryRecord>({
+    maxSize: 8_000_000,
+    sizeCalculation: (m) => 2 * (m.text.length + (m.context?.length ?? 0)) + 400 + 48 * m.source.length,
+  });
+
+  /** The cached records of these ids (in any order), and the ids not cached. */
+  lookup(tenantId: string, ids: readonly string[]): { found: Map<string, MemoryRecord>; missing: string[] } {
+    const found = new Map<string, MemoryRecord>();
+    const missing: string[] = [];
+    for (const id of ids) {
+      const record = this.records.get(key(tenantId, id));
+      if (record) found.set(id, record);
+      else missing.push(id);
+    }
+    return { found, missing };
+  }
+
+  remember(records: readonly MemoryRecord[]): void {
+    for (const record of records) this.records.set(key(record.tenantId, record.id), record);
+  }
+
+  forget(tenantId: string, ids: readonly string[]): void {
+    for (const id of ids) this.records.delete(key(tenantId, id));
+  }
+
+  clear(): void {
+    this.records.clear();
+  }
+}
+
+function key(tenantId: string, id: string): string {
+  return `${tenantId}\u0000${id}`;
+}
