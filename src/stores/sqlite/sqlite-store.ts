@@ -23,6 +23,17 @@ import type {
   VectorSearchOptions,
 } from '../../spec/memory-store.js';
 import type { FactRecord, FactRule, MemoryRecord, MessageRecord, Scope, SessionRecord } from '../../spec/records.js';
+import type {
+  EmbeddingCoverage,
+  EmbeddingModelSetting,
+  EmbeddingState,
+  ReembedCheckpoint,
+  ReembedEntry,
+  ReembedPage,
+  ReembedSample,
+  ReembedStoreV1,
+  SwitchResult,
+} from '../../spec/reembed-store.js';
 import { IndexLog, type LogSpan } from './index-log.js';
 import { memoryFilterSql } from './memory-filter-sql.js';
 import { migrate } from './migrate.js';
@@ -30,6 +41,7 @@ import { blobToVector, type MemoryRow, type MessageRow, type SessionRow, toMemor
 import { SqliteFacts } from './sqlite-facts.js';
 import type { SqliteInternals } from './sqlite-internals.js';
 import { SqliteKeywords } from './sqlite-keywords.js';
+import { SqliteReembed } from './sqlite-reembed.js';
 import { SqliteVectors } from './sqlite-vectors.js';
 import { StatementCache } from './statement-cache.js';
 
@@ -87,7 +99,7 @@ export interface SqliteStoreOptions {
  * loaded indexes before it returns (read-your-writes); other processes' writes reach them
  * through index_log.
  */
-export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1 {
+export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1, ReembedStoreV1 {
   readonly specificationVersion = 'v1' as const;
   readonly capabilities: StoreCapabilities;
   private db!: Database.Database;
@@ -97,6 +109,10 @@ export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1 {
   private vectors!: SqliteVectors;
   private keywords!: SqliteKeywords;
   private opened = false;
+  private readonly reembed = new SqliteReembed(
+    () => this.internals,
+    () => this.vectors,
+  );
 
   constructor(private readonly options: SqliteStoreOptions) {
     this.capabilities = {
@@ -153,7 +169,7 @@ export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1 {
    */
   async warm(): Promise<void> {
     this.keywords.warm();
-    this.vectors.warm();
+    this.vectors.warm((await this.reembed.getEmbeddingState()).active?.id ?? null);
   }
 
   /** For sibling modules writing in their own transactions (sqlite-consolidation.ts). Open first. */
@@ -592,6 +608,36 @@ export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1 {
     }
     this.advance(span);
     return counts;
+  }
+
+  // ---- blue/green re-embedding (sqlite-reembed.ts) -----------------------------------------
+
+  listMemoriesToEmbed(model: string, after: string | null, limit: number): Promise<ReembedPage> {
+    return this.reembed.listMemoriesToEmbed(model, after, limit);
+  }
+  putEmbeddings(model: string, entries: readonly ReembedEntry[]): Promise<number> {
+    return this.reembed.putEmbeddings(model, entries);
+  }
+  sampleMemories(limit: number): Promise<ReembedSample[]> {
+    return this.reembed.sampleMemories(limit);
+  }
+  countEmbeddings(model: string): Promise<EmbeddingCoverage> {
+    return this.reembed.countEmbeddings(model);
+  }
+  getEmbeddingState(): Promise<EmbeddingState> {
+    return this.reembed.getEmbeddingState();
+  }
+  switchActiveModel(target: EmbeddingModelSetting, current: EmbeddingModelSetting | null): Promise<SwitchResult> {
+    return this.reembed.switchActiveModel(target, current);
+  }
+  dropEmbeddings(model: string): Promise<number> {
+    return this.reembed.dropEmbeddings(model);
+  }
+  getReembedCheckpoint(model: string): Promise<ReembedCheckpoint | null> {
+    return this.reembed.getReembedCheckpoint(model);
+  }
+  putReembedCheckpoint(model: string, checkpoint: ReembedCheckpoint | null): Promise<void> {
+    return this.reembed.putReembedCheckpoint(model, checkpoint);
   }
 
   // ---- scan (rebuilding an external index) ----------------------------------------------
