@@ -1,6 +1,7 @@
 import type { ConsolidatorOptions } from '../core/consolidation/consolidator.js';
 import { DEFAULT_READ_DEADLINE_MS, MemoryService } from '../core/memory-service.js';
 import { type ChunkSettings, DEFAULT_CHUNKS } from '../core/turn-chunks.js';
+import { ActiveEmbedder } from '../embeddings/active-embedder.js';
 import { Embedder, type EmbedderOptions } from '../embeddings/embedder.js';
 import type { MetricsSink } from '../observability/metrics-sink.js';
 import type { OtlpMetricsOptions } from '../observability/otlp-metrics.js';
@@ -19,16 +20,29 @@ import type { ContextCacheV1 } from '../spec/context-cache.js';
 import type { EmbeddingModelV1 } from '../spec/embedding-model.js';
 import { durableStoreOf } from '../spec/external-writes.js';
 import type { MemoryStoreV1 } from '../spec/memory-store.js';
+import { canReembed } from '../spec/reembed-store.js';
 import type { SummarizerV1 } from '../spec/summarizer.js';
 import type { WorkingMemoryV1 } from '../spec/working-memory.js';
+import { DEFAULT_EMBEDDING_MODEL, type EmbeddingModelSettings, resolveEmbeddingModel } from './embedding-models.js';
 
 export interface CreateMemoryOptions {
   /** SQLite file for the embedded default (`:memory:` for a throwaway store). Default `./strata.db`. */
   readonly path?: string | undefined;
   /** A store to use instead of SQLite at `path`. */
   readonly store?: MemoryStoreV1 | undefined;
-  /** Embedding model; default the offline word-vector embedder (no network, no download). */
-  readonly embedding?: EmbeddingModelV1 | undefined;
+  /**
+   * Embedding model: a model, or its name in the registry (src/config/embedding-models.ts).
+   * Default `offline`, the word-vector embedder (no network, no download). When the store records
+   * another active model (a blue/green re-embedding switched to it: src/reembed/), that one is
+   * used instead, built from the registry; see ActiveEmbedder for how a running service follows a switch.
+   */
+  readonly embedding?: EmbeddingModelV1 | string | undefined;
+  /** The registry name of `embedding` when it is a model object (recorded when a re-embedding switches away from it). */
+  readonly embeddingSpec?: string | undefined;
+  /** Settings the registry's model factories read (default process.env). */
+  readonly embeddingSettings?: EmbeddingModelSettings | undefined;
+  /** How often the store's active embedding model is re-read (ms, default 2000; 0 = before every search and write). */
+  readonly activeModelRefreshMs?: number | undefined;
   readonly embedderOptions?: EmbedderOptions | undefined;
   readonly tenantId?: string | undefined;
   readonly tokenizer?: TokenCounter | undefined;
@@ -172,13 +186,15 @@ export async function createMemory(options: CreateMemoryOptions = {}): Promise<M
       metrics.watchRecordCounts(sqliteRecordCounts(path));
     }
   }
-  const model = options.embedding ?? (await defaultEmbedding());
-  const embedder = new Embedder(model, store, { ...options.embedderOptions, ...(sink ? { observer: sink } : {}) });
+  const embedderOptions = { ...options.embedderOptions, ...(sink ? { observer: sink } : {}) };
+  const activeEmbedder = await activeEmbedderFor(options, durableStoreOf(durable), (model) => new Embedder(model, store, embedderOptions));
+  const embedder = activeEmbedder.current;
   const outbox = options.outbox ? new (await import('../resilience/outbox.js')).Outbox(options.outbox) : undefined;
   const service = new MemoryService(
     {
       store,
       embedder,
+      activeEmbedder,
       tokens: options.tokenizer ?? o200kTokenCounter,
       retrieval: { ...DEFAULT_RETRIEVAL, ...options.retrieval },
       clock: options.clock,
@@ -246,9 +262,36 @@ function redisConnectionOf(store: MemoryStoreV1): { usable(): boolean } | null {
   return connection as { usable(): boolean };
 }
 
-async function defaultEmbedding(): Promise<EmbeddingModelV1> {
-  const { createWordVectorEmbedder } = await import('../embeddings/offline/word-vector-embedder.js');
-  return createWordVectorEmbedder();
+/**
+ * The configured model's embedder, or the store's active model's when a re-embedding switched
+ * it (a restarted process uses the model the index was switched to). Stores that cannot
+ * re-embed always use the configured model.
+ */
+async function activeEmbedderFor(
+  options: CreateMemoryOptions,
+  durable: MemoryStoreV1,
+  wrap: (model: EmbeddingModelV1) => Embedder,
+): Promise<ActiveEmbedder> {
+  const settings = options.embeddingSettings ?? process.env;
+  const configured = options.embedding ?? DEFAULT_EMBEDDING_MODEL;
+  const spec = typeof configured === 'string' ? configured : options.embeddingSpec;
+  const embedder = wrap(typeof configured === 'string' ? await resolveEmbeddingModel(configured, settings) : configured);
+  if (!canReembed(durable)) return new ActiveEmbedder(embedder, { spec });
+  const active = new ActiveEmbedder(embedder, {
+    spec,
+    source: durable,
+    resolve: async (name) => wrap(await resolveEmbeddingModel(name, settings)),
+    refreshMs: options.activeModelRefreshMs,
+    clock: options.clock,
+    onUnresolved: (setting, cause) =>
+      process.emitWarning(
+        `the store's active embedding model ${setting.id} (${setting.spec || 'no registry name'}) cannot be built here (${String(cause)}); ` +
+          `searching and writing with ${embedder.modelId}`,
+        { code: 'STRATA_EMBEDDING_MODEL' },
+      ),
+  });
+  await active.refresh(true);
+  return active;
 }
 
 /**
