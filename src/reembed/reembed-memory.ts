@@ -1,6 +1,7 @@
 import type { MemoryService } from '../core/memory-service.js';
 import { StrataError } from '../errors/strata-error.js';
-import { durableStoreOf } from '../spec/external-writes.js';
+import { acceptsExternalWrites } from '../spec/external-writes.js';
+import type { MemoryStoreV1 } from '../spec/memory-store.js';
 import { canReembed, type EmbeddingState } from '../spec/reembed-store.js';
 import { type ModelInUse, type ReembedOptions, type ReembedReport, reembed } from './reembed-job.js';
 import type { ReembeddableStore } from './verify-model.js';
@@ -79,12 +80,19 @@ export async function reembedStatus(memory: MemoryService): Promise<{
   return { state, models };
 }
 
+/**
+ * The outermost store that re-embeds: the Qdrant mirror (VectorIndexedStore) when there is one,
+ * so the new model's vectors reach its collection too, else the durable store under decorators
+ * that leave vectors alone (the Redis tier).
+ */
 export function reembeddableStoreOf(memory: MemoryService): ReembeddableStore {
-  const durable = durableStoreOf(memory.store);
-  if (!canReembed(durable)) {
-    throw new StrataError('INVALID_CONFIG', 'this store cannot re-embed (SQLite and PostgreSQL can)', { details: { store: 'custom' } });
+  let current: MemoryStoreV1 = memory.store;
+  for (;;) {
+    if (canReembed(current)) return current as MemoryStoreV1 & ReembeddableStore;
+    if (!acceptsExternalWrites(current)) break;
+    current = current.inner;
   }
-  return durable as typeof durable & ReembeddableStore;
+  throw new StrataError('INVALID_CONFIG', 'this store cannot re-embed (SQLite and PostgreSQL can)', { details: { store: 'custom' } });
 }
 
 async function currentModel(memory: MemoryService, store: ReembeddableStore): Promise<ModelInUse> {

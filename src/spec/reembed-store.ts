@@ -1,3 +1,5 @@
+import type { MemoryRecord } from './records.js';
+
 /**
  * Optional store capability for blue/green re-embedding (issue #7). A memory's vector in
  * model M is the main `embedding` column when its `embeddingModel` is M, else a secondary
@@ -39,6 +41,14 @@ export interface ReembedStoreV1 {
    * vector). Forgets `model` as the previous one. Returns how many vectors went.
    */
   dropEmbeddings(model: string): Promise<number>;
+  /**
+   * Every secondary vector (every model and tenant) with its memory, in a stable order, for
+   * rebuilding an external index (src/stores/vector-indexed-store.ts); `after` is the previous
+   * page's `next` (null to start; null after the last page).
+   */
+  scanSecondaryEmbeddings(after: string | null, limit: number): Promise<SecondaryEmbeddingPage>;
+  /** The secondary vectors (every model) of these memories of a tenant: an external index re-mirrors them. */
+  getSecondaryEmbeddings(tenantId: string, ids: readonly string[]): Promise<SecondaryEmbedding[]>;
   /** A re-embed job's saved progress for `model`, or null. */
   getReembedCheckpoint(model: string): Promise<ReembedCheckpoint | null>;
   /** Saves (or, with null, clears) the job's progress. */
@@ -73,6 +83,17 @@ export interface ReembedEntry {
   /** The content hash the vector was computed from (see putEmbeddings). */
   readonly contentHash: string;
   readonly vector: Float32Array;
+}
+
+export interface SecondaryEmbedding {
+  readonly id: string;
+  readonly model: string;
+  readonly embedding: Float32Array;
+}
+
+export interface SecondaryEmbeddingPage {
+  readonly items: ReadonlyArray<{ readonly model: string; readonly memory: MemoryRecord; readonly embedding: Float32Array }>;
+  readonly next: string | null;
 }
 
 export interface EmbeddingCoverage {

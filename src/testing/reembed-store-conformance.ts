@@ -194,6 +194,31 @@ export function reembedStoreConformance(options: ReembedConformanceOptions): voi
       expect(await store.getReembedCheckpoint(NEW.id)).toBeNull();
     });
 
+    it('scans every secondary vector with its memory, in pages', async () => {
+      const store = await fresh();
+      const scope = { tenantId: newId('t'), userId: 'u1' };
+      const ids = await seed(store, scope, 5);
+      await fill(store);
+      const seen: Array<{ model: string; id: string; dims: number }> = [];
+      let after: string | null = null;
+      let pages = 0;
+      do {
+        const page = await store.scanSecondaryEmbeddings(after, 2);
+        seen.push(...page.items.map((item) => ({ model: item.model, id: item.memory.id, dims: item.embedding.length })));
+        after = page.next;
+        pages += 1;
+      } while (after !== null);
+      expect(pages).toBe(3);
+      const some = await store.getSecondaryEmbeddings(scope.tenantId, [ids[3] as string, ids[1] as string, 'missing']);
+      expect(some.map((entry) => [entry.id, entry.model, entry.embedding.length])).toEqual([
+        [ids[1], NEW.id, 3],
+        [ids[3], NEW.id, 3],
+      ]);
+      expect(await store.getSecondaryEmbeddings(newId('t'), [ids[1] as string])).toEqual([]);
+      expect(seen).toEqual(ids.map((id) => ({ model: NEW.id, id, dims: 3 })));
+      expect(seen.length).toBe(5);
+    });
+
     it('samples memories of every tenant', async () => {
       const store = await fresh();
       await seed(store, { tenantId: newId('t'), userId: 'u1' }, 3);

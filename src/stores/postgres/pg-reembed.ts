@@ -8,10 +8,12 @@ import type {
   ReembedPage,
   ReembedSample,
   ReembedStoreV1,
+  SecondaryEmbedding,
+  SecondaryEmbeddingPage,
   SwitchResult,
 } from '../../spec/reembed-store.js';
 import type { PgDriver, PgQueryable } from './driver.js';
-import { vectorBytes, vectorLiteral } from './pg-rows.js';
+import { bytesVector, PG_MEMORY_COLUMNS, type PgMemoryRow, pgMemory, vectorBytes, vectorLiteral } from './pg-rows.js';
 import type { PgVectors } from './pg-vectors.js';
 
 /** Memories without a vector in model $1. */
@@ -92,6 +94,16 @@ export class PgReembed implements ReembedStoreV1 {
     return rows.map((row) => ({ tenantId: row.tenant_id, userId: row.user_id, id: row.id, text: row.text }));
   }
 
+  async getSecondaryEmbeddings(tenantId: string, ids: readonly string[]): Promise<SecondaryEmbedding[]> {
+    if (ids.length === 0) return [];
+    const { rows } = await this.driver.query<{ id: string; model: string; vector: Uint8Array }>(
+      `SELECT m.id, e.model, e.vector FROM memories m JOIN memory_embeddings e ON e.memory_row_id = m.row_id
+        WHERE m.tenant_id = $1 AND m.id = ANY($2::text[]) ORDER BY m.row_id, e.model`,
+      [tenantId, [...ids]],
+    );
+    return rows.map((row) => ({ id: row.id, model: row.model, embedding: bytesVector(row.vector) }));
+  }
+
   async countEmbeddings(model: string): Promise<EmbeddingCoverage> {
     const { rows } = await this.driver.query<{ memories: string | number; embedded: string | number }>(
       `SELECT (SELECT count(*) FROM memories) AS memories,
@@ -149,6 +161,25 @@ export class PgReembed implements ReembedStoreV1 {
       if (state.previous?.id === model) await writeState(tx, { ...state, previous: null });
       return secondary + main;
     });
+  }
+
+  /** Cursor: `<row_id>:<model>` of the last item, in (model, row_id) order. */
+  async scanSecondaryEmbeddings(after: string | null, limit: number): Promise<SecondaryEmbeddingPage> {
+    const colon = after === null ? -1 : after.indexOf(':');
+    const rowId = after === null ? 0 : Number(after.slice(0, colon));
+    if (after !== null && (colon < 0 || !Number.isSafeInteger(rowId))) {
+      throw new StrataError('INVALID_INPUT', `scan cursor ${after} is not one this store returned`, { details: { field: 'after' } });
+    }
+    const { rows } = await this.driver.query<PgMemoryRow & { secondary_model: string; vector: Uint8Array }>(
+      `SELECT e.model AS secondary_model, e.vector, ${PG_MEMORY_COLUMNS} FROM memory_embeddings e JOIN memories m ON m.row_id = e.memory_row_id
+        WHERE (e.model, e.memory_row_id) > ($1, $2) ORDER BY e.model, e.memory_row_id LIMIT $3`,
+      [after === null ? '' : after.slice(colon + 1), String(rowId), limit],
+    );
+    const last = rows.at(-1);
+    return {
+      items: rows.map((row) => ({ model: row.secondary_model, memory: pgMemory(row), embedding: bytesVector(row.vector) })),
+      next: rows.length < limit || last === undefined ? null : `${last.row_id}:${last.secondary_model}`,
+    };
   }
 
   async getReembedCheckpoint(model: string): Promise<ReembedCheckpoint | null> {

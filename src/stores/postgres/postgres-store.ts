@@ -29,6 +29,8 @@ import type {
   ReembedPage,
   ReembedSample,
   ReembedStoreV1,
+  SecondaryEmbedding,
+  SecondaryEmbeddingPage,
   SwitchResult,
 } from '../../spec/reembed-store.js';
 import type { PgDriver } from './driver.js';
@@ -257,6 +259,9 @@ export class PostgresStore implements MemoryStoreV1, ReembedStoreV1 {
   sampleMemories(limit: number): Promise<ReembedSample[]> {
     return this.p.reembed.sampleMemories(limit);
   }
+  getSecondaryEmbeddings(tenantId: string, ids: readonly string[]): Promise<SecondaryEmbedding[]> {
+    return this.p.reembed.getSecondaryEmbeddings(tenantId, ids);
+  }
   countEmbeddings(model: string): Promise<EmbeddingCoverage> {
     return this.p.reembed.countEmbeddings(model);
   }
@@ -271,6 +276,9 @@ export class PostgresStore implements MemoryStoreV1, ReembedStoreV1 {
   }
   getReembedCheckpoint(model: string): Promise<ReembedCheckpoint | null> {
     return this.p.reembed.getReembedCheckpoint(model);
+  }
+  scanSecondaryEmbeddings(after: string | null, limit: number): Promise<SecondaryEmbeddingPage> {
+    return this.p.reembed.scanSecondaryEmbeddings(after, limit);
   }
   putReembedCheckpoint(model: string, checkpoint: ReembedCheckpoint | null): Promise<void> {
     return this.p.reembed.putReembedCheckpoint(model, checkpoint);

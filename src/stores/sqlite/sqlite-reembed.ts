@@ -8,9 +8,10 @@ import type {
   ReembedPage,
   ReembedSample,
   ReembedStoreV1,
+  SecondaryEmbedding,
   SwitchResult,
 } from '../../spec/reembed-store.js';
-import { vectorToBlob } from './rows.js';
+import { blobToVector, vectorToBlob } from './rows.js';
 import type { SqliteInternals } from './sqlite-internals.js';
 import type { SqliteVectors } from './sqlite-vectors.js';
 
@@ -31,7 +32,7 @@ interface StateRow {
  * secondary vectors in `memory_embeddings`, the active model in the one `embedding_state` row,
  * job checkpoints in `reembed_checkpoints`. Cursors are memory rowids.
  */
-export class SqliteReembed implements ReembedStoreV1 {
+export class SqliteReembed implements Omit<ReembedStoreV1, 'scanSecondaryEmbeddings'> {
   constructor(
     private readonly internals: () => SqliteInternals,
     private readonly vectors: () => SqliteVectors,
@@ -81,6 +82,17 @@ export class SqliteReembed implements ReembedStoreV1 {
       .sql.get('SELECT tenant_id, user_id, id, text FROM memories ORDER BY random() LIMIT ?')
       .all(limit) as Array<{ tenant_id: string; user_id: string; id: string; text: string }>;
     return rows.map((row) => ({ tenantId: row.tenant_id, userId: row.user_id, id: row.id, text: row.text }));
+  }
+
+  async getSecondaryEmbeddings(tenantId: string, ids: readonly string[]): Promise<SecondaryEmbedding[]> {
+    if (ids.length === 0) return [];
+    const rows = this.internals()
+      .sql.get(
+        `SELECT m.id, e.model, e.vector FROM memories m JOIN memory_embeddings e ON e.memory_rowid = m.rowid
+          WHERE m.tenant_id = ? AND m.id IN (SELECT value FROM json_each(?)) ORDER BY m.rowid, e.model`,
+      )
+      .all(tenantId, JSON.stringify(ids)) as Array<{ id: string; model: string; vector: Buffer }>;
+    return rows.map((row) => ({ id: row.id, model: row.model, embedding: blobToVector(row.vector) }));
   }
 
   async countEmbeddings(model: string): Promise<EmbeddingCoverage> {

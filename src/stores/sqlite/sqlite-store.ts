@@ -32,6 +32,8 @@ import type {
   ReembedPage,
   ReembedSample,
   ReembedStoreV1,
+  SecondaryEmbedding,
+  SecondaryEmbeddingPage,
   SwitchResult,
 } from '../../spec/reembed-store.js';
 import { IndexLog, type LogSpan } from './index-log.js';
@@ -621,6 +623,9 @@ export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1, Reembed
   sampleMemories(limit: number): Promise<ReembedSample[]> {
     return this.reembed.sampleMemories(limit);
   }
+  getSecondaryEmbeddings(tenantId: string, ids: readonly string[]): Promise<SecondaryEmbedding[]> {
+    return this.reembed.getSecondaryEmbeddings(tenantId, ids);
+  }
   countEmbeddings(model: string): Promise<EmbeddingCoverage> {
     return this.reembed.countEmbeddings(model);
   }
@@ -635,6 +640,21 @@ export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1, Reembed
   }
   getReembedCheckpoint(model: string): Promise<ReembedCheckpoint | null> {
     return this.reembed.getReembedCheckpoint(model);
+  }
+  /** Cursor: `<rowid>:<model>` of the last item, in (model, rowid) order. */
+  async scanSecondaryEmbeddings(after: string | null, limit: number): Promise<SecondaryEmbeddingPage> {
+    const [rowid, model] = secondaryCursor(after);
+    const rows = this.sql
+      .get(
+        `SELECT e.model AS secondary_model, e.vector AS vector, ${MEMORY_COLUMNS_M} FROM memory_embeddings e JOIN memories m ON m.rowid = e.memory_rowid
+          WHERE (e.model, e.memory_rowid) > (?, ?) ORDER BY e.model, e.memory_rowid LIMIT ?`,
+      )
+      .all(model, rowid, limit) as Array<MemoryRow & { secondary_model: string; vector: Buffer }>;
+    const last = rows.at(-1);
+    return {
+      items: rows.map((row) => ({ model: row.secondary_model, memory: toMemory(row), embedding: blobToVector(row.vector) })),
+      next: rows.length < limit || last === undefined ? null : `${last.rowid}:${last.secondary_model}`,
+    };
   }
   putReembedCheckpoint(model: string, checkpoint: ReembedCheckpoint | null): Promise<void> {
     return this.reembed.putReembedCheckpoint(model, checkpoint);
@@ -657,6 +677,16 @@ export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1, Reembed
       next: rows.length < limit || last === undefined ? null : String(last.rowid),
     };
   }
+}
+
+function secondaryCursor(after: string | null): [number, string] {
+  if (after === null) return [0, ''];
+  const colon = after.indexOf(':');
+  const rowid = Number(after.slice(0, colon));
+  if (colon < 0 || !Number.isSafeInteger(rowid)) {
+    throw new StrataError('INVALID_INPUT', `scan cursor ${after} is not one this store returned`, { details: { field: 'after' } });
+  }
+  return [rowid, after.slice(colon + 1)];
 }
 
 /** Query terms trimmed, without empty ones and duplicates, in order (each is one FTS5 phrase). */
