@@ -43,7 +43,11 @@ export interface MemoryStoreV1 {
   insertMemory(memory: NewMemory): Promise<MemoryRecord>;
   updateMemory(tenantId: string, id: string, patch: MemoryPatch): Promise<MemoryRecord | null>;
   getMemories(tenantId: string, ids: readonly string[]): Promise<MemoryRecord[]>;
-  getEmbeddings(tenantId: string, ids: readonly string[]): Promise<Map<string, Float32Array>>;
+  /**
+   * Each memory's vector. With `model`, its vector in that model (a re-embedding keeps several:
+   * src/spec/reembed-store.ts) and none for a memory without one; without, the main vector.
+   */
+  getEmbeddings(tenantId: string, ids: readonly string[], model?: string): Promise<Map<string, Float32Array>>;
   listMemories(filter: MemoryFilter, page: Page): Promise<MemoryRecord[]>;
   countMemories(filter: MemoryFilter): Promise<number>;
   /** Removes memories from the table and from every index. Returns how many went. */

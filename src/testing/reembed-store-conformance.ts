@@ -94,6 +94,12 @@ export function reembedStoreConformance(options: ReembedConformanceOptions): voi
         expect(byOld[0]?.id).toBe(ids[2]);
       }
       expect(await store.vectorSearch({ tenantId: newId('t'), userId: 'u1' }, unit(1, 4, 1), NEW.id, 2)).toEqual([]);
+      // getEmbeddings with a model reads that model's vectors; without, the main ones.
+      const two = [ids[1] as string, ids[2] as string];
+      expect([...(await store.getEmbeddings(scope.tenantId, two, NEW.id)).values()].map((v) => v.length)).toEqual([3, 3]);
+      expect([...(await store.getEmbeddings(scope.tenantId, two, OLD.id)).values()].map((v) => v.length)).toEqual([4, 4]);
+      expect([...(await store.getEmbeddings(scope.tenantId, two)).values()].map((v) => v.length)).toEqual([4, 4]);
+      expect((await store.getEmbeddings(scope.tenantId, two, 'unknown@1/2')).size).toBe(0);
     });
 
     it('putEmbeddings skips memories deleted or rewritten since they were listed', async () => {

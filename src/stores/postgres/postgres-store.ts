@@ -195,8 +195,8 @@ export class PostgresStore implements MemoryStoreV1, ReembedStoreV1 {
   getMemories(tenantId: string, ids: readonly string[]): Promise<MemoryRecord[]> {
     return this.p.memories.get(tenantId, ids);
   }
-  getEmbeddings(tenantId: string, ids: readonly string[]): Promise<Map<string, Float32Array>> {
-    return this.p.memories.embeddings(tenantId, ids);
+  getEmbeddings(tenantId: string, ids: readonly string[], model?: string): Promise<Map<string, Float32Array>> {
+    return this.p.memories.embeddings(tenantId, ids, model);
   }
   listMemories(filter: MemoryFilter, page: Page): Promise<MemoryRecord[]> {
     return this.p.memories.list(filter, page);

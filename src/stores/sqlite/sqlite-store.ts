@@ -476,7 +476,17 @@ export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1, Reembed
     return ids.flatMap((id) => byId.get(id) ?? []);
   }
 
-  async getEmbeddings(tenantId: string, ids: readonly string[]): Promise<Map<string, Float32Array>> {
+  async getEmbeddings(tenantId: string, ids: readonly string[], model?: string): Promise<Map<string, Float32Array>> {
+    if (model !== undefined) {
+      const rows = this.sql
+        .get(
+          `SELECT m.id, CASE WHEN m.embedding_model = ? THEN m.embedding
+                  ELSE (SELECT e.vector FROM memory_embeddings e WHERE e.model = ? AND e.memory_rowid = m.rowid) END AS embedding
+             FROM memories m WHERE m.tenant_id = ? AND m.id IN (SELECT value FROM json_each(?))`,
+        )
+        .all(model, model, tenantId, JSON.stringify(ids)) as Array<{ id: string; embedding: Buffer | null }>;
+      return new Map(rows.flatMap((row) => (row.embedding ? [[row.id, blobToVector(row.embedding)] as const] : [])));
+    }
     const rows = this.sql
       .get(`SELECT id, embedding FROM memories WHERE tenant_id = ? AND embedding IS NOT NULL AND id IN (SELECT value FROM json_each(?))`)
       .all(tenantId, JSON.stringify(ids)) as Array<{ id: string; embedding: Buffer }>;
