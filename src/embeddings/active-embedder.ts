@@ -33,7 +33,8 @@ export const ACTIVE_MODEL_REFRESH_MS = 2_000;
  *
  * In this process a switch is immediate (`use`). Another process's switch is seen when the
  * store's state row is re-read: at most every `refreshMs`, before a search or write (`refresh`).
- * A model this process cannot build is reported and the current one kept: searches still
+ * A model this process cannot build is reported and the current one kept (likewise when the
+ * store cannot be read): searches still
  * answer from the old model's vectors, which the switch keeps until `reembed --cleanup`.
  */
 export class ActiveEmbedder {
@@ -107,7 +108,14 @@ export class ActiveEmbedder {
   }
 
   async #reread(): Promise<Embedder> {
-    const state = await (this.#source as ActiveModelSource).getEmbeddingState();
+    let state: EmbeddingState;
+    try {
+      state = await (this.#source as ActiveModelSource).getEmbeddingState();
+    } catch {
+      // The store is unreachable: the operation itself will say so (or degrade); the model stays.
+      this.#checkedAt = this.#clock();
+      return this.#current;
+    }
     this.#checkedAt = this.#clock();
     const active = state.active;
     if (!active || active.id === this.#current.modelId) return this.#current;

@@ -75,6 +75,8 @@ export function reembedCommand(program: Command): void {
           };
           const report = opts.rollback ? await rollbackMemory(memory, job) : await reembedMemory(memory, opts.model as string, job);
           output(global, report, () => describe(report));
+          // --verify-only says whether a switch would be allowed.
+          if (job.verifyOnly && (report.verification.missing > 0 || report.verification.failedQueries > 0)) process.exitCode = 1;
         });
       } finally {
         process.off('SIGINT', stop);
