@@ -15,6 +15,8 @@ export class HashedWordsEmbedder implements EmbeddingModelV1 {
   readonly modelName = 'strata-hashed-words';
   readonly modelVersion = '1';
   readonly maxEmbeddingsPerCall: number;
+  /** Token directions computed lately (words repeat: most lookups hit). */
+  readonly #tokens = new Map<string, Float32Array>();
 
   constructor(
     readonly dimensions = 256,
@@ -36,12 +38,11 @@ export class HashedWordsEmbedder implements EmbeddingModelV1 {
 
   embedText(text: string): Float32Array {
     const out = new Float32Array(this.dimensions);
-    const scratch = new Float32Array(this.dimensions);
     const tokens = tokenizeWords(text);
     // A text without words gets one fixed direction (never NaN).
     for (const token of tokens.length > 0 ? tokens : ['\u0000strata:empty-text']) {
-      hashVector(token, this.dimensions, scratch);
-      for (let d = 0; d < this.dimensions; d++) out[d] = (out[d] as number) + (scratch[d] as number);
+      const direction = this.#direction(token);
+      for (let d = 0; d < this.dimensions; d++) out[d] = (out[d] as number) + (direction[d] as number);
     }
     let sumSquares = 0;
     for (const value of out) sumSquares += value * value;
@@ -49,4 +50,16 @@ export class HashedWordsEmbedder implements EmbeddingModelV1 {
     for (let d = 0; d < this.dimensions; d++) out[d] = (out[d] as number) * inverseNorm;
     return out;
   }
+
+  #direction(token: string): Float32Array {
+    let direction = this.#tokens.get(token);
+    if (direction === undefined) {
+      direction = hashVector(token, this.dimensions);
+      if (this.#tokens.size >= TOKEN_CACHE) this.#tokens.clear();
+      this.#tokens.set(token, direction);
+    }
+    return direction;
+  }
 }
+
+const TOKEN_CACHE = 8192;
