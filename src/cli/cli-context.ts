@@ -1,5 +1,6 @@
 import { createMemory } from '../config/create-memory.js';
 import { type DataPaths, DEFAULT_DATA_DIR, dataPaths, ensureDataDir } from '../config/data-dir.js';
+import { embeddingOption, embeddingSettingsFromEnv } from '../config/embedding-from-settings.js';
 import { postgresStoreFor, storeSettingsFromEnv } from '../config/store-settings.js';
 import { summarizerFromEnv } from '../config/summarizer-from-env.js';
 import type { MemoryService } from '../core/memory-service.js';
@@ -24,13 +25,15 @@ export function dataPath(options: GlobalOptions): string {
 /**
  * Opens the memory a command works on: PostgreSQL when STRATA_STORE=postgres (DATABASE_URL,
  * STRATA_PG_SCHEMA, STRATA_PG_POOL_MAX, parsed as for `strata serve`), else the SQLite file of
- * the data directory.
+ * the data directory; the embedding chain of STRATA_EMBEDDING (and its variables) as for serve.
  */
 export async function openMemory(options: GlobalOptions): Promise<MemoryService> {
   const postgres = await postgresStoreFor(storeSettingsFromEnv(process.env));
   const qdrantUrl = process.env.QDRANT_URL || undefined;
+  const embedding = embeddingOption(embeddingSettingsFromEnv(process.env), dataDirOf(options).dir);
   return createMemory({
     ...(postgres ? { store: postgres } : { path: dataPath(options) }),
+    embedding,
     tenantId: options.tenant ?? process.env.STRATA_TENANT ?? 'default',
     ...(qdrantUrl ? { qdrant: { url: qdrantUrl, apiKey: process.env.QDRANT_API_KEY || undefined } } : {}),
     consolidation: { summarizer: summarizerFromEnv() },

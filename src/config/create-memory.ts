@@ -1,8 +1,10 @@
+import { dirname } from 'node:path';
 import type { ConsolidatorOptions } from '../core/consolidation/consolidator.js';
 import { DEFAULT_READ_DEADLINE_MS, MemoryService } from '../core/memory-service.js';
 import { type ChunkSettings, DEFAULT_CHUNKS } from '../core/turn-chunks.js';
 import { ActiveEmbedder } from '../embeddings/active-embedder.js';
 import { Embedder, type EmbedderOptions } from '../embeddings/embedder.js';
+import type { EmbeddingChoice } from '../embeddings/embedding-chain.js';
 import type { MetricsSink } from '../observability/metrics-sink.js';
 import type { OtlpMetricsOptions } from '../observability/otlp-metrics.js';
 import { PrometheusMetrics } from '../observability/prometheus-metrics.js';
@@ -23,7 +25,9 @@ import type { MemoryStoreV1 } from '../spec/memory-store.js';
 import { canReembed } from '../spec/reembed-store.js';
 import type { SummarizerV1 } from '../spec/summarizer.js';
 import type { WorkingMemoryV1 } from '../spec/working-memory.js';
-import { DEFAULT_EMBEDDING_MODEL, type EmbeddingModelSettings, resolveEmbeddingModel } from './embedding-models.js';
+import type { EmbeddingWiring } from './embedding-from-settings.js';
+import { resolveEmbeddingModel } from './embedding-models.js';
+import type { EmbeddingSettingsInput } from './embedding-settings.js';
 
 export interface CreateMemoryOptions {
   /** SQLite file for the embedded default (`:memory:` for a throwaway store). Default `./strata.db`. */
@@ -31,18 +35,26 @@ export interface CreateMemoryOptions {
   /** A store to use instead of SQLite at `path`. */
   readonly store?: MemoryStoreV1 | undefined;
   /**
-   * Embedding model: a model, or its name in the registry (src/config/embedding-models.ts).
-   * Default `offline`, the word-vector embedder (no network, no download). When the store records
-   * another active model (a blue/green re-embedding switched to it: src/reembed/), that one is
-   * used instead, built from the registry; see ActiveEmbedder for how a running service follows a switch.
+   * Embedding model: a provider, or the settings of a provider chain (`{ chain: ['onnx', 'ollama',
+   * 'offline'], ... }`, see config/embedding-settings.ts), of which the first that loads and
+   * answers is used for everything (embeddings/embedding-chain.ts); its remote providers sit
+   * behind the `embedding` breaker. Default the offline word-vector embedder (no network, no download).
    */
-  readonly embedding?: EmbeddingModelV1 | string | undefined;
-  /** The registry name of `embedding` when it is a model object (recorded when a re-embedding switches away from it). */
+  readonly embedding?: EmbeddingModelV1 | EmbeddingSettingsInput | undefined;
+  /**
+   * The registry name of `embedding` when it is a model object (src/config/embedding-models.ts),
+   * recorded when a re-embedding switches away from it. Settings name their own (the chain's choice).
+   */
   readonly embeddingSpec?: string | undefined;
-  /** Settings the registry's model factories read (default process.env). */
-  readonly embeddingSettings?: EmbeddingModelSettings | undefined;
-  /** How often the store's active embedding model is re-read (ms, default 2000; 0 = before every search and write). */
+  /**
+   * How often the store's active embedding model is re-read before a search or write (ms, default
+   * 2000; 0 = every time). When a blue/green re-embedding (src/reembed/) switched the store to
+   * another model, that one is used instead of the configured one, built by the registry; see
+   * embeddings/active-embedder.ts.
+   */
   readonly activeModelRefreshMs?: number | undefined;
+  /** Told which model a chain chose and which candidates it passed over (also logged with `logger`). */
+  readonly onEmbeddingChoice?: ((choice: EmbeddingChoice) => void) | undefined;
   readonly embedderOptions?: EmbedderOptions | undefined;
   readonly tenantId?: string | undefined;
   readonly tokenizer?: TokenCounter | undefined;
@@ -138,6 +150,8 @@ export async function createMemory(options: CreateMemoryOptions = {}): Promise<M
         : new CircuitBreakers({ clock: options.clock, ...options.breakers });
   breakers?.attach(metrics ?? null, modes);
   if (breakers) metrics?.watchBreakers(breakers);
+  // Chosen before any store is opened: a chain that cannot serve leaves nothing open behind it.
+  const configured = await embeddingOf(options, breakers);
   const durable = options.store ?? (await defaultStore(options));
   // Qdrant answers vector search beside the durable store; Redis caches in front of both.
   let raw = options.qdrant ? await withQdrant(durable, options.qdrant, breakers) : durable;
@@ -187,7 +201,13 @@ export async function createMemory(options: CreateMemoryOptions = {}): Promise<M
     }
   }
   const embedderOptions = { ...options.embedderOptions, ...(sink ? { observer: sink } : {}) };
-  const activeEmbedder = await activeEmbedderFor(options, durableStoreOf(durable), (model) => new Embedder(model, store, embedderOptions));
+  const activeEmbedder = await activeEmbedderFor(
+    options,
+    configured,
+    durableStoreOf(durable),
+    breakers,
+    (model) => new Embedder(model, store, embedderOptions),
+  );
   const embedder = activeEmbedder.current;
   const outbox = options.outbox ? new (await import('../resilience/outbox.js')).Outbox(options.outbox) : undefined;
   const service = new MemoryService(
@@ -269,29 +289,76 @@ function redisConnectionOf(store: MemoryStoreV1): { usable(): boolean } | null {
  */
 async function activeEmbedderFor(
   options: CreateMemoryOptions,
+  configured: ConfiguredModel,
   durable: MemoryStoreV1,
+  breakers: CircuitBreakers | undefined,
   wrap: (model: EmbeddingModelV1) => Embedder,
 ): Promise<ActiveEmbedder> {
-  const settings = options.embeddingSettings ?? process.env;
-  const configured = options.embedding ?? DEFAULT_EMBEDDING_MODEL;
-  const spec = typeof configured === 'string' ? configured : options.embeddingSpec;
-  const embedder = wrap(typeof configured === 'string' ? await resolveEmbeddingModel(configured, settings) : configured);
+  const { spec } = configured;
+  const embedder = wrap(configured.model);
   if (!canReembed(durable)) return new ActiveEmbedder(embedder, { spec });
+  // Other models are built with the settings given in code, else those of the environment.
+  const given = options.embedding;
+  const settings =
+    given !== undefined && typeof (given as EmbeddingModelV1).embed !== 'function' ? (given as EmbeddingSettingsInput) : undefined;
+  const context = { settings, wiring: embeddingWiring(options, breakers) };
   const active = new ActiveEmbedder(embedder, {
     spec,
     source: durable,
-    resolve: async (name) => wrap(await resolveEmbeddingModel(name, settings)),
+    resolve: async (name) => wrap(await resolveEmbeddingModel(name, context)),
     refreshMs: options.activeModelRefreshMs,
     clock: options.clock,
-    onUnresolved: (setting, cause) =>
-      process.emitWarning(
-        `the store's active embedding model ${setting.id} (${setting.spec || 'no registry name'}) cannot be built here (${String(cause)}); ` +
-          `searching and writing with ${embedder.modelId}`,
-        { code: 'STRATA_EMBEDDING_MODEL' },
-      ),
+    onUnresolved: (setting, cause) => {
+      const message =
+        `the store's active embedding model ${setting.id} (${setting.spec || 'no registry name'}) cannot be built here ` +
+        `(${cause instanceof Error ? cause.message : String(cause)}); searching and writing with ${embedder.modelId}`;
+      if (options.logger) options.logger.warn({ embedding: { active: setting.id, using: embedder.modelId } }, message);
+      else process.emitWarning(message, { code: 'STRATA_EMBEDDING_MODEL' });
+    },
   });
-  await active.refresh(true);
+  const used = await active.refresh(true);
+  if (used !== embedder) {
+    options.logger?.info(
+      { embedding: { configured: embedder.modelId, active: used.modelId } },
+      'the store was re-embedded: searching and writing with its active model',
+    );
+  }
   return active;
+}
+
+/** The configured model and its registry name (src/config/embedding-models.ts), when known. */
+interface ConfiguredModel {
+  readonly model: EmbeddingModelV1;
+  readonly spec: string | undefined;
+}
+
+/** The model given, the one a chain of settings chooses (logged), or the offline default. */
+async function embeddingOf(options: CreateMemoryOptions, breakers: CircuitBreakers | undefined): Promise<ConfiguredModel> {
+  const given = options.embedding;
+  if (given === undefined) return { model: await defaultEmbedding(), spec: 'offline' };
+  if (typeof (given as EmbeddingModelV1).embed === 'function') return { model: given as EmbeddingModelV1, spec: options.embeddingSpec };
+  const { embeddingFromSettings, parseEmbeddingSettings } = await import('./embedding-from-settings.js');
+  const choice = await embeddingFromSettings(parseEmbeddingSettings(given as EmbeddingSettingsInput), embeddingWiring(options, breakers));
+  const fields = { embedding: { chosen: choice.chosen, model: choice.modelId, skipped: choice.skipped } };
+  if (choice.skipped.length > 0) options.logger?.warn(fields, 'embedding chain fell back: vectors of other models are not searched');
+  else options.logger?.info(fields, 'embedding model chosen');
+  options.onEmbeddingChoice?.(choice);
+  return { model: choice.model, spec: choice.chosen };
+}
+
+/** Where the providers find their models and breaker (as for the chain). */
+function embeddingWiring(options: CreateMemoryOptions, breakers: CircuitBreakers | undefined): EmbeddingWiring {
+  const path = options.store ? undefined : (options.path ?? './strata.db');
+  return {
+    // Models default to <data>/models beside the database file (strata serve's data directory).
+    dataDir: path === undefined || path === ':memory:' ? undefined : dirname(path),
+    breaker: breakers ? () => breakers.for('embedding') : undefined,
+  };
+}
+
+async function defaultEmbedding(): Promise<EmbeddingModelV1> {
+  const { createWordVectorEmbedder } = await import('../embeddings/offline/word-vector-embedder.js');
+  return createWordVectorEmbedder();
 }
 
 /**

@@ -14,6 +14,7 @@ import { modeFromFlags } from '../resilience/memory-modes.js';
 import type { MemoryStoreV1 } from '../spec/memory-store.js';
 import { createMemory } from './create-memory.js';
 import { type DataPaths, ensureDataDir } from './data-dir.js';
+import { embeddingOption } from './embedding-from-settings.js';
 import { redisProbe } from './redis-readiness.js';
 import type { ServerSettings } from './settings.js';
 import { sqliteStoreProbe } from './sqlite-readiness.js';
@@ -69,6 +70,7 @@ export async function createServer(settings: ServerSettings, options: CreateServ
     metrics,
     logger: settings.logLevel === 'silent' ? undefined : createTurnLogger({ level: settings.logLevel }),
     consolidation: { summarizer: summarizerFromEnv() },
+    embedding: embeddingOption(settings.embedding, paths.dir),
   });
   let keys: ApiKeys | null = null;
   try {

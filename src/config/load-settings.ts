@@ -19,6 +19,20 @@ export interface SettingsSources {
   readonly configFile?: string | undefined;
 }
 
+/** The variables of the embedding chain (config/embedding-settings.ts), read by `strata serve` and the other commands alike. */
+export const EMBEDDING_ENV = [
+  { name: 'STRATA_EMBEDDING', path: ['embedding', 'chain'], type: 'list' },
+  { name: 'STRATA_EMBEDDING_MODEL', path: ['embedding', 'model'], type: 'string' },
+  { name: 'STRATA_EMBEDDING_URL', path: ['embedding', 'url'], type: 'string' },
+  { name: 'STRATA_OLLAMA_URL', path: ['embedding', 'ollamaUrl'], type: 'string' },
+  { name: 'STRATA_EMBEDDING_API_KEY', path: ['embedding', 'apiKey'], type: 'string' },
+  { name: 'STRATA_EMBEDDING_DIMENSIONS', path: ['embedding', 'dimensions'], type: 'int' },
+  { name: 'STRATA_EMBEDDING_BATCH', path: ['embedding', 'maxBatch'], type: 'int' },
+  { name: 'STRATA_EMBEDDING_TIMEOUT_MS', path: ['embedding', 'timeoutMs'], type: 'int' },
+  { name: 'STRATA_MODEL_DIR', path: ['embedding', 'modelDir'], type: 'string' },
+  { name: 'STRATA_ALLOW_MODEL_DOWNLOAD', path: ['embedding', 'allowDownload'], type: 'bool' },
+] as const;
+
 /** Environment variable -> settings path, and how to read its string. */
 const ENV: ReadonlyArray<{ name: string; path: readonly [string] | readonly [string, string]; type: 'string' | 'int' | 'bool' | 'list' }> =
   [
@@ -54,6 +68,7 @@ const ENV: ReadonlyArray<{ name: string; path: readonly [string] | readonly [str
     // REDIS_URL as most platforms set it; STRATA_REDIS_URL (read later) wins when both are set.
     { name: 'REDIS_URL', path: ['redisUrl'], type: 'string' },
     { name: 'STRATA_REDIS_URL', path: ['redisUrl'], type: 'string' },
+    ...EMBEDDING_ENV,
   ];
 
 const FLAGS: Record<string, string> = { host: '--host', port: '--port', data: '--data', auth: '--no-auth', workers: '--workers' };
@@ -71,7 +86,10 @@ export function loadSettings(sources: SettingsSources = {}): ServerSettings {
     const raw = readConfigFile(configFile, problems);
     if (raw !== undefined) layers.push(checkLayer(raw, (path) => `config file ${configFile}: ${path || '(root)'}`, problems));
   }
-  layers.push(checkLayer(envLayer(env), (path) => ENV.find((entry) => entry.path.join('.') === path)?.name ?? path, problems));
+  // A list item's path (`embedding.chain.1`) names the variable of its list.
+  const envSource = (path: string) =>
+    ENV.find((entry) => entry.path.join('.') === path || path.startsWith(`${entry.path.join('.')}.`))?.name ?? path;
+  layers.push(checkLayer(envLayer(env), envSource, problems));
   if (sources.flags) layers.push(checkLayer(sources.flags, (path) => FLAGS[path] ?? `--${path}`, problems));
   const merged = layers.reduce<Record<string, unknown>>((into, layer) => merge(into, layer), {});
   const result = ServerSettingsSchema.safeParse(merged);

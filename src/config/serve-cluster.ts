@@ -37,6 +37,9 @@ export interface ClusterStarted {
  */
 export async function startCluster(settings: ServerSettings, onExit: (code: number) => void): Promise<ClusterStarted> {
   const { paths, firstAdminKey } = await prepareDataDir(settings);
+  // One embedding model for every worker: the chain is run here once and its choice pinned.
+  const { workerEmbeddingEnv } = await import('./embedding-from-settings.js');
+  const workerEnv = await workerEmbeddingEnv(settings.embedding, paths.dir);
   const workers = new Set<Worker>();
   let stopping = false;
   let started = false;
@@ -58,7 +61,7 @@ export async function startCluster(settings: ServerSettings, onExit: (code: numb
     let ready = 0;
     let url = '';
     const fork = (): void => {
-      const worker = cluster.fork();
+      const worker = cluster.fork(workerEnv);
       workers.add(worker);
       worker.on('message', (message: WorkerMessage) => {
         if (message.type === 'listening') {

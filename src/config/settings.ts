@@ -1,6 +1,7 @@
 import { type CountryCode, isSupportedCountry } from 'libphonenumber-js/max';
 import { z } from 'zod';
 import { MASK_STYLES, PII_TYPES } from '../privacy/pii-types.js';
+import { EmbeddingSettingsLayerSchema, EmbeddingSettingsSchema } from './embedding-settings.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const MiB = 1024 * 1024;
@@ -99,6 +100,8 @@ export const ServerSettingsSchema = z
     pgSchema: pgSchema().default('strata'),
     /** Consolidate every tenant's new turns this often (summaries, notes); 0 = off. */
     consolidateEveryMs: int('consolidateEveryMs', 0, 86_400_000).default(300_000),
+    /** The embedding provider chain (STRATA_EMBEDDING, ...): see config/embedding-settings.ts. Default the offline model. */
+    embedding: EmbeddingSettingsSchema.prefault({}),
   })
   .superRefine((settings, context) => {
     if (settings.read && !settings.write) {
@@ -165,6 +168,7 @@ export const SettingsLayerSchema = z.strictObject({
   pgPoolMax: int('pgPoolMax', 1, 1000).optional(),
   pgSchema: pgSchema().optional(),
   consolidateEveryMs: int('consolidateEveryMs', 0, 86_400_000).optional(),
+  embedding: EmbeddingSettingsLayerSchema.optional(),
 });
 
 export type SettingsLayer = z.input<typeof SettingsLayerSchema>;

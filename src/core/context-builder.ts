@@ -169,6 +169,13 @@ export async function buildContext(
         ? chunkLines(hit.memory.text, source, shown)
         : renderMemoryText(hit.memory.kind, hit.memory.text, hit.memory.metadata.role);
       const text = `- ${renderDate(hit.memory.createdAt)} ${body}`;
+      // o200k never puts two space-separated words in one token: an item with more words than
+      // the budget has left cannot fit, and is dropped without counting its tokens (counting
+      // every candidate was about a third of a context's CPU).
+      if (used + wordsIn(text) + 1 > budget) {
+        dropped++;
+        continue;
+      }
       const item: ContextItem = {
         kind: 'memory',
         id: hit.memory.id,
@@ -190,20 +197,20 @@ export async function buildContext(
     if (!any) used -= section.n;
   }
 
-  const text = render(chosen);
-  let total = tokens.count(text);
+  let finalText = render(chosen);
+  let total = tokens.count(finalText);
   // The per-item counts are close to, not exactly, the count of the joined text: trim the weakest memory until it fits.
   while (total > budget) {
     const lastMemory = [...chosen].reverse().find((item) => item.kind === 'memory') ?? [...chosen].find((item) => item.kind === 'turn');
     if (!lastMemory) break;
     chosen.splice(chosen.indexOf(lastMemory), 1);
     dropped++;
-    total = tokens.count(render(chosen));
+    finalText = render(chosen);
+    total = tokens.count(finalText);
   }
-  const finalText = render(chosen);
   return {
     text: finalText,
-    tokens: tokens.count(finalText),
+    tokens: total,
     tokenBudget: budget,
     tokenizer: tokens.name,
     depth,
@@ -213,6 +220,19 @@ export async function buildContext(
     reason: null,
     threshold,
   };
+}
+
+/** Whitespace-separated words: a lower bound on the text's o200k tokens. */
+function wordsIn(text: string): number {
+  let words = 0;
+  let inWord = false;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    const space = code === 32 || code === 10 || code === 9 || code === 13;
+    if (!space && !inWord) words++;
+    inWord = !space;
+  }
+  return words;
 }
 
 function render(items: readonly ContextItem[]): string {

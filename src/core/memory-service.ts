@@ -481,7 +481,12 @@ export class MemoryService {
   private async addNextTurnContext(previous: MessageRecord, next: string, nextTurn: string): Promise<void> {
     const memoryId = previous.id.startsWith('msg_') ? `mem_${previous.id.slice(4)}` : null;
     if (memoryId === null) return;
-    const [memory] = await this.deps.store.getMemories(this.tenantId, [memoryId]);
+    const store = this.deps.store;
+    if (store.appendTurnContext) {
+      await store.appendTurnContext(this.tenantId, memoryId, next, nextTurn);
+      return;
+    }
+    const [memory] = await store.getMemories(this.tenantId, [memoryId]);
     if (memory?.kind !== 'turn') return;
     const context = memory.context ? `${memory.context}\n${next}` : next;
     await this.deps.store.updateMemory(this.tenantId, memoryId, {

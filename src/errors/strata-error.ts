@@ -27,6 +27,10 @@ export const ERROR_CODES = {
   STORE_UNAVAILABLE: 503,
   /** The embedding provider failed. */
   EMBEDDING_FAILED: 502,
+  /** A local embedding model's files are not where the settings say (details: where it looked, how to get it). */
+  EMBEDDING_MODEL_MISSING: 503,
+  /** An optional package a setting needs is not installed (details: the package, the install command). */
+  DEPENDENCY_MISSING: 500,
   /** Configuration is invalid. */
   INVALID_CONFIG: 500,
   /** A deadline passed. */

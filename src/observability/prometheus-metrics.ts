@@ -120,7 +120,7 @@ export class PrometheusMetrics implements MetricsSink, BreakerObserver {
     const metrics = this;
     this.breakerGauge = new Gauge({
       name: 'strata_breaker_state',
-      help: 'Circuit breaker state per remote tier (postgres, redis, qdrant, llm): 0 closed, 1 half-open, 2 open',
+      help: 'Circuit breaker state per remote tier (postgres, redis, qdrant, llm, embedding): 0 closed, 1 half-open, 2 open',
       labelNames: ['tier'],
       registers,
       collect() {

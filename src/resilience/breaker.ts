@@ -11,7 +11,7 @@ import { StrataError, type StrataErrorCode } from '../errors/strata-error.js';
 import type { MemoryModes } from './memory-modes.js';
 
 /** A remote dependency with a breaker of its own (bounded: a metric label). */
-export type BreakerTier = 'postgres' | 'redis' | 'qdrant' | 'llm';
+export type BreakerTier = 'postgres' | 'redis' | 'qdrant' | 'llm' | 'embedding';
 export type BreakerState = 'closed' | 'half_open' | 'open';
 /** What one failure means to a breaker. */
 export type FailureKind = 'outage' | 'rate_limited' | 'auth' | 'other';
@@ -158,6 +158,8 @@ export class CircuitBreaker {
   }
 }
 
+const OPEN_CODES: Partial<Record<BreakerTier, StrataErrorCode>> = { llm: 'SUMMARIZER_FAILED', embedding: 'EMBEDDING_FAILED' };
+
 type Resolved = Required<Omit<BreakerSettings, 'clock'>> & { clock: () => number };
 
 /**
@@ -191,11 +193,11 @@ export class CircuitBreakers {
     }
   }
 
-  /** The breaker of a tier (made on first use). Stores fail with STORE_UNAVAILABLE while open; the LLM with SUMMARIZER_FAILED. */
+  /** The breaker of a tier (made on first use). Stores fail with STORE_UNAVAILABLE while open; the LLM with SUMMARIZER_FAILED, a remote embedding provider with EMBEDDING_FAILED. */
   for(tier: BreakerTier): CircuitBreaker {
     let breaker = this.breakers.get(tier);
     if (!breaker) {
-      breaker = new CircuitBreaker(tier, this, tier === 'llm' ? 'SUMMARIZER_FAILED' : 'STORE_UNAVAILABLE');
+      breaker = new CircuitBreaker(tier, this, OPEN_CODES[tier] ?? 'STORE_UNAVAILABLE');
       this.breakers.set(tier, breaker);
       this.observer?.breakerState(tier, 'closed');
     }

@@ -5,6 +5,7 @@ import { type FeedbackSettings, feedbackTerms } from './feedback-terms.js';
 import { type FusedCandidate, type FusionMethod, fuse } from './fusion.js';
 import { mmrOrder } from './mmr.js';
 import { expandNeighbours, type NeighbourSettings } from './neighbour-expansion.js';
+import { asksForPresentState } from './present-cue.js';
 import { queryTerms } from './query-terms.js';
 import { defaultSoftMatcher } from './soft-match.js';
 
@@ -20,6 +21,8 @@ export interface RetrievalSettings {
   /** Half-life of the recency signal, in days. */
   readonly recencyHalfLifeDays: number;
   readonly recencyWeight: number;
+  /** Recency weight instead of `recencyWeight` when the query asks for the present state (see present-cue.ts). */
+  readonly presentRecencyWeight: number;
   readonly importanceWeight: number;
   /** Weight of the word-level soft-match signal (see soft-match.ts) beside the fused score. */
   readonly softMatchWeight: number;
@@ -45,6 +48,7 @@ export const DEFAULT_RETRIEVAL: RetrievalSettings = {
   minCandidates: 50,
   recencyHalfLifeDays: 30,
   recencyWeight: 0.05,
+  presentRecencyWeight: 0.25,
   importanceWeight: 0.05,
   softMatchWeight: 1,
   contextSoftWeight: 0.8,
@@ -131,18 +135,32 @@ export async function hybridSearch(
     ).map((m) => [m.id, m]),
   );
   const halfLifeMs = settings.recencyHalfLifeDays * 86_400_000;
+  const present = asksForPresentState(request.query);
   const softOf = (memory: MemoryRecord): number => {
-    return matcher.scoreWithContext(prepared, memory.text, memory.context, settings.contextSoftWeight);
+    return matcher.scoreWithContext(prepared, memory.text, memory.context, settings.contextSoftWeight, `${memory.id}@${memory.updatedAt}`);
   };
   const recencyOf = (memory: MemoryRecord): number => 0.5 ** (Math.max(0, request.now - memory.createdAt) / halfLifeMs);
   const scored = fused.flatMap((candidate) => {
     const memory = memories.get(candidate.id);
     return memory ? [{ candidate, memory, softMatch: softOf(memory), recency: recencyOf(memory) }] : [];
   });
+  // A question about the present state weighs where a memory sits in the pool's time span
+  // (newest 1, oldest 0), whatever the absolute ages: the newest statement on a topic wins.
+  let oldest = Number.POSITIVE_INFINITY;
+  let newest = Number.NEGATIVE_INFINITY;
+  for (const { memory } of scored) {
+    oldest = Math.min(oldest, memory.createdAt);
+    newest = Math.max(newest, memory.createdAt);
+  }
+  const span = newest - oldest;
+  const newnessOf = (memory: MemoryRecord): number => (span > 0 ? Math.min(1, Math.max(0, (memory.createdAt - oldest) / span)) : 1);
   // RRF treats the soft match as a third ranking; weighted fusion adds it as an absolute score.
   const softRank = new Map([...scored].sort((a, b) => b.softMatch - a.softMatch).map((item, i) => [item.memory.id, i + 1]));
   const combine = (fusedScore: number, softMatch: number, recency: number, memory: MemoryRecord): number => {
-    const priors = settings.recencyWeight * recency + settings.importanceWeight * (memory.importance - 0.5);
+    const time = present
+      ? settings.recencyWeight * recency + settings.presentRecencyWeight * newnessOf(memory)
+      : settings.recencyWeight * recency;
+    const priors = time + settings.importanceWeight * (memory.importance - 0.5);
     return settings.fusion === 'rrf'
       ? fusedScore + 1 / (settings.rrfK + (softRank.get(memory.id) ?? scored.length + 1)) + priors / (settings.rrfK + 1)
       : fusedScore + settings.softMatchWeight * softMatch + priors;

@@ -9,7 +9,10 @@ export function mmrOrder<T extends { id: string; score: number }>(
   lambda: number,
   k: number,
 ): T[] {
-  const pool = items.map((item) => ({ item, vector: vectors.get(item.id), redundancy: 0, taken: false }));
+  const pool = items.map((item) => {
+    const vector = vectors.get(item.id);
+    return { item, vector, inverseNorm: vector ? inverseNorm(vector) : 0, redundancy: 0, taken: false };
+  });
   const picked: T[] = [];
   while (picked.length < k && picked.length < pool.length) {
     let best: (typeof pool)[number] | undefined;
@@ -27,24 +30,24 @@ export function mmrOrder<T extends { id: string; score: number }>(
     picked.push(best.item);
     const chosen = best.vector;
     if (!chosen) continue;
+    const scale = best.inverseNorm;
     for (const entry of pool) {
       if (entry.taken || !entry.vector) continue;
-      entry.redundancy = Math.max(entry.redundancy, cosine(chosen, entry.vector));
+      entry.redundancy = Math.max(entry.redundancy, dot(chosen, entry.vector) * scale * entry.inverseNorm);
     }
   }
   return picked;
 }
 
-function cosine(a: Float32Array, b: Float32Array): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i] as number;
-    const y = b[i] as number;
-    dot += x * y;
-    na += x * x;
-    nb += y * y;
-  }
-  return na === 0 || nb === 0 ? 0 : dot / Math.sqrt(na * nb);
+/** Each vector's norm once, not once per pair: cosine = dot x both inverse norms. */
+function inverseNorm(v: Float32Array): number {
+  let sum = 0;
+  for (let i = 0; i < v.length; i++) sum += (v[i] as number) * (v[i] as number);
+  return sum === 0 ? 0 : 1 / Math.sqrt(sum);
+}
+
+function dot(a: Float32Array, b: Float32Array): number {
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += (a[i] as number) * (b[i] as number);
+  return sum;
 }

@@ -42,6 +42,12 @@ export interface MemoryStoreV1 {
 
   insertMemory(memory: NewMemory): Promise<MemoryRecord>;
   updateMemory(tenantId: string, id: string, patch: MemoryPatch): Promise<MemoryRecord | null>;
+  /**
+   * Optional: appends `line` to a turn memory's context and sets its metadata's `nextTurn`, in
+   * one write, leaving updatedAt alone (what core does when the next turn arrives). False when
+   * the tenant has no turn memory of that id. Without it core reads the memory and updates it.
+   */
+  appendTurnContext?(tenantId: string, memoryId: string, line: string, nextTurn: string): Promise<boolean>;
   getMemories(tenantId: string, ids: readonly string[]): Promise<MemoryRecord[]>;
   /**
    * Each memory's vector. With `model`, its vector in that model (a re-embedding keeps several:

@@ -51,6 +51,7 @@ describe('server settings', () => {
       pgPoolMax: 10,
       pgSchema: 'strata',
       consolidateEveryMs: 300_000,
+      embedding: { chain: ['offline'], allowDownload: false },
     });
   });
 

@@ -6,7 +6,7 @@ export function doctorCommand(program: Command): void {
   program
     .command('doctor')
     .description(
-      'check every configured tier (store, REDIS_URL, QDRANT_URL): reachable, migrated, extensions, latency; exit 1 if one is down',
+      'check every configured tier (store, REDIS_URL, QDRANT_URL, STRATA_EMBEDDING): reachable, migrated, extensions, latency; exit 1 if one is down',
     )
     .option('--timeout <ms>', 'per-tier timeout in milliseconds', (value) => Number.parseInt(value, 10), 3_000)
     .action(async (opts: { timeout: number }) => {

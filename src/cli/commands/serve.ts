@@ -68,7 +68,7 @@ export function serveCommand(program: Command): void {
       const info = {
         url,
         dataDir: server.paths.dir,
-        model: server.memory.embedder.modelId,
+        model: `${server.memory.embedder.modelId} (${server.memory.embedder.model.provider})`,
         firstAdminKey: server.firstAdminKey,
         workers: 1,
       };

@@ -14,6 +14,7 @@ export function startCommand(program: Command): void {
           database: storeLabel(global),
           tenant: memory.tenantId,
           embedding: memory.embedder.modelId,
+          embeddingProvider: memory.embedder.model.provider,
           tokenizer: memory.tokenizer.name,
           memories: await memory.countMemories(),
           sessions: (await memory.listSessions({ limit: 1000 })).length,
@@ -23,7 +24,7 @@ export function startCommand(program: Command): void {
           [
             `Strata is ready on the embedded default.`,
             `  database   ${status.database}`,
-            `  embedding  ${status.embedding} (offline, no download)`,
+            `  embedding  ${status.embedding} (${status.embeddingProvider === 'offline' ? 'offline, no download' : status.embeddingProvider})`,
             `  tokenizer  ${status.tokenizer}`,
             `  memories   ${status.memories} in tenant ${status.tenant}`,
             '',

@@ -1,7 +1,8 @@
 /** What `strata doctor` reports for one configured tier. */
 export interface TierReport {
-  readonly tier: 'store' | 'redis' | 'qdrant';
-  readonly backend: 'sqlite' | 'postgres' | 'redis' | 'qdrant';
+  readonly tier: 'store' | 'redis' | 'qdrant' | 'embedding';
+  /** For `embedding`: the chosen provider (offline, onnx, openai-compatible, ollama), or none. */
+  readonly backend: 'sqlite' | 'postgres' | 'redis' | 'qdrant' | (string & {});
   /** A file path, or the URL with any password replaced by `***`. */
   readonly target: string;
   /** Reachable, migrated (where it applies) and with its extension (where one is needed). */

@@ -40,6 +40,7 @@ import { IndexLog, type LogSpan } from './index-log.js';
 import { memoryFilterSql } from './memory-filter-sql.js';
 import { migrate } from './migrate.js';
 import { blobToVector, type MemoryRow, type MessageRow, type SessionRow, toMemory, toMessage, toSession, vectorToBlob } from './rows.js';
+import { SessionTails, TAIL_LENGTH } from './session-tails.js';
 import { SqliteFacts } from './sqlite-facts.js';
 import type { SqliteInternals } from './sqlite-internals.js';
 import { SqliteKeywords } from './sqlite-keywords.js';
@@ -110,6 +111,7 @@ export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1, Reembed
   private facts!: SqliteFacts;
   private vectors!: SqliteVectors;
   private keywords!: SqliteKeywords;
+  private tails!: SessionTails;
   private opened = false;
   private readonly reembed = new SqliteReembed(
     () => this.internals,
@@ -146,6 +148,7 @@ export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1, Reembed
     migrate(this.db);
     this.sql = new StatementCache(this.db);
     this.log = new IndexLog(this.sql);
+    this.tails = new SessionTails(this.sql);
     this.log.prune();
     this.facts = new SqliteFacts(this.db);
     const inMemory = this.options.path === ':memory:' || this.options.path === '';
@@ -177,6 +180,8 @@ export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1, Reembed
   /** For sibling modules writing in their own transactions (sqlite-consolidation.ts). Open first. */
   get internals(): SqliteInternals {
     if (!this.opened) throw new StrataError('CLOSED', 'the SQLite store is not open');
+    // A sibling may write messages in its own transaction (retention, restore): the cached session tails go.
+    this.tails.clear();
     return {
       db: this.db,
       sql: this.sql,
@@ -303,12 +308,14 @@ export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1, Reembed
     );
     const turnOf = this.sql.get(`SELECT id FROM memories WHERE tenant_id = ? AND session_id = ? AND kind = 'turn' AND source = ? LIMIT 1`);
     const added: Array<{ rowid: number; memory: NewMemory }> = [];
+    let previousSeq = 0;
     const { value: results, span } = this.logged((): AppendResult[] => {
       const session = this.sessionRow(tenantId, sessionId);
       if (!session) {
         throw new StrataError('SESSION_NOT_FOUND', `session ${sessionId} not found`, { details: { sessionId } });
       }
       let seq = session.last_seq;
+      previousSeq = seq;
       let updatedAt = session.updated_at;
       const results: AppendResult[] = [];
       for (const { message, turn } of batch) {
@@ -359,6 +366,12 @@ export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1, Reembed
     });
     for (const { rowid, memory } of added) this.indexInserted(rowid, memory);
     this.advance(span);
+    this.tails.appended(
+      tenantId,
+      sessionId,
+      previousSeq,
+      results.flatMap((result) => (result.created ? [result.message] : [])),
+    );
     return results;
   }
 
@@ -372,6 +385,17 @@ export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1, Reembed
     if (query.beforeSeq !== undefined) {
       clauses.push('seq < ?');
       params.push(query.beforeSeq);
+    }
+    const tailRead = query.order === 'desc' && query.afterSeq === undefined && query.beforeSeq === undefined && query.limit <= TAIL_LENGTH;
+    if (tailRead) {
+      const cached = this.tails.newest(tenantId, sessionId, query.limit);
+      if (cached) return cached;
+      const rows = this.sql
+        .get('SELECT * FROM messages WHERE tenant_id = ? AND session_id = ? ORDER BY seq DESC LIMIT ?')
+        .all(tenantId, sessionId, TAIL_LENGTH) as MessageRow[];
+      const messages = rows.map(toMessage);
+      this.tails.remember(tenantId, sessionId, messages);
+      return messages.slice(0, query.limit);
     }
     const order = query.order === 'desc' ? 'DESC' : 'ASC';
     const rows = this.sql
@@ -465,6 +489,25 @@ export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1, Reembed
     }
     this.advance(span);
     return row ? toMemory(row) : null;
+  }
+
+  async appendTurnContext(tenantId: string, memoryId: string, line: string, nextTurn: string): Promise<boolean> {
+    const { value: row, span } = this.logged(
+      () =>
+        this.sql
+          .get(
+            `UPDATE memories SET context = CASE WHEN context IS NULL OR context = '' THEN ? ELSE context || char(10) || ? END,
+               metadata = json_set(metadata, '$.nextTurn', ?)
+             WHERE tenant_id = ? AND id = ? AND kind = 'turn'
+             RETURNING rowid, tenant_id, user_id, text, context`,
+          )
+          .get(line, line, nextTurn, tenantId, memoryId) as
+          | Pick<MemoryRow, 'rowid' | 'tenant_id' | 'user_id' | 'text' | 'context'>
+          | undefined,
+    );
+    if (row) this.keywords.onInsert(row.rowid, row.tenant_id, row.user_id, row.text, row.context);
+    this.advance(span);
+    return row !== undefined;
   }
 
   async getMemories(tenantId: string, ids: readonly string[]): Promise<MemoryRecord[]> {
@@ -614,6 +657,7 @@ export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1, Reembed
       const sessions = this.sql.get('DELETE FROM sessions WHERE tenant_id = ? AND user_id = ?').run(tenantId, userId).changes;
       return { counts: { sessions, messages, memories, facts }, vectors };
     });
+    this.tails.clear();
     for (const row of vectors) {
       this.vectors.onDelete(row.rowid, tenantId, userId, row.embedding_model);
       this.keywords.onDelete(row.rowid);

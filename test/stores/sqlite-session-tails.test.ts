@@ -1,0 +1,124 @@
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { MessageRecord } from '../../src/spec/records.js';
+import { SqliteRetention } from '../../src/stores/sqlite/sqlite-retention.js';
+import { SqliteStore } from '../../src/stores/sqlite/sqlite-store.js';
+import { tempDir } from '../helpers/memory.js';
+
+// The SQLite store answers "the newest N messages" from an in-process tail (session-tails.ts).
+// These tests hold it to what the table says, with a second connection on the same file
+// standing in for another process (the tail must notice its commits).
+const T = 'default';
+const T0 = Date.parse('2026-04-01T08:00:00Z');
+
+describe('SQLite session tails', () => {
+  let dir: ReturnType<typeof tempDir>;
+  let a: SqliteStore;
+  let b: SqliteStore;
+  let seqs: Record<string, number>;
+
+  beforeEach(async () => {
+    dir = tempDir();
+    const path = join(dir.dir, 'tails.db');
+    a = new SqliteStore({ path });
+    b = new SqliteStore({ path });
+    await a.open();
+    await b.open();
+    seqs = {};
+    await a.ensureSession({ id: 's', tenantId: T, userId: 'u', metadata: {}, createdAt: T0 });
+  });
+
+  afterEach(async () => {
+    await a.close();
+    await b.close();
+    dir.cleanup();
+  });
+
+  const append = async (store: SqliteStore, sessionId: string, n: number): Promise<void> => {
+    for (let i = 0; i < n; i++) {
+      const k = (seqs[sessionId] ?? 0) + 1;
+      seqs[sessionId] = k;
+      await store.appendMessages(T, sessionId, [
+        {
+          message: {
+            id: `msg_${sessionId}_${k}`,
+            role: k % 2 ? 'user' : 'assistant',
+            name: null,
+            content: `message ${k} of ${sessionId}`,
+            metadata: { k },
+            createdAt: T0 + k * 1000,
+            clientMsgId: `c${k}`,
+            tokenCount: 4,
+          },
+          turn: null,
+        },
+      ]);
+    }
+  };
+  const newest = (store: SqliteStore, limit: number): Promise<MessageRecord[]> => store.listMessages(T, 's', { limit, order: 'desc' });
+  // The same question past the tail (an `asc` read never uses it): the table's answer.
+  const fromTable = async (limit: number): Promise<MessageRecord[]> => {
+    const all = await a.listMessages(T, 's', { afterSeq: 0, limit: 10_000, order: 'asc' });
+    return all.slice(-limit).reverse();
+  };
+
+  it("answers with the table's newest messages as this process appends", async () => {
+    await append(a, 's', 3);
+    expect(await newest(a, 10)).toEqual(await fromTable(10));
+    await append(a, 's', 20);
+    for (const limit of [1, 3, 10, 12]) expect(await newest(a, limit)).toEqual(await fromTable(limit));
+    expect((await newest(a, 3)).map((m) => m.seq)).toEqual([23, 22, 21]);
+    // Past the tail's length the store reads the table.
+    expect(await newest(a, 20)).toEqual(await fromTable(20));
+  });
+
+  it("sees another connection's appends", async () => {
+    await append(a, 's', 5);
+    expect((await newest(a, 3)).map((m) => m.seq)).toEqual([5, 4, 3]);
+    await b.appendMessages(T, 's', [
+      {
+        message: {
+          id: 'msg_b_6',
+          role: 'user',
+          name: 'Bo',
+          content: 'from the other process',
+          metadata: {},
+          createdAt: T0 + 6000,
+          clientMsgId: null,
+          tokenCount: 4,
+        },
+        turn: null,
+      },
+    ]);
+    seqs.s = 6;
+    expect((await newest(a, 3)).map((m) => m.content)).toEqual(['from the other process', 'message 5 of s', 'message 4 of s']);
+    await append(a, 's', 1);
+    expect(await newest(a, 12)).toEqual(await fromTable(12));
+  });
+
+  it("sees another connection's deletes", async () => {
+    await append(a, 's', 6);
+    expect(await newest(a, 6)).toHaveLength(6);
+    await b.forgetUser(T, 'u');
+    expect(await newest(a, 6)).toEqual([]);
+  });
+
+  it('forgets what retention deleted through the same connection', async () => {
+    await append(a, 's', 6);
+    expect(await newest(a, 6)).toHaveLength(6);
+    await new SqliteRetention(a).deleteMessages(T, ['msg_s_6', 'msg_s_5']);
+    expect((await newest(a, 6)).map((m) => m.seq)).toEqual([4, 3, 2, 1]);
+  });
+
+  it('does not share the metadata object the caller appended', async () => {
+    const metadata = { topic: 'fjords' };
+    await a.appendMessages(T, 's', [
+      {
+        message: { id: 'msg_m', role: 'user', name: null, content: 'hi', metadata, createdAt: T0, clientMsgId: null, tokenCount: 1 },
+        turn: null,
+      },
+    ]);
+    metadata.topic = 'changed after the write';
+    expect((await newest(a, 1))[0]?.metadata).toEqual({ topic: 'fjords' });
+  });
+});
