@@ -11,6 +11,7 @@ import { keysCommand } from './commands/keys.js';
 import { mcpCommand } from './commands/mcp.js';
 import { pruneCommand } from './commands/prune.js';
 import { rebuildIndexCommand } from './commands/rebuild-index.js';
+import { reembedCommand } from './commands/reembed.js';
 import { searchCommand } from './commands/search.js';
 import { serveCommand } from './commands/serve.js';
 import { startCommand } from './commands/start.js';
@@ -41,6 +42,7 @@ export function buildProgram(): Command {
     backupCommand,
     restoreCommand,
     pruneCommand,
+    reembedCommand,
   ]) {
     register(program);
   }

@@ -2,6 +2,7 @@ import { dirname } from 'node:path';
 import type { ConsolidatorOptions } from '../core/consolidation/consolidator.js';
 import { DEFAULT_READ_DEADLINE_MS, MemoryService } from '../core/memory-service.js';
 import { type ChunkSettings, DEFAULT_CHUNKS } from '../core/turn-chunks.js';
+import { ActiveEmbedder } from '../embeddings/active-embedder.js';
 import { Embedder, type EmbedderOptions } from '../embeddings/embedder.js';
 import type { EmbeddingChoice } from '../embeddings/embedding-chain.js';
 import type { MetricsSink } from '../observability/metrics-sink.js';
@@ -21,8 +22,11 @@ import type { ContextCacheV1 } from '../spec/context-cache.js';
 import type { EmbeddingModelV1 } from '../spec/embedding-model.js';
 import { durableStoreOf } from '../spec/external-writes.js';
 import type { MemoryStoreV1 } from '../spec/memory-store.js';
+import { canReembed } from '../spec/reembed-store.js';
 import type { SummarizerV1 } from '../spec/summarizer.js';
 import type { WorkingMemoryV1 } from '../spec/working-memory.js';
+import type { EmbeddingWiring } from './embedding-from-settings.js';
+import { resolveEmbeddingModel } from './embedding-models.js';
 import type { EmbeddingSettingsInput } from './embedding-settings.js';
 
 export interface CreateMemoryOptions {
@@ -37,6 +41,18 @@ export interface CreateMemoryOptions {
    * behind the `embedding` breaker. Default the offline word-vector embedder (no network, no download).
    */
   readonly embedding?: EmbeddingModelV1 | EmbeddingSettingsInput | undefined;
+  /**
+   * The registry name of `embedding` when it is a model object (src/config/embedding-models.ts),
+   * recorded when a re-embedding switches away from it. Settings name their own (the chain's choice).
+   */
+  readonly embeddingSpec?: string | undefined;
+  /**
+   * How often the store's active embedding model is re-read before a search or write (ms, default
+   * 2000; 0 = every time). When a blue/green re-embedding (src/reembed/) switched the store to
+   * another model, that one is used instead of the configured one, built by the registry; see
+   * embeddings/active-embedder.ts.
+   */
+  readonly activeModelRefreshMs?: number | undefined;
   /** Told which model a chain chose and which candidates it passed over (also logged with `logger`). */
   readonly onEmbeddingChoice?: ((choice: EmbeddingChoice) => void) | undefined;
   readonly embedderOptions?: EmbedderOptions | undefined;
@@ -135,7 +151,7 @@ export async function createMemory(options: CreateMemoryOptions = {}): Promise<M
   breakers?.attach(metrics ?? null, modes);
   if (breakers) metrics?.watchBreakers(breakers);
   // Chosen before any store is opened: a chain that cannot serve leaves nothing open behind it.
-  const model = await embeddingOf(options, breakers);
+  const configured = await embeddingOf(options, breakers);
   const durable = options.store ?? (await defaultStore(options));
   // Qdrant answers vector search beside the durable store; Redis caches in front of both.
   let raw = options.qdrant ? await withQdrant(durable, options.qdrant, breakers) : durable;
@@ -184,12 +200,21 @@ export async function createMemory(options: CreateMemoryOptions = {}): Promise<M
       metrics.watchRecordCounts(sqliteRecordCounts(path));
     }
   }
-  const embedder = new Embedder(model, store, { ...options.embedderOptions, ...(sink ? { observer: sink } : {}) });
+  const embedderOptions = { ...options.embedderOptions, ...(sink ? { observer: sink } : {}) };
+  const activeEmbedder = await activeEmbedderFor(
+    options,
+    configured,
+    durableStoreOf(durable),
+    breakers,
+    (model) => new Embedder(model, store, embedderOptions),
+  );
+  const embedder = activeEmbedder.current;
   const outbox = options.outbox ? new (await import('../resilience/outbox.js')).Outbox(options.outbox) : undefined;
   const service = new MemoryService(
     {
       store,
       embedder,
+      activeEmbedder,
       tokens: options.tokenizer ?? o200kTokenCounter,
       retrieval: { ...DEFAULT_RETRIEVAL, ...options.retrieval },
       clock: options.clock,
@@ -257,23 +282,78 @@ function redisConnectionOf(store: MemoryStoreV1): { usable(): boolean } | null {
   return connection as { usable(): boolean };
 }
 
-/** The model given, the one a chain of settings chooses (logged), or the offline default. */
-async function embeddingOf(options: CreateMemoryOptions, breakers: CircuitBreakers | undefined): Promise<EmbeddingModelV1> {
+/**
+ * The configured model's embedder, or the store's active model's when a re-embedding switched
+ * it (a restarted process uses the model the index was switched to). Stores that cannot
+ * re-embed always use the configured model.
+ */
+async function activeEmbedderFor(
+  options: CreateMemoryOptions,
+  configured: ConfiguredModel,
+  durable: MemoryStoreV1,
+  breakers: CircuitBreakers | undefined,
+  wrap: (model: EmbeddingModelV1) => Embedder,
+): Promise<ActiveEmbedder> {
+  const { spec } = configured;
+  const embedder = wrap(configured.model);
+  if (!canReembed(durable)) return new ActiveEmbedder(embedder, { spec });
+  // Other models are built with the settings given in code, else those of the environment.
   const given = options.embedding;
-  if (given === undefined) return defaultEmbedding();
-  if (typeof (given as EmbeddingModelV1).embed === 'function') return given as EmbeddingModelV1;
-  const { embeddingFromSettings, parseEmbeddingSettings } = await import('./embedding-from-settings.js');
-  const path = options.store ? undefined : (options.path ?? './strata.db');
-  const choice = await embeddingFromSettings(parseEmbeddingSettings(given as EmbeddingSettingsInput), {
-    // Models default to <data>/models beside the database file (strata serve's data directory).
-    dataDir: path === undefined || path === ':memory:' ? undefined : dirname(path),
-    breaker: breakers ? () => breakers.for('embedding') : undefined,
+  const settings =
+    given !== undefined && typeof (given as EmbeddingModelV1).embed !== 'function' ? (given as EmbeddingSettingsInput) : undefined;
+  const context = { settings, wiring: embeddingWiring(options, breakers) };
+  const active = new ActiveEmbedder(embedder, {
+    spec,
+    source: durable,
+    resolve: async (name) => wrap(await resolveEmbeddingModel(name, context)),
+    refreshMs: options.activeModelRefreshMs,
+    clock: options.clock,
+    onUnresolved: (setting, cause) => {
+      const message =
+        `the store's active embedding model ${setting.id} (${setting.spec || 'no registry name'}) cannot be built here ` +
+        `(${cause instanceof Error ? cause.message : String(cause)}); searching and writing with ${embedder.modelId}`;
+      if (options.logger) options.logger.warn({ embedding: { active: setting.id, using: embedder.modelId } }, message);
+      else process.emitWarning(message, { code: 'STRATA_EMBEDDING_MODEL' });
+    },
   });
+  const used = await active.refresh(true);
+  if (used !== embedder) {
+    options.logger?.info(
+      { embedding: { configured: embedder.modelId, active: used.modelId } },
+      'the store was re-embedded: searching and writing with its active model',
+    );
+  }
+  return active;
+}
+
+/** The configured model and its registry name (src/config/embedding-models.ts), when known. */
+interface ConfiguredModel {
+  readonly model: EmbeddingModelV1;
+  readonly spec: string | undefined;
+}
+
+/** The model given, the one a chain of settings chooses (logged), or the offline default. */
+async function embeddingOf(options: CreateMemoryOptions, breakers: CircuitBreakers | undefined): Promise<ConfiguredModel> {
+  const given = options.embedding;
+  if (given === undefined) return { model: await defaultEmbedding(), spec: 'offline' };
+  if (typeof (given as EmbeddingModelV1).embed === 'function') return { model: given as EmbeddingModelV1, spec: options.embeddingSpec };
+  const { embeddingFromSettings, parseEmbeddingSettings } = await import('./embedding-from-settings.js');
+  const choice = await embeddingFromSettings(parseEmbeddingSettings(given as EmbeddingSettingsInput), embeddingWiring(options, breakers));
   const fields = { embedding: { chosen: choice.chosen, model: choice.modelId, skipped: choice.skipped } };
   if (choice.skipped.length > 0) options.logger?.warn(fields, 'embedding chain fell back: vectors of other models are not searched');
   else options.logger?.info(fields, 'embedding model chosen');
   options.onEmbeddingChoice?.(choice);
-  return choice.model;
+  return { model: choice.model, spec: choice.chosen };
+}
+
+/** Where the providers find their models and breaker (as for the chain). */
+function embeddingWiring(options: CreateMemoryOptions, breakers: CircuitBreakers | undefined): EmbeddingWiring {
+  const path = options.store ? undefined : (options.path ?? './strata.db');
+  return {
+    // Models default to <data>/models beside the database file (strata serve's data directory).
+    dataDir: path === undefined || path === ':memory:' ? undefined : dirname(path),
+    breaker: breakers ? () => breakers.for('embedding') : undefined,
+  };
 }
 
 async function defaultEmbedding(): Promise<EmbeddingModelV1> {

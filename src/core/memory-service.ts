@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { ActiveEmbedder } from '../embeddings/active-embedder.js';
 import type { Embedder } from '../embeddings/embedder.js';
 import { invalidInput, StrataError } from '../errors/strata-error.js';
 import { type MetricsSink, NO_METRICS, type OperationOutcome } from '../observability/metrics-sink.js';
@@ -67,7 +68,13 @@ import type {
 
 export interface MemoryServiceDeps {
   readonly store: MemoryStoreV1;
+  /** The embedder of the configured model (the active one unless `activeEmbedder` says otherwise). */
   readonly embedder: Embedder;
+  /**
+   * The embedder of the store's active model, which a blue/green re-embedding switches
+   * (src/embeddings/active-embedder.ts); default one that always answers `embedder`.
+   */
+  readonly activeEmbedder?: ActiveEmbedder | undefined;
   readonly tokens: TokenCounter;
   readonly retrieval?: RetrievalSettings | undefined;
   readonly clock?: (() => number) | undefined;
@@ -123,7 +130,11 @@ export const DEFAULT_READ_DEADLINE_MS = 250;
 export class MemoryService {
   readonly retrieval: RetrievalSettings;
   private readonly clock: () => number;
-  private readonly deps: MemoryServiceDeps & { readonly modes: MemoryModes; readonly metrics: MetricsSink };
+  private readonly deps: MemoryServiceDeps & {
+    readonly modes: MemoryModes;
+    readonly metrics: MetricsSink;
+    readonly activeEmbedder: ActiveEmbedder;
+  };
 
   constructor(
     deps: MemoryServiceDeps,
@@ -133,7 +144,12 @@ export class MemoryService {
   ) {
     checkId('tenantId', tenantId);
     // Filled once: tenant views share the same modes and metrics.
-    this.deps = { ...deps, modes: deps.modes ?? new MemoryModes(), metrics: deps.metrics ?? NO_METRICS };
+    this.deps = {
+      ...deps,
+      modes: deps.modes ?? new MemoryModes(),
+      metrics: deps.metrics ?? NO_METRICS,
+      activeEmbedder: deps.activeEmbedder ?? new ActiveEmbedder(deps.embedder),
+    };
     this.retrieval = deps.retrieval ?? DEFAULT_RETRIEVAL;
     this.clock = deps.clock ?? Date.now;
   }
@@ -146,8 +162,14 @@ export class MemoryService {
     return this.deps.store;
   }
 
+  /** The embedder of the active model (an operation takes it once: see ActiveEmbedder). */
   get embedder(): Embedder {
-    return this.deps.embedder;
+    return this.deps.activeEmbedder.current;
+  }
+
+  /** Switches between models during a blue/green re-embedding (src/reembed/). */
+  get activeEmbedder(): ActiveEmbedder {
+    return this.deps.activeEmbedder;
   }
 
   get tokenizer(): TokenCounter {
@@ -324,6 +346,7 @@ export class MemoryService {
     const clean = this.cleanInput(messages);
     const session = await this.getSession(sessionId);
     seen.userId = session.userId;
+    const embedder = await this.deps.activeEmbedder.refresh();
     const known = await this.deps.store.findByClientMsgIds(
       this.tenantId,
       sessionId,
@@ -351,7 +374,7 @@ export class MemoryService {
       before = own;
       beforeText = text;
     });
-    const vectors = await this.turnVectors(fresh);
+    const vectors = await this.turnVectors(embedder, fresh);
     const previousTurnId = previous?.id.startsWith('msg_') ? `mem_${previous.id.slice(4)}` : null;
     const turns = new Map<number, NewMemory>();
     fresh.forEach((item, j) => {
@@ -384,7 +407,7 @@ export class MemoryService {
           ...(fresh[j + 1] ? { nextTurn: `mem_${(fresh[j + 1] as (typeof fresh)[number]).uuid}` } : {}),
         },
         embedding: vectors[j] as Float32Array,
-        embeddingModel: this.deps.embedder.modelId,
+        embeddingModel: embedder.modelId,
         createdAt: message.createdAt,
         validFrom: message.createdAt,
         validTo: null,
@@ -413,7 +436,7 @@ export class MemoryService {
     if (chunks.turns >= 2) {
       const created = results.flatMap((result) => (result.created ? [result.message] : []));
       const known = [...earlier, ...results.map((result) => result.message)];
-      await writeTurnChunks(this.deps.store, this.deps.embedder, session, created, chunks, known);
+      await writeTurnChunks(this.deps.store, embedder, session, created, chunks, known);
     }
     return results.map((result) => ({
       id: result.message.id,
@@ -429,10 +452,13 @@ export class MemoryService {
    * so that "I tried one and my stomach was in knots" carries the question it answers.
    * The previous turn's embedding is usually a cache hit.
    */
-  private async turnVectors(items: ReadonlyArray<{ text: string; previousText: string | null }>): Promise<Float32Array[]> {
+  private async turnVectors(
+    embedder: Embedder,
+    items: ReadonlyArray<{ text: string; previousText: string | null }>,
+  ): Promise<Float32Array[]> {
     const weight = this.deps.neighbourVectorWeight ?? 0;
     const previous = items.flatMap((item) => (item.previousText !== null && weight > 0 ? [item.previousText] : []));
-    const all = await this.deps.embedder.embed([...items.map((item) => item.text), ...previous]);
+    const all = await embedder.embed([...items.map((item) => item.text), ...previous]);
     let p = items.length;
     return items.map((item, i) => {
       const own = all[i] as Float32Array;
@@ -531,7 +557,7 @@ export class MemoryService {
     if (mmr !== undefined) checkUnitInterval('mmr', mmr, 0.7);
     const outcome = await hybridSearch(
       this.deps.store,
-      this.deps.embedder,
+      await this.deps.activeEmbedder.refresh(),
       {
         query,
         filter,
@@ -571,6 +597,7 @@ export class MemoryService {
       work: async () => {
         const session = await this.getSession(sessionId);
         seen.userId = session.userId;
+        await this.deps.activeEmbedder.refresh();
         const query = typeof options.query === 'string' ? this.redactText(options.query, {}, false) : options.query;
         const asked = query === options.query ? options : { ...options, query };
         const cache = this.deps.contextCache;
@@ -659,7 +686,8 @@ export class MemoryService {
       }
     }
     const createdAt = checkTime('createdAt', input.createdAt, this.clock());
-    const embedding = await this.deps.embedder.embedOne(text);
+    const embedder = await this.deps.activeEmbedder.refresh();
+    const embedding = await embedder.embedOne(text);
     const memory = await this.deps.store.insertMemory({
       id: `mem_${randomUUID()}`,
       tenantId: this.tenantId,
@@ -675,7 +703,7 @@ export class MemoryService {
       contentHash: hash,
       metadata: checkMetadata('metadata', input.metadata),
       embedding,
-      embeddingModel: this.deps.embedder.modelId,
+      embeddingModel: embedder.modelId,
       createdAt,
       validFrom: createdAt,
       validTo: null,
@@ -708,14 +736,15 @@ export class MemoryService {
     this.assertOpen();
     const current = await this.getMemory(id);
     const text = update.text === undefined ? undefined : checkText('text', this.redactUpdate(update.text), this.maxText);
+    const embedder = text === undefined ? null : await this.deps.activeEmbedder.refresh();
     const patch = {
       text,
       tags: update.tags === undefined ? undefined : checkTags('tags', update.tags),
       importance: update.importance === undefined ? undefined : checkUnitInterval('importance', update.importance, 0.5),
       metadata: update.metadata === undefined ? undefined : checkMetadata('metadata', update.metadata),
       contentHash: text === undefined ? undefined : contentHash(text),
-      embedding: text === undefined ? undefined : await this.deps.embedder.embedOne(text),
-      embeddingModel: text === undefined ? undefined : this.deps.embedder.modelId,
+      embedding: text === undefined || embedder === null ? undefined : await embedder.embedOne(text),
+      embeddingModel: embedder?.modelId,
       updatedAt: this.clock(),
     };
     const updated = await this.deps.store.updateMemory(this.tenantId, id, patch);
@@ -906,12 +935,16 @@ export class MemoryService {
     if (!consolidator) {
       const wiring = this.deps.consolidation;
       if (!wiring) throw consolidationUnsupported();
+      const active = this.deps.activeEmbedder;
       consolidator = new Consolidator(
         {
           store: this.deps.store,
           consolidation: wiring.store,
-          embedder: this.deps.embedder,
-          summarizer: wiring.summarizer ?? new ExtractiveSummarizer(this.deps.embedder, this.deps.tokens),
+          // Read once per run by the consolidator: the active model's embedder at that time.
+          get embedder() {
+            return active.current;
+          },
+          summarizer: wiring.summarizer ?? new ExtractiveSummarizer({ embed: (texts) => active.current.embed(texts) }, this.deps.tokens),
           clock: this.clock,
           afterCommit: (write) => this.afterExternalWrite(write),
         },

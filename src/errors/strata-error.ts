@@ -57,6 +57,8 @@ export const ERROR_CODES = {
   ARCHIVE_INVALID: 400,
   /** Restore needs an empty store, or records that do not exist yet. */
   ARCHIVE_CONFLICT: 409,
+  /** Re-embedding: the target model's index is incomplete or failed verification, so it was not switched to. */
+  REEMBED_INCOMPLETE: 409,
   /** An unexpected failure (a bug): logged with the request id, never shown in detail. */
   INTERNAL: 500,
 } as const;

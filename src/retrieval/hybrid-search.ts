@@ -212,9 +212,11 @@ export async function hybridSearch(
   ranked = dropCovered(ranked);
   if (request.mmrLambda !== undefined && ranked.length > 1) {
     const pool = ranked.slice(0, Math.min(Math.max(request.k * 2, 30), 120));
+    // The searched model's vectors: after a re-embedding, memories' main vectors may be of two models.
     const vectors = await store.getEmbeddings(
       request.filter.tenantId,
       pool.map((hit) => hit.memory.id),
+      embedder.modelId,
     );
     const keyed = pool.map((hit) => ({ id: hit.memory.id, score: hit.score, hit }));
     ranked = mmrOrder(keyed, vectors, request.mmrLambda, request.k).map((item) => item.hit);

@@ -11,6 +11,8 @@ export { canScanEmbeddedMemories } from './memory-scan.js';
 export type * from './memory-store.js';
 export type * from './records.js';
 export { MEMORY_KINDS } from './records.js';
+export type * from './reembed-store.js';
+export { canReembed } from './reembed-store.js';
 export type * from './retention-store.js';
 export type * from './summarizer.js';
 export type * from './vector-index.js';

@@ -49,7 +49,11 @@ export interface MemoryStoreV1 {
    */
   appendTurnContext?(tenantId: string, memoryId: string, line: string, nextTurn: string): Promise<boolean>;
   getMemories(tenantId: string, ids: readonly string[]): Promise<MemoryRecord[]>;
-  getEmbeddings(tenantId: string, ids: readonly string[]): Promise<Map<string, Float32Array>>;
+  /**
+   * Each memory's vector. With `model`, its vector in that model (a re-embedding keeps several:
+   * src/spec/reembed-store.ts) and none for a memory without one; without, the main vector.
+   */
+  getEmbeddings(tenantId: string, ids: readonly string[], model?: string): Promise<Map<string, Float32Array>>;
   listMemories(filter: MemoryFilter, page: Page): Promise<MemoryRecord[]>;
   countMemories(filter: MemoryFilter): Promise<number>;
   /** Removes memories from the table and from every index. Returns how many went. */

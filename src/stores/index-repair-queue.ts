@@ -1,5 +1,6 @@
 import type { MemoryStoreV1 } from '../spec/memory-store.js';
 import type { MemoryRecord } from '../spec/records.js';
+import type { ReembedStoreV1 } from '../spec/reembed-store.js';
 import type { VectorIndexV1, VectorPayload, VectorPoint } from '../spec/vector-index.js';
 
 /** Memories owed to the index before the queue is dropped in favour of a rebuild (default). */
@@ -21,6 +22,8 @@ export class IndexRepairQueue {
 
   constructor(
     private readonly durable: MemoryStoreV1,
+    /** The durable store's secondary vectors (a re-embedding's), re-mirrored with the main ones; null when it has none. */
+    private readonly secondary: Pick<ReembedStoreV1, 'getSecondaryEmbeddings'> | null,
     private readonly index: VectorIndexV1,
     /** Writes points to the live collection (and to one being rebuilt). */
     private readonly upsert: (model: string, points: VectorPoint[]) => Promise<void>,
@@ -81,6 +84,11 @@ export class IndexRepairQueue {
         const embedding = embeddings.get(record.id);
         if (!record.embeddingModel || !embedding) continue;
         byModel.set(record.embeddingModel, [...(byModel.get(record.embeddingModel) ?? []), toVectorPoint(record, embedding)]);
+      }
+      const byId = new Map(records.map((record) => [record.id, record]));
+      for (const { id, model, embedding } of (await this.secondary?.getSecondaryEmbeddings(tenantId, ids)) ?? []) {
+        const record = byId.get(id);
+        if (record) byModel.set(model, [...(byModel.get(model) ?? []), toVectorPoint(record, embedding)]);
       }
       for (const [model, points] of byModel) await this.upsert(model, points);
       for (const id of ids) this.memories.delete(`${tenantId}\u0000${id}`);

@@ -22,6 +22,20 @@ import type {
   VectorSearchOptions,
 } from '../spec/memory-store.js';
 import type { FactRecord, FactRule, MemoryRecord, MessageRecord, Scope, SessionRecord } from '../spec/records.js';
+import {
+  canReembed,
+  type EmbeddingCoverage,
+  type EmbeddingModelSetting,
+  type EmbeddingState,
+  type ReembedCheckpoint,
+  type ReembedEntry,
+  type ReembedPage,
+  type ReembedSample,
+  type ReembedStoreV1,
+  type SecondaryEmbedding,
+  type SecondaryEmbeddingPage,
+  type SwitchResult,
+} from '../spec/reembed-store.js';
 import type { VectorIndexV1, VectorPoint } from '../spec/vector-index.js';
 import { IndexRepairQueue, MAX_OWED, toVectorPoint as toPoint } from './index-repair-queue.js';
 
@@ -58,7 +72,7 @@ const EXTERNAL_BATCH = 500;
  * lives in this process, so after a restart `rebuildIndexes` (`strata rebuild-index`) re-upserts
  * everything from the durable store into a fresh collection and switches the alias to it.
  */
-export class VectorIndexedStore implements MemoryStoreV1, ExternalWriteAwareV1 {
+export class VectorIndexedStore implements MemoryStoreV1, ExternalWriteAwareV1, ReembedStoreV1 {
   readonly specificationVersion = 'v1' as const;
   readonly capabilities: StoreCapabilities;
   private readonly durable: MemoryStoreV1;
@@ -83,6 +97,7 @@ export class VectorIndexedStore implements MemoryStoreV1, ExternalWriteAwareV1 {
       ((error, operation) => process.emitWarning(`vector index ${operation} failed (queued for repair): ${(error as Error).message}`));
     this.repairs = new IndexRepairQueue(
       this.durable,
+      canReembed(this.durable) ? this.durable : null,
       this.index,
       (model, points) => this.upsert(model, points),
       () =>
@@ -154,10 +169,17 @@ export class VectorIndexedStore implements MemoryStoreV1, ExternalWriteAwareV1 {
       patch.embedding !== undefined || patch.tags !== undefined || patch.validTo !== undefined || patch.supersededBy !== undefined;
     if (record && touchesIndex) {
       await this.mirror('update', [{ tenantId, id }], async () => {
-        // A new embedding may be of another model: the old point goes from every collection first.
+        // A new embedding may be of another model: the old point goes from every collection first
+        // (the durable store dropped the memory's secondary vectors with it).
         if (patch.embedding !== undefined) await this.index.deleteByIds(tenantId, [id]);
         const embedding = patch.embedding ?? (await this.durable.getEmbeddings(tenantId, [id])).get(id);
         if (record.embeddingModel && embedding) await this.upsert(record.embeddingModel, [toPoint(record, embedding)]);
+        // Same vectors, new payload (tags, validity): the memory's points of other models too.
+        if (patch.embedding === undefined) {
+          for (const secondary of await this.secondaryOf(tenantId, [id])) {
+            await this.upsert(secondary.model, [toPoint(record, secondary.embedding)]);
+          }
+        }
       });
     }
     return record;
@@ -278,6 +300,20 @@ export class VectorIndexedStore implements MemoryStoreV1, ExternalWriteAwareV1 {
         }
         after = page.next;
       } while (after !== null);
+      // Secondary vectors (a re-embedding's) into their models' new collections too.
+      const reembed = canReembed(durable) ? durable : null;
+      for (let next: string | null = null, first = true; reembed && (first || next !== null); first = false) {
+        const page: SecondaryEmbeddingPage = await reembed.scanSecondaryEmbeddings(next, this.options.rebuildBatchSize ?? 512);
+        const byModel = new Map<string, VectorPoint[]>();
+        for (const { model, memory, embedding } of page.items)
+          byModel.set(model, [...(byModel.get(model) ?? []), toPoint(memory, embedding)]);
+        for (const [model, points] of byModel) {
+          const green = await this.greenFor(model, (points[0] as VectorPoint).vector.length);
+          await this.index.upsert(model, points, { collection: green });
+          counts.set(model, (counts.get(model) ?? 0) + points.length);
+        }
+        next = page.next;
+      }
       for (const [model, green] of building) {
         const { previous } = await this.index.switchAlias(model, await green);
         if (previous !== null && previous !== (await green)) await this.index.dropCollection(previous);
@@ -291,6 +327,86 @@ export class VectorIndexedStore implements MemoryStoreV1, ExternalWriteAwareV1 {
       keywordRows: durableReport.keywordRows,
       vectorIndexes: [...building.keys()].map((model) => ({ model, vectors: counts.get(model) ?? 0 })),
     };
+  }
+
+  // ---- blue/green re-embedding: the durable store's, mirrored ----------------------------
+
+  /**
+   * Mirrors the vectors into the model's collection first (its own collection beside the live
+   * model's, reached through its alias), then stores them in the durable store: an index that
+   * fails fails the batch, which the job redoes (the durable store still lists those memories).
+   */
+  async putEmbeddings(model: string, entries: readonly ReembedEntry[]): Promise<number> {
+    const durable = this.reembedDurable();
+    const byTenant = new Map<string, ReembedEntry[]>();
+    for (const entry of entries) byTenant.set(entry.tenantId, [...(byTenant.get(entry.tenantId) ?? []), entry]);
+    const points: VectorPoint[] = [];
+    for (const [tenantId, group] of byTenant) {
+      const records = new Map(
+        (
+          await this.durable.getMemories(
+            tenantId,
+            group.map((entry) => entry.id),
+          )
+        ).map((r) => [r.id, r]),
+      );
+      for (const entry of group) {
+        const record = records.get(entry.id);
+        if (record && record.contentHash === entry.contentHash && record.embeddingModel !== model)
+          points.push(toPoint(record, entry.vector));
+      }
+    }
+    if (points.length > 0) await this.upsert(model, points);
+    return durable.putEmbeddings(model, entries);
+  }
+
+  /** Drops the model's vectors in the durable store, and empties its collection (a fresh one behind its alias). */
+  async dropEmbeddings(model: string): Promise<number> {
+    const removed = await this.reembedDurable().dropEmbeddings(model);
+    const live = await this.index.describe(model);
+    if (live) {
+      const fresh = await this.index.createCollection({ name: model, dims: live.dims });
+      const { previous } = await this.index.switchAlias(model, fresh);
+      if (previous !== null && previous !== fresh) await this.index.dropCollection(previous);
+    }
+    return removed;
+  }
+
+  listMemoriesToEmbed(model: string, after: string | null, limit: number): Promise<ReembedPage> {
+    return this.reembedDurable().listMemoriesToEmbed(model, after, limit);
+  }
+  sampleMemories(limit: number): Promise<ReembedSample[]> {
+    return this.reembedDurable().sampleMemories(limit);
+  }
+  countEmbeddings(model: string): Promise<EmbeddingCoverage> {
+    return this.reembedDurable().countEmbeddings(model);
+  }
+  getEmbeddingState(): Promise<EmbeddingState> {
+    return this.reembedDurable().getEmbeddingState();
+  }
+  switchActiveModel(target: EmbeddingModelSetting, current: EmbeddingModelSetting | null): Promise<SwitchResult> {
+    return this.reembedDurable().switchActiveModel(target, current);
+  }
+  scanSecondaryEmbeddings(after: string | null, limit: number): Promise<SecondaryEmbeddingPage> {
+    return this.reembedDurable().scanSecondaryEmbeddings(after, limit);
+  }
+  getSecondaryEmbeddings(tenantId: string, ids: readonly string[]): Promise<SecondaryEmbedding[]> {
+    return this.reembedDurable().getSecondaryEmbeddings(tenantId, ids);
+  }
+  getReembedCheckpoint(model: string): Promise<ReembedCheckpoint | null> {
+    return this.reembedDurable().getReembedCheckpoint(model);
+  }
+  putReembedCheckpoint(model: string, checkpoint: ReembedCheckpoint | null): Promise<void> {
+    return this.reembedDurable().putReembedCheckpoint(model, checkpoint);
+  }
+
+  private reembedDurable(): ReembedStoreV1 {
+    if (!canReembed(this.durable)) throw new StrataError('INVALID_CONFIG', 'the durable store behind the vector index cannot re-embed');
+    return this.durable;
+  }
+
+  private async secondaryOf(tenantId: string, ids: readonly string[]): Promise<SecondaryEmbedding[]> {
+    return canReembed(this.durable) ? this.durable.getSecondaryEmbeddings(tenantId, ids) : [];
   }
 
   // ---- everything else is the durable store's -------------------------------------------
@@ -313,8 +429,8 @@ export class VectorIndexedStore implements MemoryStoreV1, ExternalWriteAwareV1 {
   getMemories(tenantId: string, ids: readonly string[]): Promise<MemoryRecord[]> {
     return this.durable.getMemories(tenantId, ids);
   }
-  getEmbeddings(tenantId: string, ids: readonly string[]): Promise<Map<string, Float32Array>> {
-    return this.durable.getEmbeddings(tenantId, ids);
+  getEmbeddings(tenantId: string, ids: readonly string[], model?: string): Promise<Map<string, Float32Array>> {
+    return this.durable.getEmbeddings(tenantId, ids, model);
   }
   listMemories(filter: MemoryFilter, page: Page): Promise<MemoryRecord[]> {
     return this.durable.listMemories(filter, page);

@@ -103,11 +103,16 @@ export class PgMemories {
     return ids.flatMap((id) => byId.get(id) ?? []);
   }
 
-  async embeddings(tenantId: string, ids: readonly string[]): Promise<Map<string, Float32Array>> {
+  async embeddings(tenantId: string, ids: readonly string[], model?: string): Promise<Map<string, Float32Array>> {
     if (ids.length === 0) return new Map();
     const { rows } = await this.driver.query<{ id: string; embedding: Uint8Array }>(
-      'SELECT id, embedding FROM memories WHERE tenant_id = $1 AND id = ANY($2::text[]) AND embedding IS NOT NULL',
-      [tenantId, [...ids]],
+      model === undefined
+        ? 'SELECT id, embedding FROM memories WHERE tenant_id = $1 AND id = ANY($2::text[]) AND embedding IS NOT NULL'
+        : `SELECT id, embedding FROM memories WHERE tenant_id = $1 AND id = ANY($2::text[]) AND embedding_model = $3
+           UNION ALL
+           SELECT m.id, e.vector FROM memories m JOIN memory_embeddings e ON e.memory_row_id = m.row_id AND e.model = $3
+            WHERE m.tenant_id = $1 AND m.id = ANY($2::text[])`,
+      model === undefined ? [tenantId, [...ids]] : [tenantId, [...ids], model],
     );
     return new Map(rows.map((row) => [row.id, bytesVector(row.embedding)]));
   }

@@ -20,11 +20,25 @@ import type {
   VectorSearchOptions,
 } from '../../spec/memory-store.js';
 import type { FactRecord, FactRule, MemoryRecord, MessageRecord, Scope, SessionRecord } from '../../spec/records.js';
+import type {
+  EmbeddingCoverage,
+  EmbeddingModelSetting,
+  EmbeddingState,
+  ReembedCheckpoint,
+  ReembedEntry,
+  ReembedPage,
+  ReembedSample,
+  ReembedStoreV1,
+  SecondaryEmbedding,
+  SecondaryEmbeddingPage,
+  SwitchResult,
+} from '../../spec/reembed-store.js';
 import type { PgDriver } from './driver.js';
 import { PgFacts } from './pg-facts.js';
 import { PgKeywords } from './pg-keywords.js';
 import { PgMemories } from './pg-memories.js';
 import { migratePg } from './pg-migrate.js';
+import { PgReembed } from './pg-reembed.js';
 import { type InsertMemoryRow, PgSessions } from './pg-sessions.js';
 import { PgVectors, type VectorMode } from './pg-vectors.js';
 
@@ -52,12 +66,19 @@ export interface PostgresStoreOptions {
  * tsvector (GIN); vector search on pgvector HNSW (one partial index per model) or, without the
  * extension, exact cosine over the filtered scope. Written once against PgDriver.
  */
-export class PostgresStore implements MemoryStoreV1 {
+export class PostgresStore implements MemoryStoreV1, ReembedStoreV1 {
   readonly specificationVersion = 'v1' as const;
   readonly capabilities: StoreCapabilities;
   readonly schema: string;
   private readonly driver: PgDriver;
-  private parts: { sessions: PgSessions; memories: PgMemories; vectors: PgVectors; keywords: PgKeywords; facts: PgFacts } | null = null;
+  private parts: {
+    sessions: PgSessions;
+    memories: PgMemories;
+    vectors: PgVectors;
+    keywords: PgKeywords;
+    facts: PgFacts;
+    reembed: PgReembed;
+  } | null = null;
   private opening: Promise<void> | null = null;
   private vectorReason = 'not opened';
 
@@ -121,6 +142,7 @@ export class PostgresStore implements MemoryStoreV1 {
       sessions: new PgSessions(this.driver, memories.insertRow, (batch) => vectors.prepare(batch)),
       keywords: new PgKeywords(this.driver),
       facts: new PgFacts(this.driver),
+      reembed: new PgReembed(this.driver, () => vectors),
     };
   }
 
@@ -176,8 +198,8 @@ export class PostgresStore implements MemoryStoreV1 {
   getMemories(tenantId: string, ids: readonly string[]): Promise<MemoryRecord[]> {
     return this.p.memories.get(tenantId, ids);
   }
-  getEmbeddings(tenantId: string, ids: readonly string[]): Promise<Map<string, Float32Array>> {
-    return this.p.memories.embeddings(tenantId, ids);
+  getEmbeddings(tenantId: string, ids: readonly string[], model?: string): Promise<Map<string, Float32Array>> {
+    return this.p.memories.embeddings(tenantId, ids, model);
   }
   listMemories(filter: MemoryFilter, page: Page): Promise<MemoryRecord[]> {
     return this.p.memories.list(filter, page);
@@ -228,5 +250,40 @@ export class PostgresStore implements MemoryStoreV1 {
 
   forgetUser(tenantId: string, userId: string): Promise<EraseCounts> {
     return this.p.memories.forgetUser(tenantId, userId);
+  }
+
+  // Blue/green re-embedding (pg-reembed.ts).
+  listMemoriesToEmbed(model: string, after: string | null, limit: number): Promise<ReembedPage> {
+    return this.p.reembed.listMemoriesToEmbed(model, after, limit);
+  }
+  putEmbeddings(model: string, entries: readonly ReembedEntry[]): Promise<number> {
+    return this.p.reembed.putEmbeddings(model, entries);
+  }
+  sampleMemories(limit: number): Promise<ReembedSample[]> {
+    return this.p.reembed.sampleMemories(limit);
+  }
+  getSecondaryEmbeddings(tenantId: string, ids: readonly string[]): Promise<SecondaryEmbedding[]> {
+    return this.p.reembed.getSecondaryEmbeddings(tenantId, ids);
+  }
+  countEmbeddings(model: string): Promise<EmbeddingCoverage> {
+    return this.p.reembed.countEmbeddings(model);
+  }
+  getEmbeddingState(): Promise<EmbeddingState> {
+    return this.p.reembed.getEmbeddingState();
+  }
+  switchActiveModel(target: EmbeddingModelSetting, current: EmbeddingModelSetting | null): Promise<SwitchResult> {
+    return this.p.reembed.switchActiveModel(target, current);
+  }
+  dropEmbeddings(model: string): Promise<number> {
+    return this.p.reembed.dropEmbeddings(model);
+  }
+  getReembedCheckpoint(model: string): Promise<ReembedCheckpoint | null> {
+    return this.p.reembed.getReembedCheckpoint(model);
+  }
+  scanSecondaryEmbeddings(after: string | null, limit: number): Promise<SecondaryEmbeddingPage> {
+    return this.p.reembed.scanSecondaryEmbeddings(after, limit);
+  }
+  putReembedCheckpoint(model: string, checkpoint: ReembedCheckpoint | null): Promise<void> {
+    return this.p.reembed.putReembedCheckpoint(model, checkpoint);
   }
 }

@@ -304,8 +304,8 @@ export class RedisTierStore implements MemoryStoreV1, ExternalWriteAwareV1 {
   getMemories(tenantId: string, ids: readonly string[]): Promise<MemoryRecord[]> {
     return this.durable.getMemories(tenantId, ids);
   }
-  getEmbeddings(tenantId: string, ids: readonly string[]): Promise<Map<string, Float32Array>> {
-    return this.durable.getEmbeddings(tenantId, ids);
+  getEmbeddings(tenantId: string, ids: readonly string[], model?: string): Promise<Map<string, Float32Array>> {
+    return this.durable.getEmbeddings(tenantId, ids, model);
   }
   listMemories(filter: MemoryFilter, page: Page): Promise<MemoryRecord[]> {
     return this.durable.listMemories(filter, page);

@@ -23,6 +23,19 @@ import type {
   VectorSearchOptions,
 } from '../../spec/memory-store.js';
 import type { FactRecord, FactRule, MemoryRecord, MessageRecord, Scope, SessionRecord } from '../../spec/records.js';
+import type {
+  EmbeddingCoverage,
+  EmbeddingModelSetting,
+  EmbeddingState,
+  ReembedCheckpoint,
+  ReembedEntry,
+  ReembedPage,
+  ReembedSample,
+  ReembedStoreV1,
+  SecondaryEmbedding,
+  SecondaryEmbeddingPage,
+  SwitchResult,
+} from '../../spec/reembed-store.js';
 import { IndexLog, type LogSpan } from './index-log.js';
 import { memoryFilterSql } from './memory-filter-sql.js';
 import { MemoryRecordCache } from './memory-records.js';
@@ -32,6 +45,7 @@ import { SessionTails, TAIL_LENGTH } from './session-tails.js';
 import { SqliteFacts } from './sqlite-facts.js';
 import type { SqliteInternals } from './sqlite-internals.js';
 import { SqliteKeywords } from './sqlite-keywords.js';
+import { SqliteReembed } from './sqlite-reembed.js';
 import { SqliteVectors } from './sqlite-vectors.js';
 import { StatementCache } from './statement-cache.js';
 
@@ -89,7 +103,7 @@ export interface SqliteStoreOptions {
  * loaded indexes before it returns (read-your-writes); other processes' writes reach them
  * through index_log.
  */
-export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1 {
+export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1, ReembedStoreV1 {
   readonly specificationVersion = 'v1' as const;
   readonly capabilities: StoreCapabilities;
   private db!: Database.Database;
@@ -103,6 +117,10 @@ export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1 {
   /** PRAGMA data_version when the caches were last known good (it moves on other connections' commits). */
   private version = -1;
   private opened = false;
+  private readonly reembed = new SqliteReembed(
+    () => this.internals,
+    () => this.vectors,
+  );
 
   constructor(private readonly options: SqliteStoreOptions) {
     this.capabilities = {
@@ -161,7 +179,7 @@ export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1 {
    */
   async warm(): Promise<void> {
     this.keywords.warm();
-    this.vectors.warm();
+    this.vectors.warm((await this.reembed.getEmbeddingState()).active?.id ?? null);
   }
 
   /** For sibling modules writing in their own transactions (sqlite-consolidation.ts). Open first. */
@@ -535,7 +553,17 @@ export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1 {
     return ids.flatMap((id) => found.get(id) ?? []);
   }
 
-  async getEmbeddings(tenantId: string, ids: readonly string[]): Promise<Map<string, Float32Array>> {
+  async getEmbeddings(tenantId: string, ids: readonly string[], model?: string): Promise<Map<string, Float32Array>> {
+    if (model !== undefined) {
+      const rows = this.sql
+        .get(
+          `SELECT m.id, CASE WHEN m.embedding_model = ? THEN m.embedding
+                  ELSE (SELECT e.vector FROM memory_embeddings e WHERE e.model = ? AND e.memory_rowid = m.rowid) END AS embedding
+             FROM memories m WHERE m.tenant_id = ? AND m.id IN (SELECT value FROM json_each(?))`,
+        )
+        .all(model, model, tenantId, JSON.stringify(ids)) as Array<{ id: string; embedding: Buffer | null }>;
+      return new Map(rows.flatMap((row) => (row.embedding ? [[row.id, blobToVector(row.embedding)] as const] : [])));
+    }
     const rows = this.sql
       .get(`SELECT id, embedding FROM memories WHERE tenant_id = ? AND embedding IS NOT NULL AND id IN (SELECT value FROM json_each(?))`)
       .all(tenantId, JSON.stringify(ids)) as Array<{ id: string; embedding: Buffer }>;
@@ -673,6 +701,54 @@ export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1 {
     return counts;
   }
 
+  // ---- blue/green re-embedding (sqlite-reembed.ts) -----------------------------------------
+
+  listMemoriesToEmbed(model: string, after: string | null, limit: number): Promise<ReembedPage> {
+    return this.reembed.listMemoriesToEmbed(model, after, limit);
+  }
+  putEmbeddings(model: string, entries: readonly ReembedEntry[]): Promise<number> {
+    return this.reembed.putEmbeddings(model, entries);
+  }
+  sampleMemories(limit: number): Promise<ReembedSample[]> {
+    return this.reembed.sampleMemories(limit);
+  }
+  getSecondaryEmbeddings(tenantId: string, ids: readonly string[]): Promise<SecondaryEmbedding[]> {
+    return this.reembed.getSecondaryEmbeddings(tenantId, ids);
+  }
+  countEmbeddings(model: string): Promise<EmbeddingCoverage> {
+    return this.reembed.countEmbeddings(model);
+  }
+  getEmbeddingState(): Promise<EmbeddingState> {
+    return this.reembed.getEmbeddingState();
+  }
+  switchActiveModel(target: EmbeddingModelSetting, current: EmbeddingModelSetting | null): Promise<SwitchResult> {
+    return this.reembed.switchActiveModel(target, current);
+  }
+  dropEmbeddings(model: string): Promise<number> {
+    return this.reembed.dropEmbeddings(model);
+  }
+  getReembedCheckpoint(model: string): Promise<ReembedCheckpoint | null> {
+    return this.reembed.getReembedCheckpoint(model);
+  }
+  /** Cursor: `<rowid>:<model>` of the last item, in (model, rowid) order. */
+  async scanSecondaryEmbeddings(after: string | null, limit: number): Promise<SecondaryEmbeddingPage> {
+    const [rowid, model] = secondaryCursor(after);
+    const rows = this.sql
+      .get(
+        `SELECT e.model AS secondary_model, e.vector AS vector, ${MEMORY_COLUMNS_M} FROM memory_embeddings e JOIN memories m ON m.rowid = e.memory_rowid
+          WHERE (e.model, e.memory_rowid) > (?, ?) ORDER BY e.model, e.memory_rowid LIMIT ?`,
+      )
+      .all(model, rowid, limit) as Array<MemoryRow & { secondary_model: string; vector: Buffer }>;
+    const last = rows.at(-1);
+    return {
+      items: rows.map((row) => ({ model: row.secondary_model, memory: toMemory(row), embedding: blobToVector(row.vector) })),
+      next: rows.length < limit || last === undefined ? null : `${last.rowid}:${last.secondary_model}`,
+    };
+  }
+  putReembedCheckpoint(model: string, checkpoint: ReembedCheckpoint | null): Promise<void> {
+    return this.reembed.putReembedCheckpoint(model, checkpoint);
+  }
+
   // ---- scan (rebuilding an external index) ----------------------------------------------
 
   /** Every embedded memory of every tenant in rowid order; `after` is the previous page's `next`. */
@@ -690,6 +766,16 @@ export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1 {
       next: rows.length < limit || last === undefined ? null : String(last.rowid),
     };
   }
+}
+
+function secondaryCursor(after: string | null): [number, string] {
+  if (after === null) return [0, ''];
+  const colon = after.indexOf(':');
+  const rowid = Number(after.slice(0, colon));
+  if (colon < 0 || !Number.isSafeInteger(rowid)) {
+    throw new StrataError('INVALID_INPUT', `scan cursor ${after} is not one this store returned`, { details: { field: 'after' } });
+  }
+  return [rowid, after.slice(colon + 1)];
 }
 
 /** Query terms trimmed, without empty ones and duplicates, in order (each is one FTS5 phrase). */

@@ -11,8 +11,15 @@ export interface SqliteVectorsOptions {
   readonly indexDir: string | null;
 }
 
+/** A model's vectors: the main column's, then the secondary ones of migration 0004 (never both for one memory). */
+const MODEL_ROWS = `SELECT rowid, tenant_id, user_id, embedding FROM memories WHERE embedding_model = ?
+  UNION ALL
+  SELECT m.rowid, m.tenant_id, m.user_id, e.vector FROM memory_embeddings e JOIN memories m ON m.rowid = e.memory_rowid WHERE e.model = ?`;
+const MODEL_COUNT = `SELECT (SELECT count(*) FROM memories WHERE embedding_model = ?) + (SELECT count(*) FROM memory_embeddings WHERE model = ?)`;
+
 /**
- * Vector search over the `memories.embedding` column. Small scopes are scored exactly;
+ * Vector search over each model's vectors: the `memories.embedding` column, and the secondary
+ * vectors a re-embed job writes to `memory_embeddings` (src/spec/reembed-store.ts). Small scopes are scored exactly;
  * above the threshold an HNSW graph per embedding model answers, filtered to the scope.
  * This process's writes are applied to a loaded graph as they commit; writes by other
  * processes are caught up from index_log before each ANN search. The table is the truth:
@@ -47,11 +54,26 @@ export class SqliteVectors {
   }
 
   onDelete(rowid: number, tenantId: string, userId: string, model: string | null): void {
-    if (model === null) return;
-    const key = countKey(model, tenantId, userId);
-    const count = this.scopeCounts.get(key);
-    if (count !== undefined) this.scopeCounts.set(key, Math.max(0, count - 1));
-    this.anns.get(model)?.remove(rowid);
+    if (model !== null) {
+      const key = countKey(model, tenantId, userId);
+      const count = this.scopeCounts.get(key);
+      if (count !== undefined) this.scopeCounts.set(key, Math.max(0, count - 1));
+    }
+    // Its secondary vectors (other models) went with it.
+    for (const ann of this.anns.values()) if (ann.has(rowid)) ann.remove(rowid);
+  }
+
+  /** After commit: secondary vectors of `model` written (a re-embed job). */
+  onSecondary(model: string, rows: ReadonlyArray<{ rowid: number; tenantId: string; userId: string; vector: Float32Array }>): void {
+    const ann = this.anns.get(model);
+    if (ann) for (const row of rows) ann.add(row.rowid, scopeKey(row.tenantId, row.userId), row.vector);
+    if (rows.length > 0) this.scopeCounts.clear();
+  }
+
+  /** After commit: every vector of `model` in the given rows is gone, or the model's graph is stale. */
+  forget(model: string): void {
+    this.anns.delete(model);
+    this.scopeCounts.clear();
   }
 
   /** After a write transaction of this process: graphs that were current stay current. */
@@ -71,9 +93,21 @@ export class SqliteVectors {
 
   private exactSearch(filter: MemoryFilter, vector: Float32Array, model: string, k: number): ScoredId[] {
     const { where, params } = memoryFilterSql(filter, Date.now());
-    const rows = this.sql
-      .raw(`SELECT m.id AS id, m.embedding AS embedding FROM memories m WHERE ${where} AND m.embedding_model = ?`)
-      .iterate(...params, model) as IterableIterator<[string, Buffer]>;
+    // Secondary vectors: driven from the scope's memories (CROSS JOIN keeps that order), only when the model has any.
+    const secondary = this.sql.raw('SELECT 1 FROM memory_embeddings WHERE model = ? LIMIT 1').get(model) !== undefined;
+    const rows = (
+      secondary
+        ? this.sql
+            .raw(
+              `SELECT m.id, m.embedding FROM memories m WHERE ${where} AND m.embedding_model = ?
+               UNION ALL
+               SELECT m.id, e.vector FROM memories m CROSS JOIN memory_embeddings e ON e.model = ? AND e.memory_rowid = m.rowid WHERE ${where}`,
+            )
+            .iterate(...params, model, model, ...params)
+        : this.sql
+            .raw(`SELECT m.id AS id, m.embedding AS embedding FROM memories m WHERE ${where} AND m.embedding_model = ?`)
+            .iterate(...params, model)
+    ) as IterableIterator<[string, Buffer]>;
     const top = new TopK(k);
     const dims = vector.length;
     for (const [id, blob] of rows) {
@@ -116,16 +150,14 @@ export class SqliteVectors {
     let ann: AnnIndex | null = null;
     if (this.options.indexDir) {
       const scopes = (
-        this.sql.raw('SELECT rowid, tenant_id, user_id FROM memories WHERE embedding_model = ?').all(model) as Array<
-          [number, string, string]
-        >
+        this.sql.raw(`SELECT rowid, tenant_id, user_id FROM (${MODEL_ROWS})`).all(model, model) as Array<[number, string, string]>
       ).map(([label, tenant, user]) => ({ label, scopeKey: scopeKey(tenant, user) }));
       ann = AnnIndex.load(this.options.indexDir, model, dims, scopes);
     }
     if (ann) {
       this.anns.set(model, ann);
       ann = this.catchUp(ann);
-      const count = (this.sql.raw('SELECT count(*) FROM memories WHERE embedding_model = ?').get(model) as [number])[0];
+      const count = (this.sql.raw(MODEL_COUNT).get(model, model) as [number])[0];
       if (ann.size !== count || ann.orphanCount > 0) ann = this.rebuild(model, dims);
     } else {
       ann = this.rebuild(model, dims);
@@ -142,14 +174,16 @@ export class SqliteVectors {
     if (changed.length > 0) {
       const rows = this.sql
         .raw(
-          `SELECT rowid, tenant_id, user_id, embedding_model, embedding FROM memories
-            WHERE rowid IN (SELECT value FROM json_each(?))`,
+          `SELECT m.rowid, m.tenant_id, m.user_id,
+                  CASE WHEN m.embedding_model = ? THEN m.embedding
+                       ELSE (SELECT e.vector FROM memory_embeddings e WHERE e.model = ? AND e.memory_rowid = m.rowid) END
+             FROM memories m WHERE m.rowid IN (SELECT value FROM json_each(?))`,
         )
-        .all(JSON.stringify(changed)) as Array<[number, string, string, string | null, Buffer | null]>;
+        .all(ann.model, ann.model, JSON.stringify(changed)) as Array<[number, string, string, Buffer | null]>;
       const byRowid = new Map(rows.map((row) => [row[0], row]));
       for (const rowid of changed) {
         const row = byRowid.get(rowid);
-        if (row && row[3] === ann.model && row[4] !== null) ann.add(rowid, scopeKey(row[1], row[2]), blobToVector(row[4]));
+        if (row && row[3] !== null) ann.add(rowid, scopeKey(row[1], row[2]), blobToVector(row[3]));
         else ann.remove(rowid);
       }
       this.scopeCounts.clear();
@@ -160,10 +194,8 @@ export class SqliteVectors {
 
   private rebuild(model: string, dims: number): AnnIndex {
     const seq = this.log.head();
-    const expected = (this.sql.raw('SELECT count(*) FROM memories WHERE embedding_model = ?').get(model) as [number])[0];
-    const rows = this.sql
-      .raw('SELECT rowid, tenant_id, user_id, embedding FROM memories WHERE embedding_model = ?')
-      .iterate(model) as IterableIterator<[number, string, string, Buffer]>;
+    const expected = (this.sql.raw(MODEL_COUNT).get(model, model) as [number])[0];
+    const rows = this.sql.raw(MODEL_ROWS).iterate(model, model) as IterableIterator<[number, string, string, Buffer]>;
     const items = (function* (): Generator<AnnRow> {
       for (const [label, tenant, user, blob] of rows) yield { label, scopeKey: scopeKey(tenant, user), vector: blobToVector(blob) };
     })();
@@ -178,14 +210,20 @@ export class SqliteVectors {
    * the threshold (counted on the scope index, without reading rows). Graphs of older models
    * load on their first search.
    */
-  warm(): void {
+  warm(activeModel: string | null = null): void {
     const largest = (
       this.sql.raw('SELECT max(n) FROM (SELECT count(*) AS n FROM memories GROUP BY tenant_id, user_id)').get() as [number | null]
     )[0];
     if (largest === null || largest <= this.options.exactThreshold) return;
-    const latest = this.sql
-      .raw('SELECT embedding_model, length(embedding) / 4 FROM memories WHERE embedding_model IS NOT NULL ORDER BY rowid DESC LIMIT 1')
-      .get() as [string, number] | undefined;
+    const latest = (
+      activeModel === null
+        ? this.sql
+            .raw(
+              'SELECT embedding_model, length(embedding) / 4 FROM memories WHERE embedding_model IS NOT NULL ORDER BY rowid DESC LIMIT 1',
+            )
+            .get()
+        : this.sql.raw(`SELECT ?, length(embedding) / 4 FROM (${MODEL_ROWS}) LIMIT 1`).get(activeModel, activeModel, activeModel)
+    ) as [string, number] | undefined;
     if (latest) this.ensureAnn(latest[0], latest[1]);
   }
 
@@ -195,7 +233,11 @@ export class SqliteVectors {
     this.scopeCounts.clear();
     const models = this.sql
       .get(
-        'SELECT embedding_model AS model, length(embedding) / 4 AS dims FROM memories WHERE embedding_model IS NOT NULL GROUP BY embedding_model',
+        `SELECT model, max(dims) AS dims FROM (
+           SELECT embedding_model AS model, length(embedding) / 4 AS dims FROM memories WHERE embedding_model IS NOT NULL GROUP BY embedding_model
+           UNION ALL
+           SELECT model, length(vector) / 4 AS dims FROM memory_embeddings GROUP BY model)
+         GROUP BY model`,
       )
       .all() as Array<{ model: string; dims: number }>;
     const report = models.map(({ model, dims }) => ({ model, vectors: this.rebuild(model, dims).size }));
