@@ -137,7 +137,7 @@ export async function hybridSearch(
   const halfLifeMs = settings.recencyHalfLifeDays * 86_400_000;
   const present = asksForPresentState(request.query);
   const softOf = (memory: MemoryRecord): number => {
-    return matcher.scoreWithContext(prepared, memory.text, memory.context, settings.contextSoftWeight, `${memory.id}@${memory.updatedAt}`);
+    return matcher.scoreWithContext(prepared, memory.text, memory.context, settings.contextSoftWeight);
   };
   const recencyOf = (memory: MemoryRecord): number => 0.5 ** (Math.max(0, request.now - memory.createdAt) / halfLifeMs);
   const scored = fused.flatMap((candidate) => {

@@ -1,18 +1,13 @@
-import { LRUCache } from 'lru-cache';
 import { loadWordVectorTable, type WordVectorTable } from '../embeddings/offline/word-vector-table.js';
 import { STOPWORDS } from './query-terms.js';
 
 export interface PreparedQuery {
   readonly words: readonly string[];
-  /** Row of each query word in the word table, -1 when it has none. */
-  readonly rows: Int32Array;
   readonly vectors: ReadonlyArray<Float32Array | null>;
   readonly weights: readonly number[];
   readonly totalWeight: number;
-  /** Per document word (by table row): its similarity to each query word (memoised across documents). */
-  readonly memo: Map<number, Float32Array>;
-  /** Per document text: its best similarities (a turn is scored as a candidate and as its neighbour's context). */
-  readonly texts: Map<string, Float32Array>;
+  /** Per document word: best similarity to each query word (memoised across documents). */
+  readonly memo: Map<string, Float32Array>;
 }
 
 /**
@@ -25,14 +20,8 @@ export interface PreparedQuery {
  */
 export class SoftMatcher {
   private readonly table: WordVectorTable;
-  private readonly unit = new Map<number, Float32Array>();
+  private readonly unit = new Map<string, Float32Array | null>();
   private readonly maxProbability: number;
-  /**
-   * A text's content words as table rows (and the words the table lacks), by a key the caller
-   * vouches for (a memory's id and updatedAt): a popular memory is tokenised once, not once per
-   * query. About 200 bytes an entry.
-   */
-  private readonly words = new LRUCache<string, TextWords>({ max: 20_000 });
 
   constructor(
     table?: WordVectorTable,
@@ -60,10 +49,9 @@ export class SoftMatcher {
 
   prepare(query: string): PreparedQuery {
     const words = this.contentWords(query);
-    const rows = Int32Array.from(words, (word) => this.table.rows.get(word) ?? -1);
     const vectors = words.map((word) => this.vectorOf(word));
     const weights = words.map((word) => this.weightOf(word));
-    return { words, rows, vectors, weights, totalWeight: weights.reduce((a, b) => a + b, 0), memo: new Map(), texts: new Map() };
+    return { words, vectors, weights, totalWeight: weights.reduce((a, b) => a + b, 0), memo: new Map() };
   }
 
   /** Share of the query's weighted words the text covers, in [0, 1]. */
@@ -71,53 +59,26 @@ export class SoftMatcher {
     return this.cover(query, this.best(query, text));
   }
 
-  private textWords(text: string, key: string | undefined): TextWords {
-    const cached = key === undefined ? undefined : this.words.get(key);
-    if (cached) return cached;
-    const rows: number[] = [];
-    const unknown: string[] = [];
-    for (const word of this.contentWords(text)) {
-      const row = this.table.rows.get(word);
-      if (row === undefined) unknown.push(word);
-      else rows.push(row);
-    }
-    const words: TextWords = { rows: Int32Array.from(rows), unknown };
-    if (key !== undefined) this.words.set(key, words);
-    return words;
-  }
-
   /**
    * Coverage by the text alone, and by the text with its neighbourhood (context), blended:
-   * `own + contextWeight * (withContext - own)`. Each text is tokenised once; with a `key` (a
-   * memory's id and updatedAt) its words are cached across queries.
+   * `own + contextWeight * (withContext - own)`. Each text is tokenised once.
    */
-  scoreWithContext(query: PreparedQuery, text: string, context: string | null, contextWeight: number, key?: string): number {
-    // The lengths join the caller's key: a turn's context grows when the next turn arrives
-    // without its updatedAt moving.
-    const own = this.best(query, text, key === undefined ? undefined : `${key}:${text.length}`);
+  scoreWithContext(query: PreparedQuery, text: string, context: string | null, contextWeight: number): number {
+    const own = this.best(query, text);
     const ownScore = this.cover(query, own);
     if (!context || contextWeight <= 0) return ownScore;
-    const around = this.best(query, context, key === undefined ? undefined : `${key}:${text.length}:c${context.length}`).slice();
+    const around = this.best(query, context);
     for (let i = 0; i < around.length; i++) if ((own[i] as number) > (around[i] as number)) around[i] = own[i] as number;
     const aroundScore = this.cover(query, around);
     return ownScore + contextWeight * Math.max(0, aroundScore - ownScore);
   }
 
-  /** Best similarity of the text's words to each query word; memoised per query (callers must not mutate it). */
-  private best(query: PreparedQuery, text: string, key?: string): Float32Array {
-    const memo = query.texts.get(text);
-    if (memo) return memo;
+  private best(query: PreparedQuery, text: string): Float32Array {
     const best = new Float32Array(query.words.length);
-    if (query.texts.size < 4096) query.texts.set(text, best);
     if (query.totalWeight === 0) return best;
-    const words = this.textWords(text, key);
-    for (const row of words.rows) {
-      const sims = this.similarities(query, row);
+    for (const word of this.contentWords(text)) {
+      const sims = this.similarities(query, word);
       for (let i = 0; i < best.length; i++) if ((sims[i] as number) > (best[i] as number)) best[i] = sims[i] as number;
-    }
-    // Words without a vector (names, identifiers) match only themselves.
-    for (const word of words.unknown) {
-      for (let i = 0; i < best.length; i++) if (query.words[i] === word) best[i] = 1;
     }
     return best;
   }
@@ -129,49 +90,47 @@ export class SoftMatcher {
     return covered / query.totalWeight;
   }
 
-  private similarities(query: PreparedQuery, row: number): Float32Array {
-    let sims = query.memo.get(row);
+  private similarities(query: PreparedQuery, word: string): Float32Array {
+    let sims = query.memo.get(word);
     if (sims) return sims;
     sims = new Float32Array(query.words.length);
-    const vector = this.unitRow(row);
+    const vector = this.vectorOf(word);
     const floor = this.options.floor;
     for (let i = 0; i < query.words.length; i++) {
-      if (query.rows[i] === row) {
+      if (query.words[i] === word) {
         sims[i] = 1;
         continue;
       }
       const other = query.vectors[i];
-      if (!other) continue;
+      if (!vector || !other) continue;
       let dot = 0;
       for (let d = 0; d < vector.length; d++) dot += (vector[d] as number) * (other[d] as number);
       // Below the floor, similarity is noise; above it, rescale to (0, 1].
       sims[i] = dot <= floor ? 0 : (dot - floor) / (1 - floor);
     }
-    query.memo.set(row, sims);
+    query.memo.set(word, sims);
     return sims;
   }
 
   private vectorOf(word: string): Float32Array | null {
-    const row = this.table.rows.get(word);
-    return row === undefined ? null : this.unitRow(row);
-  }
-
-  /** The unit vector of a table row, cached (a word's int8 row, de-quantised and normalised once). */
-  private unitRow(row: number): Float32Array {
-    const cached = this.unit.get(row);
+    const cached = this.unit.get(word);
     if (cached !== undefined) return cached;
-    const dims = this.table.dimensions;
-    const vector = new Float32Array(dims);
-    let norm = 0;
-    for (let d = 0; d < dims; d++) {
-      const value = this.table.vectors[row * dims + d] as number;
-      vector[d] = value;
-      norm += value * value;
+    const row = this.table.rows.get(word);
+    let vector: Float32Array | null = null;
+    if (row !== undefined) {
+      const dims = this.table.dimensions;
+      vector = new Float32Array(dims);
+      let norm = 0;
+      for (let d = 0; d < dims; d++) {
+        const value = this.table.vectors[row * dims + d] as number;
+        vector[d] = value;
+        norm += value * value;
+      }
+      const inverse = norm > 0 ? 1 / Math.sqrt(norm) : 0;
+      for (let d = 0; d < dims; d++) vector[d] = (vector[d] as number) * inverse;
     }
-    const inverse = norm > 0 ? 1 / Math.sqrt(norm) : 0;
-    for (let d = 0; d < dims; d++) vector[d] = (vector[d] as number) * inverse;
-    if (this.unit.size > 50_000) this.unit.clear();
-    this.unit.set(row, vector);
+    if (this.unit.size > 200_000) this.unit.clear();
+    this.unit.set(word, vector);
     return vector;
   }
 
@@ -185,13 +144,6 @@ export class SoftMatcher {
     const p = row === undefined ? 0 : (this.table.probabilities[row] ?? 0);
     return this.options.sifA / (this.options.sifA + Math.min(p, this.maxProbability));
   }
-}
-
-interface TextWords {
-  /** Table rows of the text's content words (deduplicated). */
-  readonly rows: Int32Array;
-  /** Its content words the table has no vector for. */
-  readonly unknown: readonly string[];
 }
 
 const WORD = /[\p{L}\p{N}]+(?:['’]\p{L}+)?/gu;

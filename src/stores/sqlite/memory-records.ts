@@ -7,13 +7,13 @@ import type { MemoryRecord } from '../../spec/records.js';
  * Exact, not a time-to-live cache: the store drops an entry when this process writes that
  * memory, and everything when another connection commits (`PRAGMA data_version`), an erase
  * runs, or a sibling module (consolidation, retention, restore) commits through the store.
- * Records are shared read-only objects. Bounded by an estimate of the bytes held (8 MB: about 5,000 turns).
+ * Records are shared read-only objects. Bounded by an estimate of the bytes held (4 MB: about 2,500 turns; at 100k memories a bigger one bought no CPU and cost resident memory).
  */
 export class MemoryRecordCache {
   private readonly records = new LRUCache<string, MemoryRecord>({
     // Bytes a record holds on the V8 heap, roughly: its strings (two bytes a character at worst)
     // and about a kilobyte of objects (metadata, tags, source, the record itself).
-    maxSize: 8_000_000,
+    maxSize: 4_000_000,
     sizeCalculation: (m) => 2 * (m.text.length + (m.context?.length ?? 0)) + 1_000 + 64 * m.source.length,
   });
 
