@@ -1,3 +1,4 @@
+import { parseRetryAfter } from '../client/retry-policy.js';
 import { StrataError } from '../errors/strata-error.js';
 import type { SummarizerV1, SummaryInput, SummaryOutput } from '../spec/summarizer.js';
 
@@ -102,10 +103,7 @@ export class LlmSummarizer implements SummarizerV1 {
   }
 }
 
-/** A Retry-After header (seconds, or an HTTP date) in ms; undefined when absent or unreadable. */
+/** A Retry-After header (seconds, or an HTTP date) in ms; undefined when absent or unreadable (the client's parser). */
 export function retryAfter(header: string | null, now = Date.now()): number | undefined {
-  if (header === null || header.trim() === '') return undefined;
-  if (/^\d+$/.test(header.trim())) return Number(header.trim()) * 1000;
-  const at = Date.parse(header);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+  return parseRetryAfter(header, now) ?? undefined;
 }

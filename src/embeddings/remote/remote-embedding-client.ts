@@ -1,8 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { backoffDelay, DEFAULT_RETRY_POLICY, type RetryPolicy, resolveRetryPolicy } from '../../client/retry-policy.js';
+import { backoffDelay, DEFAULT_RETRY_POLICY, parseRetryAfter, type RetryPolicy, resolveRetryPolicy } from '../../client/retry-policy.js';
 import { StrataError } from '../../errors/strata-error.js';
 import { type CircuitBreaker, failureKind } from '../../resilience/breaker.js';
-import { retryAfter } from '../../summarizers/llm-summarizer.js';
 
 /** Settings every HTTP embedding provider shares. */
 export interface RemoteEmbeddingOptions {
@@ -160,8 +159,8 @@ export class RemoteEmbeddingClient {
     const body = text.slice(0, 300);
     const details: Record<string, unknown> = { provider: this.provider, url, status, body };
     if (status === 429) {
-      const ms = retryAfter(response.headers.get('retry-after'));
-      if (ms !== undefined) details.retryAfterMs = ms;
+      const ms = parseRetryAfter(response.headers.get('retry-after'));
+      if (ms !== null) details.retryAfterMs = ms;
       return new StrataError('EMBEDDING_FAILED', `${this.provider} embedding server is rate limiting (429)`, { details });
     }
     if (status === 401 || status === 403) {
