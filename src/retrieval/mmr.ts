@@ -1,3 +1,5 @@
+import { dot } from '../util/vector-math.js';
+
 /**
  * Maximal marginal relevance: picks items one by one, trading relevance against similarity
  * to what is already picked. `lambda` 1 = pure relevance, 0 = pure diversity. Each item's
@@ -44,10 +46,4 @@ function inverseNorm(v: Float32Array): number {
   let sum = 0;
   for (let i = 0; i < v.length; i++) sum += (v[i] as number) * (v[i] as number);
   return sum === 0 ? 0 : 1 / Math.sqrt(sum);
-}
-
-function dot(a: Float32Array, b: Float32Array): number {
-  let sum = 0;
-  for (let i = 0; i < a.length; i++) sum += (a[i] as number) * (b[i] as number);
-  return sum;
 }

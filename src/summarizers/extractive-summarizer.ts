@@ -1,5 +1,6 @@
 import type { TokenCounter } from '../retrieval/tokenizer.js';
 import type { SummarizerV1, SummaryInput, SummaryOutput, SummarySentence } from '../spec/summarizer.js';
+import { dot } from '../util/vector-math.js';
 import { splitSentences, wordCount } from './sentences.js';
 
 /** What the extractive summarizer needs from core: vectors (the service's embedder) and a token count. */
@@ -135,10 +136,4 @@ function normalise(v: Float32Array): Float32Array {
   const inverse = norm > 0 ? 1 / Math.sqrt(norm) : 0;
   for (let d = 0; d < v.length; d++) v[d] = (v[d] as number) * inverse;
   return v;
-}
-
-export function dot(a: Float32Array, b: Float32Array): number {
-  let sum = 0;
-  for (let d = 0; d < a.length; d++) sum += (a[d] as number) * (b[d] as number);
-  return sum;
 }

@@ -2,8 +2,8 @@ import type { Embedder } from '../../embeddings/embedder.js';
 import type { ConsolidationMerge } from '../../spec/consolidation-store.js';
 import type { MemoryFilter, MemoryStoreV1, NewMemory } from '../../spec/memory-store.js';
 import type { MemoryRecord, MessageRecord, SessionRecord } from '../../spec/records.js';
-import { dot } from '../../summarizers/extractive-summarizer.js';
 import { contentHash } from '../../util/hash.js';
+import { dot } from '../../util/vector-math.js';
 import { noteIdOf } from './ids.js';
 import { cueCandidate, PROTOTYPES, promotionScore } from './promotion.js';
 

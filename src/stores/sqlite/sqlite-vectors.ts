@@ -1,5 +1,6 @@
 import type { MemoryFilter, NewMemory, ScoredId } from '../../spec/memory-store.js';
 import type { MemoryRecord } from '../../spec/records.js';
+import { dot } from '../../util/vector-math.js';
 import { AnnIndex, type AnnRow } from './ann-index.js';
 import { type IndexLog, LoggedIndex, type LogSpan } from './index-log.js';
 import { memoryFilterSql, scopeKey } from './memory-filter-sql.js';
@@ -273,12 +274,6 @@ export class SqliteVectors {
 
 function countKey(model: string, tenantId: string, userId: string): string {
   return `${model}\u0001${tenantId}\u0000${userId}`;
-}
-
-export function dot(a: Float32Array, b: Float32Array): number {
-  let sum = 0;
-  for (let i = 0; i < a.length; i++) sum += (a[i] as number) * (b[i] as number);
-  return sum;
 }
 
 /** Keeps the k best (id, score) pairs seen. */
