@@ -3,11 +3,11 @@
  * process also carries the TypeScript loader (a second V8 isolate, about 40 MiB of resident
  * memory), which is not Strata's to count against the RSS target. src/ and bench/ are compiled
  * together by tsconfig.bench.json into tmp/bench-build/, with the SQL and Lua files beside
- * them and assets/ linked, so every path the code resolves from import.meta.url holds.
+ * them (scripts/copy-assets.mjs, as npm run build) and assets/ linked, so every path the code resolves from import.meta.url holds.
  * `--tsx` runs the phases from the TypeScript sources instead.
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { existsSync, rmSync, symlinkSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -19,7 +19,7 @@ export function compileBench(name: string): string {
   rmSync(OUT, { recursive: true, force: true });
   const tsc = join(ROOT, 'node_modules', '.bin', 'tsc');
   execFileSync(tsc, ['-p', join(ROOT, 'tsconfig.bench.json')], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
-  copyDataFiles(join(ROOT, 'src'), join(OUT, 'src'));
+  execFileSync(process.execPath, [join(ROOT, 'scripts', 'copy-assets.mjs'), join(OUT, 'src')], { cwd: ROOT, stdio: 'inherit' });
   const assets = join(OUT, 'assets');
   if (!existsSync(assets)) symlinkSync(relative(OUT, join(ROOT, 'assets')), assets, 'dir');
   return join(OUT, 'bench', `${name}.js`);
@@ -38,15 +38,4 @@ export function compiledExecArgv(execArgv: readonly string[]): string[] {
     out.push(arg);
   }
   return out;
-}
-
-function copyDataFiles(from: string, to: string): void {
-  for (const entry of readdirSync(from)) {
-    const path = join(from, entry);
-    if (statSync(path).isDirectory()) copyDataFiles(path, join(to, entry));
-    else if (entry.endsWith('.sql') || entry.endsWith('.lua')) {
-      mkdirSync(to, { recursive: true });
-      cpSync(path, join(to, entry));
-    }
-  }
 }
