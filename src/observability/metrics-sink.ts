@@ -42,6 +42,12 @@ export interface ConsolidationRun {
   readonly failed: number;
 }
 
+/** The counts of a run by `output` label, as both sinks export them. */
+export function consolidationOutputs(run: ConsolidationRun): Array<[output: string, count: number]> {
+  const { sessions, turns, summaries, notes, merged, failed } = run;
+  return Object.entries({ sessions, turns, summaries, notes, merged, failed });
+}
+
 /** Reports nothing. */
 export const NO_METRICS: MetricsSink = {
   operation() {},

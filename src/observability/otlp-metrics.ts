@@ -2,7 +2,14 @@ import type { Counter, Histogram, Meter } from '@opentelemetry/api';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import type { RedactionCounts } from '../privacy/pii-types.js';
-import type { ConsolidationRun, MemoryOperation, MetricsSink, OperationOutcome, StoreTier } from './metrics-sink.js';
+import {
+  type ConsolidationRun,
+  consolidationOutputs,
+  type MemoryOperation,
+  type MetricsSink,
+  type OperationOutcome,
+  type StoreTier,
+} from './metrics-sink.js';
 
 export interface OtlpMetricsOptions {
   /** OTLP/HTTP metrics endpoint, e.g. `http://collector:4318/v1/metrics`. */
@@ -101,15 +108,7 @@ export class OtlpMetrics implements MetricsSink {
 
   consolidationRun(run: ConsolidationRun): void {
     this.consolidationSeconds.record(run.seconds, { outcome: run.ok ? 'ok' : 'error' });
-    const outputs = {
-      sessions: run.sessions,
-      turns: run.turns,
-      summaries: run.summaries,
-      notes: run.notes,
-      merged: run.merged,
-      failed: run.failed,
-    };
-    for (const [output, n] of Object.entries(outputs)) if (n > 0) this.consolidated.add(n, { output });
+    for (const [output, n] of consolidationOutputs(run)) if (n > 0) this.consolidated.add(n, { output });
   }
 
   /** Pushes what was recorded since the last export. */

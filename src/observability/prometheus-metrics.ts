@@ -2,7 +2,14 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 import type { RedactionCounts } from '../privacy/pii-types.js';
 import type { BreakerObserver, BreakerState, BreakerTier, CircuitBreakers } from '../resilience/breaker.js';
 import { MEMORY_MODES, type MemoryModes } from '../resilience/memory-modes.js';
-import type { ConsolidationRun, MemoryOperation, MetricsSink, OperationOutcome, StoreTier } from './metrics-sink.js';
+import {
+  type ConsolidationRun,
+  consolidationOutputs,
+  type MemoryOperation,
+  type MetricsSink,
+  type OperationOutcome,
+  type StoreTier,
+} from './metrics-sink.js';
 
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 const STORE_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1];
@@ -256,15 +263,7 @@ export class PrometheusMetrics implements MetricsSink, BreakerObserver {
 
   consolidationRun(run: ConsolidationRun): void {
     this.consolidationSeconds.observe({ outcome: run.ok ? 'ok' : 'error' }, run.seconds);
-    const outputs = {
-      sessions: run.sessions,
-      turns: run.turns,
-      summaries: run.summaries,
-      notes: run.notes,
-      merged: run.merged,
-      failed: run.failed,
-    };
-    for (const [output, n] of Object.entries(outputs)) if (n > 0) this.consolidated.inc({ output }, n);
+    for (const [output, n] of consolidationOutputs(run)) if (n > 0) this.consolidated.inc({ output }, n);
     this.consolidationBacklog.set(run.backlog);
     if (run.ok) this.consolidationLastSuccess.set(Date.now() / 1000);
   }
