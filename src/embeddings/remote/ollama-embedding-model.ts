@@ -1,7 +1,7 @@
 import { StrataError } from '../../errors/strata-error.js';
 import type { EmbeddingModelV1 } from '../../spec/embedding-model.js';
 import { probeDimensions } from './probe-dimensions.js';
-import { malformed, RemoteEmbeddingClient, type RemoteEmbeddingOptions, unitVector } from './remote-embedding-client.js';
+import { checkBatch, malformed, RemoteEmbeddingClient, type RemoteEmbeddingOptions, unitVector } from './remote-embedding-client.js';
 
 export const DEFAULT_OLLAMA_URL = 'http://127.0.0.1:11434';
 
@@ -36,12 +36,7 @@ export class OllamaEmbeddingModel implements EmbeddingModelV1 {
 
   async embed(texts: readonly string[], options: { signal?: AbortSignal } = {}): Promise<Float32Array[]> {
     if (texts.length === 0) return [];
-    if (texts.length > this.maxEmbeddingsPerCall) {
-      throw new StrataError(
-        'EMBEDDING_FAILED',
-        `${texts.length} texts in one call; this provider takes at most ${this.maxEmbeddingsPerCall}`,
-      );
-    }
+    checkBatch(texts.length, this.maxEmbeddingsPerCall);
     let answer: { embeddings?: unknown } | null;
     try {
       answer = (await this.client.postJson(this.url, { model: this.modelName, input: [...texts] }, options.signal)) as typeof answer;

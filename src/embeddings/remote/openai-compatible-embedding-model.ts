@@ -1,7 +1,7 @@
 import { StrataError } from '../../errors/strata-error.js';
 import type { EmbeddingModelV1 } from '../../spec/embedding-model.js';
 import { probeDimensions } from './probe-dimensions.js';
-import { malformed, RemoteEmbeddingClient, type RemoteEmbeddingOptions, unitVector } from './remote-embedding-client.js';
+import { checkBatch, malformed, RemoteEmbeddingClient, type RemoteEmbeddingOptions, unitVector } from './remote-embedding-client.js';
 
 export type OpenAiCompatibleEmbeddingOptions = RemoteEmbeddingOptions;
 
@@ -36,12 +36,7 @@ export class OpenAiCompatibleEmbeddingModel implements EmbeddingModelV1 {
 
   async embed(texts: readonly string[], options: { signal?: AbortSignal } = {}): Promise<Float32Array[]> {
     if (texts.length === 0) return [];
-    if (texts.length > this.maxEmbeddingsPerCall) {
-      throw new StrataError(
-        'EMBEDDING_FAILED',
-        `${texts.length} texts in one call; this provider takes at most ${this.maxEmbeddingsPerCall}`,
-      );
-    }
+    checkBatch(texts.length, this.maxEmbeddingsPerCall);
     const body = { model: this.modelName, input: [...texts], encoding_format: 'float' };
     let answer: { data?: unknown } | null;
     try {

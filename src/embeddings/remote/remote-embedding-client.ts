@@ -177,6 +177,13 @@ export class RemoteEmbeddingClient {
 }
 
 /** An answer that is not the expected shape: EMBEDDING_FAILED with status 200 (never retried, never an outage). */
+/** A provider refuses more texts than it declared it takes in one call (core batches to that limit). */
+export function checkBatch(texts: number, maxEmbeddingsPerCall: number): void {
+  if (texts > maxEmbeddingsPerCall) {
+    throw new StrataError('EMBEDDING_FAILED', `${texts} texts in one call; this provider takes at most ${maxEmbeddingsPerCall}`);
+  }
+}
+
 export function malformed(provider: string, url: string, what: string, cause?: unknown): StrataError {
   return new StrataError('EMBEDDING_FAILED', `${provider} embedding answer from ${url} ${what}`, {
     ...(cause === undefined ? {} : { cause }),
