@@ -61,6 +61,15 @@ describe.each(APIS)('$api provider against a loopback server', ({ api, create, m
     for (const [i, text] of texts.entries()) close(vectors[i], unit(serverVector(text, 8)));
   });
 
+  it('a call with more texts than maxEmbeddingsPerCall is refused before it reaches the server', async () => {
+    const server = await serve(api);
+    const provider = await make(server, { maxEmbeddingsPerCall: 2 });
+    const before = server.requests.length;
+    const error = await expectStrataError(provider.embed(['one', 'two', 'three']), 'EMBEDDING_FAILED');
+    expect(error.message).toContain('at most 2');
+    expect(server.requests.length).toBe(before);
+  });
+
   it('retries 5xx answers and a dropped connection with backoff, then succeeds', async () => {
     const server = await serve(api);
     const provider = await make(server, { retry: { ...FAST_RETRY, maxAttempts: 4 } });
