@@ -29,7 +29,12 @@ export function messageValues(m: MessageRecord): unknown[] {
  * memories (id, tenant_id, user_id, agent_id, namespace, session_id, kind, text, context, tags, importance, source,
  * content_hash, metadata, embedding, embedding_model, created_at, updated_at, valid_from, valid_to, superseded_by)
  */
-export function memoryValues(m: ArchivedMemory): unknown[] {
+export function memoryValues(
+  m: Omit<ArchivedMemory, 'embedding' | 'embeddingModel'> & {
+    readonly embedding?: Float32Array | null;
+    readonly embeddingModel?: string | null;
+  },
+): unknown[] {
   return [
     m.id,
     m.tenantId,
@@ -46,7 +51,7 @@ export function memoryValues(m: ArchivedMemory): unknown[] {
     m.contentHash,
     JSON.stringify(m.metadata),
     m.embedding ? vectorToBytes(m.embedding) : null,
-    m.embedding ? m.embeddingModel : null,
+    m.embedding ? (m.embeddingModel ?? null) : null,
     m.createdAt,
     m.updatedAt,
     m.validFrom,

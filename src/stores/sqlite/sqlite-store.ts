@@ -36,6 +36,7 @@ import type {
   SecondaryEmbeddingPage,
   SwitchResult,
 } from '../../spec/reembed-store.js';
+import { memoryValues } from '../archive-values.js';
 import { IndexLog, type LogSpan } from './index-log.js';
 import { memoryFilterSql } from './memory-filter-sql.js';
 import { MemoryRecordCache } from './memory-records.js';
@@ -454,31 +455,12 @@ export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1, Reembed
     const info = this.sql
       .get(
         `INSERT INTO memories (id, tenant_id, user_id, agent_id, namespace, session_id, kind, text, context, tags,
-           importance, source, content_hash, metadata, embedding, embedding_model, created_at, updated_at, valid_from, valid_to)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           importance, source, content_hash, metadata, embedding, embedding_model, created_at, updated_at, valid_from, valid_to,
+           superseded_by)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(
-        memory.id,
-        memory.tenantId,
-        memory.userId,
-        memory.agentId ?? '',
-        memory.namespace ?? '',
-        memory.sessionId,
-        memory.kind,
-        memory.text,
-        memory.context,
-        JSON.stringify(memory.tags),
-        memory.importance,
-        JSON.stringify(memory.source),
-        memory.contentHash,
-        JSON.stringify(memory.metadata),
-        memory.embedding ? vectorToBlob(memory.embedding) : null,
-        memory.embedding ? memory.embeddingModel : null,
-        memory.createdAt,
-        memory.createdAt,
-        memory.validFrom,
-        memory.validTo,
-      );
+      // The archive's column order; a new memory was last updated when it was made and supersedes nothing yet.
+      .run(...memoryValues({ ...memory, updatedAt: memory.createdAt, supersededBy: null }));
     return Number(info.lastInsertRowid);
   }
 
