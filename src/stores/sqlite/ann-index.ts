@@ -107,13 +107,11 @@ export class AnnIndex {
       ann.capacity = ann.index.getMaxElements();
       ann.index.setEf(ann.options.efSearch);
       for (const label of info.deleted as number[]) ann.deleted.add(label);
-      const current = new Map<number, string>();
-      for (const { label, scopeKey } of scopes) current.set(label, scopeKey);
-      for (const label of ann.index.getIdsList()) {
-        if (ann.deleted.has(label)) continue;
-        const scopeKey = current.get(label);
-        ann.setScope(label, scopeKey === undefined ? ORPHAN : ann.scopeId(scopeKey));
-      }
+      // Labels of the graph the table holds get their scope; the rest are orphans.
+      const inGraph = new Set(ann.index.getIdsList());
+      for (const label of ann.deleted) inGraph.delete(label);
+      for (const { label, scopeKey } of scopes) if (inGraph.delete(label)) ann.setScope(label, ann.scopeId(scopeKey));
+      for (const label of inGraph) ann.setScope(label, ORPHAN);
       if (ann.index.getCurrentCount() !== ann.scopeOf.size + ann.deleted.size) return null;
       ann.seq = info.seq;
       return ann;

@@ -150,9 +150,13 @@ export class SqliteVectors {
     if (loaded) return this.catchUp(loaded);
     let ann: AnnIndex | null = null;
     if (this.options.indexDir) {
-      const scopes = (
-        this.sql.raw(`SELECT rowid, tenant_id, user_id FROM (${MODEL_ROWS})`).all(model, model) as Array<[number, string, string]>
-      ).map(([label, tenant, user]) => ({ label, scopeKey: scopeKey(tenant, user) }));
+      // Streamed, not read into an array: at 100k+ rows the array and its strings were a peak of tens of MiB at load.
+      // The statement runs only if load reads the scopes (an open iterator keeps the connection busy).
+      const statement = this.sql.raw(`SELECT rowid, tenant_id, user_id FROM (${MODEL_ROWS})`);
+      const scopes = (function* (): Generator<{ label: number; scopeKey: string }> {
+        const rows = statement.iterate(model, model) as IterableIterator<[number, string, string]>;
+        for (const [label, tenant, user] of rows) yield { label, scopeKey: scopeKey(tenant, user) };
+      })();
       ann = AnnIndex.load(this.options.indexDir, model, dims, scopes);
     }
     if (ann) {
