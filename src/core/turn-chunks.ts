@@ -79,11 +79,11 @@ export async function writeTurnChunks(
   }
   if (chunks.length === 0) return 0;
   const vectors = await embedder.embed(chunks.map((chunk) => chunk.text));
-  for (const [i, chunk] of chunks.entries()) {
+  const memories = chunks.map((chunk, i): NewMemory => {
     const first = chunk.turns[0] as MessageRecord;
     const last = chunk.turns[chunk.turns.length - 1] as MessageRecord;
     const clientIds = chunk.turns.flatMap((m) => (m.clientMsgId === null ? [] : [m.clientMsgId]));
-    const memory: NewMemory = {
+    return {
       id: `mem_chunk_${last.id.replace(/^msg_/, '')}`,
       tenantId: session.tenantId,
       userId: session.userId,
@@ -109,8 +109,9 @@ export async function writeTurnChunks(
       validFrom: first.createdAt,
       validTo: null,
     };
-    await store.insertMemory(memory);
-  }
+  });
+  if (store.insertMemories) await store.insertMemories(memories);
+  else for (const memory of memories) await store.insertMemory(memory);
   return chunks.length;
 }
 

@@ -10,6 +10,8 @@ const TIERS: Readonly<Record<string, StoreTier>> = {
   listMessages: 'episodic',
   findByClientMsgIds: 'episodic',
   insertMemory: 'semantic',
+  insertMemories: 'semantic',
+  appendTurnContext: 'semantic',
   updateMemory: 'semantic',
   getMemories: 'semantic',
   getEmbeddings: 'semantic',

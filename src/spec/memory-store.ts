@@ -41,6 +41,11 @@ export interface MemoryStoreV1 {
   findByClientMsgIds(tenantId: string, sessionId: string, clientMsgIds: readonly string[]): Promise<Map<string, MessageRecord>>;
 
   insertMemory(memory: NewMemory): Promise<MemoryRecord>;
+  /**
+   * Optional: stores several new memories in one write without reading them back (core's turn
+   * chunks of a batch). All or none are stored. Without it core calls insertMemory for each.
+   */
+  insertMemories?(memories: readonly NewMemory[]): Promise<void>;
   updateMemory(tenantId: string, id: string, patch: MemoryPatch): Promise<MemoryRecord | null>;
   /**
    * Optional: appends `line` to a turn memory's context and sets its metadata's `nextTurn`, in

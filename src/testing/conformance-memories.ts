@@ -59,6 +59,25 @@ export function memoryConformance(c: ConformanceContext): void {
     expect(Array.from(vectors.get(full.id) ?? [])).toEqual(Array.from(unit(1, 0, 0, 0)));
   });
 
+  c.test('insertMemories (where the store has it) stores a batch at once, searchable, and all or none', async () => {
+    const store = c.store();
+    if (!store.insertMemories) return;
+    const scope = c.scope();
+    const filter = { tenantId: scope.tenantId, userId: scope.userId };
+    const a = memoryOf(scope, { text: 'zanzibar ferry times', embedding: unit(1, 0, 0, 0), embeddingModel: MODEL });
+    const b = memoryOf(scope, { text: 'zanzibar spice market', embedding: unit(0, 1, 0, 0), embeddingModel: MODEL });
+    await store.insertMemories([a, b]);
+    expect((await store.getMemories(scope.tenantId, [a.id, b.id])).map((m) => m.text)).toEqual([a.text, b.text]);
+    expect((await store.keywordSearch(filter, ['zanzibar'], 10)).map((hit) => hit.id).sort()).toEqual([a.id, b.id].sort());
+    expect((await store.vectorSearch(filter, unit(0, 1, 0, 0), MODEL, 1))[0]?.id).toBe(b.id);
+    // The second memory of this batch reuses a's id: the batch fails and stores neither.
+    const c1 = memoryOf(scope, { text: 'zanzibar night market' });
+    await expect(store.insertMemories([c1, { ...memoryOf(scope), id: a.id }])).rejects.toThrow();
+    expect(await store.getMemories(scope.tenantId, [c1.id])).toEqual([]);
+    expect(await store.keywordSearch(filter, ['night'], 10)).toEqual([]);
+    expect(await store.countMemories(filter)).toBe(2);
+  });
+
   c.test('updateMemory applies the patch and returns null for an unknown id', async () => {
     const store = c.store();
     const scope = c.scope();

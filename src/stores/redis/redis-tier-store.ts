@@ -80,12 +80,20 @@ export class RedisTierStore implements MemoryStoreV1, ExternalWriteAwareV1 {
   private readonly embeddings: RedisEmbeddingCache;
   private readonly windowSize: number;
   private readonly pending = new Set<string>();
+  /** The durable store's optional memory writes, when it has them (this tier caches no memory). */
+  readonly insertMemories?: MemoryStoreV1['insertMemories'];
+  readonly appendTurnContext?: MemoryStoreV1['appendTurnContext'];
 
   constructor(
     readonly durable: MemoryStoreV1,
     readonly connection: RedisConnection,
     private readonly options: RedisTierOptions = {},
   ) {
+    const { insertMemories, appendTurnContext } = durable;
+    if (insertMemories) this.insertMemories = (memories) => insertMemories.call(durable, memories);
+    if (appendTurnContext) {
+      this.appendTurnContext = (tenantId, memoryId, line, nextTurn) => appendTurnContext.call(durable, tenantId, memoryId, line, nextTurn);
+    }
     this.windowSize = options.windowSize ?? 50;
     this.sessions = new RedisSessionCache(connection, {
       sessionMs: options.sessionTtlMs ?? 3_600_000,

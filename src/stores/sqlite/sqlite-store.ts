@@ -442,6 +442,13 @@ export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1, Reembed
 
   // ---- memories -------------------------------------------------------------------------
 
+  async insertMemories(memories: readonly NewMemory[]): Promise<void> {
+    if (memories.length === 0) return;
+    const { value: rowids, span } = this.logged(() => memories.map((memory) => this.insertMemoryRow(memory)));
+    for (const [i, memory] of memories.entries()) this.indexInserted(rowids[i] as number, memory);
+    this.advance(span);
+  }
+
   async insertMemory(memory: NewMemory): Promise<MemoryRecord> {
     const { value: rowid, span } = this.logged(() => this.insertMemoryRow(memory));
     this.indexInserted(rowid, memory);
