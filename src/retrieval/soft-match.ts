@@ -6,7 +6,7 @@ export interface PreparedQuery {
   readonly vectors: ReadonlyArray<Float32Array | null>;
   readonly weights: readonly number[];
   readonly totalWeight: number;
-  /** Per document word: best similarity to each query word (memoised across documents). */
+  /** Per document word: its similarity to each query word (memoised across documents; zeros for stop words). */
   readonly memo: Map<string, Float32Array>;
 }
 
@@ -41,7 +41,7 @@ export class SoftMatcher {
     const out = new Set<string>();
     for (const raw of words) {
       // Possessives and contractions: "biscuit's" -> biscuit, "don't" -> don't stays one stop-ish word.
-      const word = raw.endsWith("'s") || raw.endsWith('’s') ? raw.slice(0, -2) : raw;
+      const word = possessive(raw) ? raw.slice(0, -2) : raw;
       if (word.length > 1 && !STOPWORDS.has(word)) out.add(word);
     }
     return [...out];
@@ -76,8 +76,16 @@ export class SoftMatcher {
   private best(query: PreparedQuery, text: string): Float32Array {
     const best = new Float32Array(query.words.length);
     if (query.totalWeight === 0) return best;
-    for (const word of this.contentWords(text)) {
-      const sims = this.similarities(query, word);
+    // contentWords without its Set: a repeated word only takes the max again, and the memo
+    // answers stop words too (with no similarity), so each word costs one lookup.
+    const memo = query.memo;
+    for (const raw of text.toLowerCase().match(WORD) ?? []) {
+      const word = possessive(raw) ? raw.slice(0, -2) : raw;
+      let sims = memo.get(word);
+      if (sims === undefined) {
+        sims = word.length > 1 && !STOPWORDS.has(word) ? this.similarities(query, word) : new Float32Array(query.words.length);
+        memo.set(word, sims);
+      }
       for (let i = 0; i < best.length; i++) if ((sims[i] as number) > (best[i] as number)) best[i] = sims[i] as number;
     }
     return best;
@@ -91,9 +99,7 @@ export class SoftMatcher {
   }
 
   private similarities(query: PreparedQuery, word: string): Float32Array {
-    let sims = query.memo.get(word);
-    if (sims) return sims;
-    sims = new Float32Array(query.words.length);
+    const sims = new Float32Array(query.words.length);
     const vector = this.vectorOf(word);
     const floor = this.options.floor;
     for (let i = 0; i < query.words.length; i++) {
@@ -108,7 +114,6 @@ export class SoftMatcher {
       // Below the floor, similarity is noise; above it, rescale to (0, 1].
       sims[i] = dot <= floor ? 0 : (dot - floor) / (1 - floor);
     }
-    query.memo.set(word, sims);
     return sims;
   }
 
@@ -147,6 +152,14 @@ export class SoftMatcher {
 }
 
 const WORD = /[\p{L}\p{N}]+(?:['’]\p{L}+)?/gu;
+
+/** Ends in 's or ’s (by char codes: this runs for every word of every candidate). */
+function possessive(word: string): boolean {
+  const n = word.length;
+  if (n < 3 || word.charCodeAt(n - 1) !== 115) return false;
+  const mark = word.charCodeAt(n - 2);
+  return mark === 39 || mark === 0x2019;
+}
 
 let shared: SoftMatcher | undefined;
 export function defaultSoftMatcher(): SoftMatcher {
