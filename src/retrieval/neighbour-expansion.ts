@@ -63,8 +63,14 @@ function link(memory: MemoryRecord, key: 'nextTurn' | 'previousTurn'): string | 
   return typeof value === 'string' ? value : undefined;
 }
 
+/** The columns a MemoryFilter reads. */
+export type FilterColumns = Pick<
+  MemoryRecord,
+  'tenantId' | 'userId' | 'agentId' | 'namespace' | 'sessionId' | 'kind' | 'tags' | 'contentHash' | 'createdAt' | 'supersededBy' | 'validTo'
+>;
+
 /** The filter, checked in process for memories fetched by id (same semantics as the stores). */
-export function matchesFilter(memory: MemoryRecord, filter: MemoryFilter, now = Date.now()): boolean {
+export function matchesFilter(memory: FilterColumns, filter: MemoryFilter, now = Date.now()): boolean {
   if (memory.tenantId !== filter.tenantId) return false;
   if (filter.userId !== undefined && memory.userId !== filter.userId) return false;
   if (filter.agentId !== undefined && (memory.agentId ?? '') !== filter.agentId) return false;

@@ -163,6 +163,13 @@ export class VectorIndexedStore implements MemoryStoreV1, ExternalWriteAwareV1, 
     return record;
   }
 
+  async insertMemories(memories: readonly NewMemory[]): Promise<void> {
+    const { durable } = this;
+    if (durable.insertMemories) await durable.insertMemories(memories);
+    else for (const memory of memories) await durable.insertMemory(memory);
+    await this.mirrorNew(memories);
+  }
+
   async updateMemory(tenantId: string, id: string, patch: MemoryPatch): Promise<MemoryRecord | null> {
     const record = await this.durable.updateMemory(tenantId, id, patch);
     const touchesIndex =

@@ -53,6 +53,15 @@ export class PgMemories {
     return record as MemoryRecord;
   }
 
+  /** MemoryStoreV1.insertMemories: one transaction, nothing read back. */
+  async insertMany(memories: readonly NewMemory[]): Promise<void> {
+    if (memories.length === 0) return;
+    await this.vectors.prepare(memories);
+    await this.driver.transaction(async (tx) => {
+      for (const memory of memories) await this.insertRow(tx, memory);
+    });
+  }
+
   async update(tenantId: string, id: string, patch: MemoryPatch): Promise<MemoryRecord | null> {
     const params = new PgParams();
     const sets = [`updated_at = ${params.add(patch.updatedAt)}`];

@@ -189,6 +189,9 @@ export class PostgresStore implements MemoryStoreV1, ReembedStoreV1 {
   insertMemory(memory: NewMemory): Promise<MemoryRecord> {
     return this.p.memories.insert(memory);
   }
+  insertMemories(memories: readonly NewMemory[]): Promise<void> {
+    return this.p.memories.insertMany(memories);
+  }
   updateMemory(tenantId: string, id: string, patch: MemoryPatch): Promise<MemoryRecord | null> {
     return this.p.memories.update(tenantId, id, patch);
   }

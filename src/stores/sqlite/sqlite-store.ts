@@ -239,6 +239,7 @@ export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1, Reembed
   private dropCaches(): void {
     this.tails.clear();
     this.records.clear();
+    this.vectors.dropCached();
   }
 
   /** After a committed write whose changes were applied to the in-process indexes. */
@@ -498,6 +499,7 @@ export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1, Reembed
     });
     this.records.forget(tenantId, [id]);
     if (row) {
+      this.vectors.changed(row.tenant_id, row.user_id);
       if (patch.embedding !== undefined) this.vectors.onUpdate(row.rowid, toMemory(row), patch.embedding);
       if (patch.text !== undefined || patch.context !== undefined) {
         this.keywords.onInsert(row.rowid, row.tenant_id, row.user_id, row.text, row.context);
@@ -617,6 +619,8 @@ export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1, Reembed
     k: number,
     options: VectorSearchOptions = {},
   ): Promise<ScoredId[]> {
+    // Small scopes are scored from cached vectors: another connection's commit since empties them.
+    this.checkCaches();
     return this.vectors.search(filter, vector, model, k, options.exact === true);
   }
 

@@ -1,3 +1,4 @@
+import { type FilterColumns, matchesFilter } from '../../retrieval/neighbour-expansion.js';
 import type { MemoryFilter, NewMemory, ScoredId } from '../../spec/memory-store.js';
 import type { MemoryRecord } from '../../spec/records.js';
 import { dot } from '../../util/vector-math.js';
@@ -5,6 +6,7 @@ import { AnnIndex, type AnnRow } from './ann-index.js';
 import { type IndexLog, LoggedIndex, type LogSpan } from './index-log.js';
 import { memoryFilterSql, scopeKey } from './memory-filter-sql.js';
 import { blobToVector } from './rows.js';
+import { ScopeVectorCache, ScopeVectors } from './scope-vectors.js';
 import type { StatementCache } from './statement-cache.js';
 
 export interface SqliteVectorsOptions {
@@ -29,6 +31,8 @@ const MODEL_COUNT = `SELECT (SELECT count(*) FROM memories WHERE embedding_model
 export class SqliteVectors {
   private readonly anns = new Map<string, AnnIndex>();
   private readonly scopeCounts = new Map<string, number>();
+  /** Small scopes' vectors for exact search (scope-vectors.ts): 16k vectors, about 8 MiB at 100 dims. */
+  private readonly scopeVectors = new ScopeVectorCache(16_384);
 
   constructor(
     private readonly sql: StatementCache,
@@ -42,9 +46,21 @@ export class SqliteVectors {
     const count = this.scopeCounts.get(key);
     if (count !== undefined) this.scopeCounts.set(key, count + 1);
     this.anns.get(memory.embeddingModel)?.add(rowid, scopeKey(memory.tenantId, memory.userId), memory.embedding);
+    this.scopeVectors.inserted(memory.embeddingModel, memory.id, { ...memory, supersededBy: null }, memory.embedding);
+  }
+
+  /** After a committed change to a memory's filter columns (tags, validity, kind...): exact search rereads its scope. */
+  changed(tenantId: string, userId: string): void {
+    this.scopeVectors.dropScope(tenantId, userId);
+  }
+
+  /** After changes this process cannot place (another process's commit, a sibling module's write). */
+  dropCached(): void {
+    this.scopeVectors.clear();
   }
 
   onUpdate(rowid: number, memory: MemoryRecord, embedding: Float32Array): void {
+    this.scopeVectors.dropScope(memory.tenantId, memory.userId);
     for (const ann of this.anns.values()) {
       if (ann.model !== memory.embeddingModel && ann.has(rowid)) {
         ann.remove(rowid);
@@ -55,6 +71,7 @@ export class SqliteVectors {
   }
 
   onDelete(rowid: number, tenantId: string, userId: string, model: string | null): void {
+    this.scopeVectors.dropScope(tenantId, userId);
     if (model !== null) {
       const key = countKey(model, tenantId, userId);
       const count = this.scopeCounts.get(key);
@@ -68,13 +85,17 @@ export class SqliteVectors {
   onSecondary(model: string, rows: ReadonlyArray<{ rowid: number; tenantId: string; userId: string; vector: Float32Array }>): void {
     const ann = this.anns.get(model);
     if (ann) for (const row of rows) ann.add(row.rowid, scopeKey(row.tenantId, row.userId), row.vector);
-    if (rows.length > 0) this.scopeCounts.clear();
+    if (rows.length > 0) {
+      this.scopeCounts.clear();
+      this.scopeVectors.clear();
+    }
   }
 
   /** After commit: every vector of `model` in the given rows is gone, or the model's graph is stale. */
   forget(model: string): void {
     this.anns.delete(model);
     this.scopeCounts.clear();
+    this.scopeVectors.clear();
   }
 
   /** After a write transaction of this process: graphs that were current stay current. */
@@ -93,9 +114,20 @@ export class SqliteVectors {
   }
 
   private exactSearch(filter: MemoryFilter, vector: Float32Array, model: string, k: number): ScoredId[] {
-    const { where, params } = memoryFilterSql(filter, Date.now());
+    const now = Date.now();
+    const { where, params } = memoryFilterSql(filter, now);
     // Secondary vectors: driven from the scope's memories (CROSS JOIN keeps that order), only when the model has any.
     const secondary = this.sql.raw('SELECT 1 FROM memory_embeddings WHERE model = ? LIMIT 1').get(model) !== undefined;
+    const cached = secondary ? undefined : this.smallScope(filter, model, vector.length);
+    if (cached) {
+      const top = new TopK(k);
+      const dims = cached.dims;
+      for (let i = 0; i < cached.size; i++) {
+        if (!matchesFilter(cached.rows[i] as FilterColumns, filter, now)) continue;
+        top.push(cached.ids[i] as string, dot(vector, cached.vectors.subarray(i * dims, (i + 1) * dims)));
+      }
+      return top.sorted();
+    }
     const rows = (
       secondary
         ? this.sql
@@ -116,6 +148,46 @@ export class SqliteVectors {
       top.push(id, dot(vector, other));
     }
     return top.sorted();
+  }
+
+  /**
+   * A user scope at most the exact threshold, from the cache or read whole (every memory of the
+   * scope with a vector of `model`, whatever else the filter asks: the filter runs in process).
+   */
+  private smallScope(filter: MemoryFilter, model: string, dims: number): ScopeVectors | undefined {
+    const { tenantId, userId } = filter;
+    if (userId === undefined) return undefined;
+    const hit = this.scopeVectors.get(model, tenantId, userId);
+    if (hit) return hit.dims === dims ? hit : undefined;
+    if (this.scopeCount(model, filter) > this.options.exactThreshold) return undefined;
+    const rows = this.sql
+      .raw(
+        `SELECT id, embedding, agent_id, namespace, session_id, kind, tags, content_hash, created_at, superseded_by, valid_to
+           FROM memories WHERE tenant_id = ? AND user_id = ? AND embedding_model = ?`,
+      )
+      .all(tenantId, userId, model) as Array<
+      [string, Buffer, string, string, string | null, string, string, string, number, string | null, number | null]
+    >;
+    const entry = new ScopeVectors(dims);
+    for (const [id, blob, agentId, namespace, sessionId, kind, tags, contentHash, createdAt, supersededBy, validTo] of rows) {
+      if (blob.length !== dims * 4) return undefined;
+      const row: FilterColumns = {
+        tenantId,
+        userId,
+        agentId,
+        namespace,
+        sessionId,
+        kind: kind as FilterColumns['kind'],
+        tags: JSON.parse(tags) as string[],
+        contentHash,
+        createdAt,
+        supersededBy,
+        validTo,
+      };
+      entry.push(id, row, blobToVector(blob));
+    }
+    this.scopeVectors.set(model, tenantId, userId, entry);
+    return entry;
   }
 
   /**

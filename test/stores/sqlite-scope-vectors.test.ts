@@ -1,0 +1,129 @@
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { MemoryFilter, NewMemory, ScoredId } from '../../src/spec/memory-store.js';
+import { SqliteStore } from '../../src/stores/sqlite/sqlite-store.js';
+import { MODEL, memoryOf, unit } from '../../src/testing/store-fixtures.js';
+import { tempDir } from '../helpers/memory.js';
+
+// Below the exact-search threshold the SQLite store scores a user's vectors from an in-process
+// copy of the scope (scope-vectors.ts) instead of reading its rows. These tests hold that copy
+// to the table: every filter answers as the SQL path does (a store whose threshold sends every
+// scope to the SQL path), and every kind of write is seen at once,
+// including a commit by another connection on the same file (another process).
+const T = 'default';
+const NOW = Date.now();
+
+describe('SQLite exact search from cached scope vectors', () => {
+  let dir: ReturnType<typeof tempDir>;
+  let a: SqliteStore;
+  let b: SqliteStore;
+
+  beforeEach(async () => {
+    dir = tempDir();
+    const path = join(dir.dir, 'scopes.db');
+    a = new SqliteStore({ path });
+    b = new SqliteStore({ path });
+    await a.open();
+    await b.open();
+  });
+
+  afterEach(async () => {
+    await a.close();
+    await b.close();
+    dir.cleanup();
+  });
+
+  const vectorOf = (i: number): Float32Array => unit(Math.cos(i), Math.sin(i), (i % 3) / 3, (i % 5) / 5);
+  const scope = { tenantId: T, userId: 'u1' };
+  const memories: NewMemory[] = Array.from({ length: 40 }, (_, i) =>
+    memoryOf(
+      { ...scope, agentId: i % 4 === 0 ? 'agent' : undefined, namespace: i % 5 === 0 ? 'ns' : undefined },
+      {
+        kind: i % 3 === 0 ? 'turn' : 'note',
+        sessionId: i % 2 === 0 ? 's-even' : null,
+        tags: i % 7 === 0 ? ['red', 'blue'] : i % 7 === 1 ? ['red'] : [],
+        contentHash: `h${i % 6}`,
+        createdAt: 1_000_000 + i * 1000,
+        validTo: i === 9 ? NOW - 1000 : i === 10 ? NOW + 3_600_000 : null,
+        embedding: vectorOf(i),
+        embeddingModel: MODEL,
+      },
+    ),
+  );
+
+  const filters: Array<[string, Partial<MemoryFilter>]> = [
+    ['scope only', {}],
+    ['agent', { agentId: 'agent' }],
+    ['namespace', { namespace: 'ns' }],
+    ['session', { sessionId: 's-even' }],
+    ['kinds', { kinds: ['turn'] }],
+    ['tags (all of them)', { tags: ['red', 'blue'] }],
+    ['content hash', { contentHash: 'h2' }],
+    ['time window', { since: 1_005_000, until: 1_020_000 }],
+    ['superseded and expired included', { includeSuperseded: true }],
+  ];
+
+  /** The SQL path's answer: with threshold 0 every scope is "large", so forced exact search reads the rows with the filter in SQL. */
+  async function viaSql(filter: MemoryFilter, query: Float32Array, k: number): Promise<ScoredId[]> {
+    const fresh = new SqliteStore({ path: join(dir.dir, 'scopes.db'), exactSearchThreshold: 0 });
+    await fresh.open();
+    try {
+      return await fresh.vectorSearch(filter, query, MODEL, k, { exact: true });
+    } finally {
+      await fresh.close();
+    }
+  }
+
+  it('answers every filter as reading the rows does, before and after the copy is filled', async () => {
+    for (const memory of memories) await a.insertMemory(memory);
+    await a.updateMemory(T, (memories[4] as NewMemory).id, { supersededBy: (memories[5] as NewMemory).id, updatedAt: NOW });
+    const query = vectorOf(7.3);
+    for (const [name, extra] of filters) {
+      const filter = { ...scope, ...extra };
+      const first = await a.vectorSearch(filter, query, MODEL, 8);
+      const second = await a.vectorSearch(filter, query, MODEL, 8);
+      const truth = await viaSql(filter, query, 8);
+      expect(truth.length, name).toBeGreaterThan(0);
+      expect(first, name).toEqual(truth);
+      expect(second, name).toEqual(truth);
+    }
+    // The superseded memory and the expired one stay out unless asked for.
+    const all = (await a.vectorSearch(scope, query, MODEL, 100)).map((hit) => hit.id);
+    expect(all).toHaveLength(38);
+    expect(all).not.toContain((memories[4] as NewMemory).id);
+    expect(all).not.toContain((memories[9] as NewMemory).id);
+    expect(all).toContain((memories[10] as NewMemory).id);
+  });
+
+  it('sees this process’s inserts, updates and deletes at once', async () => {
+    for (const memory of memories.slice(0, 10)) await a.insertMemory(memory);
+    const target = vectorOf(100);
+    expect((await a.vectorSearch(scope, target, MODEL, 1))[0]?.id).not.toBe('mem-new');
+    await a.insertMemories([{ ...memoryOf(scope), id: 'mem-new', embedding: target, embeddingModel: MODEL }]);
+    expect((await a.vectorSearch(scope, target, MODEL, 1))[0]).toEqual({ id: 'mem-new', score: expect.closeTo(1, 5) });
+    await a.updateMemory(T, 'mem-new', { tags: ['gone'], updatedAt: NOW });
+    expect((await a.vectorSearch({ ...scope, tags: ['gone'] }, target, MODEL, 5)).map((hit) => hit.id)).toEqual(['mem-new']);
+    await a.updateMemory(T, 'mem-new', { validTo: NOW - 1, updatedAt: NOW });
+    expect((await a.vectorSearch(scope, target, MODEL, 20)).map((hit) => hit.id)).not.toContain('mem-new');
+    await a.updateMemory(T, 'mem-new', { validTo: null, updatedAt: NOW });
+    expect((await a.vectorSearch(scope, target, MODEL, 1))[0]?.id).toBe('mem-new');
+    await a.updateMemory(T, 'mem-new', { embedding: vectorOf(3), embeddingModel: MODEL, updatedAt: NOW });
+    expect((await a.vectorSearch(scope, vectorOf(3), MODEL, 2)).map((hit) => hit.id)).toContain('mem-new');
+    expect(await a.deleteMemories(T, ['mem-new'])).toBe(1);
+    expect((await a.vectorSearch(scope, target, MODEL, 20)).map((hit) => hit.id)).not.toContain('mem-new');
+    await a.forgetUser(T, 'u1');
+    expect(await a.vectorSearch(scope, target, MODEL, 20)).toEqual([]);
+  });
+
+  it('sees another connection’s commits (another process) before the next search', async () => {
+    for (const memory of memories.slice(0, 10)) await a.insertMemory(memory);
+    const target = vectorOf(200);
+    await a.vectorSearch(scope, target, MODEL, 5);
+    await b.insertMemory({ ...memoryOf(scope), id: 'mem-from-b', embedding: target, embeddingModel: MODEL });
+    expect((await a.vectorSearch(scope, target, MODEL, 1))[0]?.id).toBe('mem-from-b');
+    await b.updateMemory(T, 'mem-from-b', { supersededBy: (memories[0] as NewMemory).id, updatedAt: NOW });
+    expect((await a.vectorSearch(scope, target, MODEL, 20)).map((hit) => hit.id)).not.toContain('mem-from-b');
+    await b.deleteMemories(T, [(memories[1] as NewMemory).id]);
+    expect((await a.vectorSearch(scope, vectorOf(1), MODEL, 20)).map((hit) => hit.id)).not.toContain((memories[1] as NewMemory).id);
+  });
+});
