@@ -9,6 +9,9 @@
  * by count; latency is timed per request from its setupRequest (written to the socket at once,
  * pipelining 1) to its onResponse, which autocannon's aggregate cannot split by route.
  * The server and the load generator share this machine's cores: the numbers are a floor.
+ * The store grows under the load (80% writes roughly triple the seeded 60 messages a user in a
+ * 15 s run), and context and search cost grows with a user's memories: the report prints the
+ * store's size at the start and the end of the timed load, so that runs are compared knowing it.
  * Writes bench/results/http-latest.json.
  */
 import { type ChildProcess, fork } from 'node:child_process';
@@ -345,7 +348,14 @@ async function main(): Promise<void> {
     console.log(
       `server ${ready.url} (pid ${ready.pid}); seeded ${seeded} messages in ${workload.sessions.length} sessions of ${workload.users.length} users in ${round((performance.now() - seedStarted) / 1000, 1)} s`,
     );
-    if (Number(args.warmup) > 0) await load(ready.url, ready.key, workload, Number(args.warmup), random, 'warmup');
+    // Every add-message answered 2xx stored one new message (its clientMsgId is unique).
+    const stored = (stats: Record<Route, RouteStats>) =>
+      Object.entries(stats['add-message'].statuses).reduce((sum, [status, n]) => sum + (status.startsWith('2') ? n : 0), 0);
+    let messagesAtStart = seeded;
+    if (Number(args.warmup) > 0) {
+      const warmup = await load(ready.url, ready.key, workload, Number(args.warmup), random, 'warmup');
+      messagesAtStart += stored(warmup.stats);
+    }
     child.send({ type: 'reset-cpu' });
     const offered = args.rate === undefined ? 'closed loop' : `open loop at ${args.rate} requests/s offered`;
     console.log(
@@ -357,6 +367,7 @@ async function main(): Promise<void> {
     const generatorCpu = process.cpuUsage(loadCpu);
     const machineMs = machineBusyMs() - machineBefore;
     const server = await stopServer(child);
+    const messagesAtEnd = messagesAtStart + stored(stats);
     const elapsed = result.duration;
     const routes = Object.fromEntries(ROUTES.map((route) => [route, summarize(stats[route], elapsed)])) as Record<
       Route,
@@ -389,6 +400,10 @@ async function main(): Promise<void> {
         connections: Number(args.connections),
         mix: MIX,
         seededMessages: seeded,
+        // The store grows under the load: context and search cost grows with a user's memories,
+        // so a faster server reads a bigger store by the end of the run (see the printed line).
+        messagesAtStart,
+        messagesAtEnd,
         users: workload.users.length,
         sessions: workload.sessions.length,
         logLevel: args['log-level'],
@@ -431,7 +446,7 @@ interface Printed {
   readonly cpu: { serverPercent: number; serverMsPerRequest: number; generatorPercent: number; serverRssMiB: number };
   readonly targets: Record<string, boolean>;
   readonly note: string;
-  readonly settings: { durationS: number };
+  readonly settings: { durationS: number; messagesAtStart: number; messagesAtEnd: number; users: number };
 }
 
 function print(report: Printed): void {
@@ -443,7 +458,11 @@ function print(report: Printed): void {
     const { requests, perSecond, p50Ms, p95Ms, p99Ms, maxMs, non2xx, timeouts } = report.routes[route];
     console.log(line([route, requests, perSecond, p50Ms, p95Ms, p99Ms, maxMs, non2xx, timeouts]));
   }
-  console.log(`${line(['total', report.total.requests, report.total.perSecond])}  in ${report.settings.durationS} s\n`);
+  console.log(`${line(['total', report.total.requests, report.total.perSecond])}  in ${report.settings.durationS} s`);
+  const { messagesAtStart, messagesAtEnd, users } = report.settings;
+  console.log(
+    `store: ${messagesAtStart} messages at the start of the timed load, ${messagesAtEnd} at its end (${Math.round(messagesAtStart / users)} → ${Math.round(messagesAtEnd / users)} a user)\n`,
+  );
   const { serverPercent, serverMsPerRequest, generatorPercent, serverRssMiB } = report.cpu;
   console.log(
     `CPU: server ${serverPercent}% of one core (${serverMsPerRequest} ms a request), load generator ${generatorPercent}%; server RSS ${serverRssMiB} MiB`,
