@@ -1,6 +1,7 @@
 import { invalidInput } from '../errors/strata-error.js';
 import type { SearchHit } from '../retrieval/hybrid-search.js';
 import { hybridSearch } from '../retrieval/hybrid-search.js';
+import type { TokenCounter } from '../retrieval/tokenizer.js';
 import { type FactRecord, MEMORY_KINDS, type MessageRecord, type SessionRecord } from '../spec/records.js';
 import { splitSentences } from '../summarizers/sentences.js';
 import { checkPositiveInt, checkTime } from './input.js';
@@ -51,6 +52,9 @@ export async function buildContext(
   if (!plan) throw invalidInput('depth', 'depth must be rapid, standard or deep');
   const now = checkTime('now', options.now, clockNow);
   const tokens = service.tokenizer;
+  // Items (facts, turns, memories) recur from one call to the next of a session: their counts are memoised.
+  const memo = itemCounts(tokens);
+  const countItem = (text: string): number => memo.count(tokens, text);
   const store = service.store;
   const scope = { userId: session.userId, agentId: session.agentId, namespace: session.namespace };
 
@@ -106,13 +110,13 @@ export async function buildContext(
     chosen.push(item);
     return true;
   };
-  const headerCost = (kind: keyof typeof HEADERS): number => tokens.count(`${HEADERS[kind]}\n`) + 1;
+  const headerCost = (kind: keyof typeof HEADERS): number => countItem(`${HEADERS[kind]}\n`) + 1;
 
   // Facts.
   if (facts.length > 0) {
     const section = { n: headerCost('fact') };
     used += section.n;
-    for (const fact of facts) take(factItem(fact, tokens.count), budget * FACT_SHARE, section);
+    for (const fact of facts) take(factItem(fact, countItem), budget * FACT_SHARE, section);
     if (!chosen.some((item) => item.kind === 'fact')) used -= section.n;
   }
   // Rolling summary.
@@ -145,7 +149,7 @@ export async function buildContext(
     const section = { n: headerCost('turn') };
     used += section.n;
     for (const message of [...recent].reverse()) {
-      const item = turnItem(message, tokens.count, recent.length - recentItems.length);
+      const item = turnItem(message, countItem, recent.length - recentItems.length);
       if (!take(item, budget * RECENT_SHARE, section)) break;
       recentItems.push(item);
     }
@@ -180,7 +184,7 @@ export async function buildContext(
         kind: 'memory',
         id: hit.memory.id,
         text,
-        tokens: tokens.count(text) + 1,
+        tokens: countItem(text) + 1,
         createdAt: hit.memory.createdAt,
         why: {
           reason: hit.scores.relevance >= threshold ? 'relevant memory' : 'related memory (below relevance threshold)',
@@ -220,6 +224,45 @@ export async function buildContext(
     reason: null,
     threshold,
   };
+}
+
+/**
+ * Token counts of item texts by text, one memo per tokenizer, least recently used out beyond `max`
+ * entries (item texts are short: a few hundred KiB in all). An agent asks for the context of
+ * the same session turn after turn, and most items come back: the recent turns, the facts, the
+ * memories of the topic at hand.
+ */
+class CountMemo {
+  private readonly counts = new Map<string, number>();
+  constructor(
+    private readonly max: number,
+    private readonly maxChars: number,
+  ) {}
+
+  count(counter: TokenCounter, text: string): number {
+    if (text.length > this.maxChars) return counter.count(text);
+    const known = this.counts.get(text);
+    if (known !== undefined) {
+      this.counts.delete(text);
+      this.counts.set(text, known);
+      return known;
+    }
+    const counted = counter.count(text);
+    this.counts.set(text, counted);
+    if (this.counts.size > this.max) this.counts.delete(this.counts.keys().next().value as string);
+    return counted;
+  }
+}
+
+const memos = new WeakMap<TokenCounter, CountMemo>();
+
+function itemCounts(counter: TokenCounter): CountMemo {
+  let memo = memos.get(counter);
+  if (!memo) {
+    memo = new CountMemo(4096, 2048);
+    memos.set(counter, memo);
+  }
+  return memo;
 }
 
 /** Whitespace-separated words: a lower bound on the text's o200k tokens. */

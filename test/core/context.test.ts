@@ -224,3 +224,52 @@ describe('the default per-turn context cache (in process)', () => {
     }
   });
 });
+
+describe('getContext token counting', () => {
+  it('counts an item once across calls (memoised per tokenizer), with the same counts and text as counting afresh', async () => {
+    const { o200kTokenCounter } = await import('../../src/retrieval/tokenizer.js');
+    const seen: string[] = [];
+    // Each service gets its own counter object, so each starts with an empty memo.
+    const counter = (log: string[] | null) => ({
+      name: o200kTokenCounter.name,
+      count: (text: string): number => {
+        log?.push(text);
+        return o200kTokenCounter.count(text);
+      },
+    });
+    const spied = await memoryInRam({ tokenizer: counter(seen) });
+    const plain = await memoryInRam({ tokenizer: counter(null) });
+    try {
+      for (const m of [spied, plain]) {
+        await m.createSession({ id: 'c', userId: 'u', createdAt: T0 });
+        await m.addMessages('c', [
+          { role: 'user', content: 'My sister Dana moves to Lisbon in May.', createdAt: T0 + MINUTE },
+          { role: 'assistant', content: 'Noted: Dana, Lisbon, May.', createdAt: T0 + 2 * MINUTE },
+          { role: 'user', content: 'She wants a flat near the river.', createdAt: T0 + 3 * MINUTE },
+        ]);
+        await m.setFact({ userId: 'u', subject: 'user', key: 'sister', value: 'Dana', validFrom: T0 });
+      }
+      const options = { tokenBudget: 400, query: 'where does Dana move', now: NOW };
+      seen.length = 0;
+      const first = await spied.getContext('c', options);
+      const firstCounts = seen.length;
+      const counted = new Set(seen);
+      seen.length = 0;
+      // Another query (a whole context is cached by its options): the items shown again are not counted again.
+      const second = await spied.getContext('c', { ...options, query: 'a flat for Dana near the river' });
+      expect(firstCounts).toBeGreaterThan(3);
+      expect(seen).toContain(second.text);
+      // (The whole text is counted afresh each time, never memoised.)
+      expect(seen.filter((text) => counted.has(text) && text !== second.text)).toEqual([]);
+      const again = second.items.filter((item) => first.items.some((other) => other.text === item.text));
+      expect(again.length).toBeGreaterThan(2);
+      // Another service (another tokenizer object, nothing memoised) packs the same context.
+      const fresh = await plain.getContext('c', options);
+      expect(fresh.text).toBe(first.text);
+      expect(fresh.items.map((item) => item.tokens)).toEqual(first.items.map((item) => item.tokens));
+    } finally {
+      await spied.close();
+      await plain.close();
+    }
+  });
+});
