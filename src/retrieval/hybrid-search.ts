@@ -209,7 +209,7 @@ export async function hybridSearch(
     request.filter,
   );
   ranked.sort((a, b) => b.score - a.score);
-  ranked = dropCovered(ranked);
+  ranked = absorbContained(dropCovered(ranked), request.k);
   if (request.mmrLambda !== undefined && ranked.length > 1) {
     const pool = ranked.slice(0, Math.min(Math.max(request.k * 2, 30), 120));
     // The searched model's vectors: after a re-embedding, memories' main vectors may be of two models.
@@ -236,6 +236,33 @@ export function dropCovered<T extends { memory: MemoryRecord }>(hits: readonly T
     if (source.length > 0 && source.every((id) => seen.has(id))) continue;
     for (const id of source) seen.add(id);
     out.push(hit);
+  }
+  return out;
+}
+
+/**
+ * Within the first `window` hits, a hit whose messages include all of a higher-ranked hit's
+ * (a chunk below one of its own turns) takes that hit's place, at its score; the list then
+ * moves up. Listing the turn and then the exchange around it spends two places on what the
+ * exchange alone shows.
+ */
+export function absorbContained<T extends { memory: MemoryRecord; score: number }>(hits: readonly T[], window: number): T[] {
+  const out = [...hits];
+  const within = (inner: readonly string[], outer: ReadonlySet<string>): boolean => inner.length > 0 && inner.every((id) => outer.has(id));
+  let j = 1;
+  while (j < Math.min(window, out.length)) {
+    const hit = out[j] as T;
+    const sources = new Set(hit.memory.source);
+    const first = out.findIndex((other, i) => i < j && within(other.memory.source, sources));
+    if (first < 0) {
+      j++;
+      continue;
+    }
+    const replaced = out[first] as T;
+    out[first] = { ...hit, score: Math.max(hit.score, replaced.score) };
+    out.splice(j, 1);
+    for (let i = j - 1; i > first; i--) if (within((out[i] as T).memory.source, sources)) out.splice(i, 1);
+    j = first + 1;
   }
   return out;
 }
