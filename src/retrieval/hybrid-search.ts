@@ -38,6 +38,14 @@ export interface RetrievalSettings {
   readonly feedback: FeedbackSettings;
   /** A result counts as relevant (for abstention) when its relevance is at least this. */
   readonly relevanceThreshold: number;
+  /**
+   * MMR lambda a search uses when the request does not say (`mmr: false` turns it off); null:
+   * none. Without it a question's top ten fill up with the exchanges around its best-matching
+   * fact, and a second fact (multi-hop) or a plain statement of a date falls below them. Tried
+   * on half the scenarios (0.7-0.95 alike, 0.5 worse), checked on the other half: recall@10
+   * +1.0 / +0.9 points, recall@5 0 / -1.0; one question moved on each half.
+   */
+  readonly searchMmr: number | null;
 }
 
 export const DEFAULT_RETRIEVAL: RetrievalSettings = {
@@ -55,6 +63,7 @@ export const DEFAULT_RETRIEVAL: RetrievalSettings = {
   relevanceThreshold: 0.6,
   neighbours: { from: 0, next: 0.6, previous: 0 },
   feedback: { docs: 3, terms: 5, weight: 0.4 },
+  searchMmr: 0.8,
 };
 
 export interface SearchRequest {
