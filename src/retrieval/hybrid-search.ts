@@ -5,6 +5,7 @@ import { type FeedbackSettings, feedbackTerms } from './feedback-terms.js';
 import { type FusedCandidate, type FusionMethod, fuse } from './fusion.js';
 import { mmrOrder } from './mmr.js';
 import { expandNeighbours, type NeighbourSettings } from './neighbour-expansion.js';
+import { expectedAnswerType, holdsAnswerType } from './answer-type.js';
 import { asksForPresentState } from './present-cue.js';
 import { queryTerms } from './query-terms.js';
 import { defaultSoftMatcher } from './soft-match.js';
@@ -24,6 +25,12 @@ export interface RetrievalSettings {
   /** Recency weight instead of `recencyWeight` when the query asks for the present state (see present-cue.ts). */
   readonly presentRecencyWeight: number;
   readonly importanceWeight: number;
+  /**
+   * Added when the question asks for a kind of answer (a date, a weekday, an amount) that the
+   * memory holds (see answer-type.ts); 0 is off. Tried on half the scenarios (0.05-0.2 alike,
+   * 0.25 worse: recall@10 +1.0 point), checked on the other half: 0 at 0.1 (+1.9 at 0.15-0.2).
+   */
+  readonly answerTypeWeight: number;
   /** Weight of the word-level soft-match signal (see soft-match.ts) beside the fused score. */
   readonly softMatchWeight: number;
   /** Weight of the previous-turn context in soft matching, relative to the memory's own text. */
@@ -58,6 +65,7 @@ export const DEFAULT_RETRIEVAL: RetrievalSettings = {
   recencyWeight: 0.05,
   presentRecencyWeight: 0.25,
   importanceWeight: 0.05,
+  answerTypeWeight: 0.1,
   softMatchWeight: 1,
   contextSoftWeight: 0.8,
   relevanceThreshold: 0.6,
@@ -145,6 +153,7 @@ export async function hybridSearch(
   );
   const halfLifeMs = settings.recencyHalfLifeDays * 86_400_000;
   const present = asksForPresentState(request.query);
+  const answerType = settings.answerTypeWeight > 0 ? expectedAnswerType(request.query) : null;
   const softOf = (memory: MemoryRecord): number => {
     return matcher.scoreWithContext(prepared, memory.text, memory.context, settings.contextSoftWeight);
   };
@@ -169,7 +178,8 @@ export async function hybridSearch(
     const time = present
       ? settings.recencyWeight * recency + settings.presentRecencyWeight * newnessOf(memory)
       : settings.recencyWeight * recency;
-    const priors = time + settings.importanceWeight * (memory.importance - 0.5);
+    const answers = answerType !== null && holdsAnswerType(memory.text, answerType) ? settings.answerTypeWeight : 0;
+    const priors = time + settings.importanceWeight * (memory.importance - 0.5) + answers;
     return settings.fusion === 'rrf'
       ? fusedScore + 1 / (settings.rrfK + (softRank.get(memory.id) ?? scored.length + 1)) + priors / (settings.rrfK + 1)
       : fusedScore + settings.softMatchWeight * softMatch + priors;
