@@ -1,11 +1,11 @@
 import type { Embedder } from '../embeddings/embedder.js';
 import type { MemoryFilter, MemoryStoreV1 } from '../spec/memory-store.js';
 import type { MemoryRecord } from '../spec/records.js';
+import { expectedAnswerType, holdsAnswerType } from './answer-type.js';
 import { type FeedbackSettings, feedbackTerms } from './feedback-terms.js';
 import { type FusedCandidate, type FusionMethod, fuse } from './fusion.js';
 import { mmrOrder } from './mmr.js';
 import { expandNeighbours, type NeighbourSettings } from './neighbour-expansion.js';
-import { expectedAnswerType, holdsAnswerType } from './answer-type.js';
 import { asksForPresentState } from './present-cue.js';
 import { queryTerms } from './query-terms.js';
 import { defaultSoftMatcher } from './soft-match.js';
