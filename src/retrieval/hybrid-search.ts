@@ -6,7 +6,7 @@ import { type FeedbackSettings, feedbackTerms } from './feedback-terms.js';
 import { type FusedCandidate, type FusionMethod, fuse } from './fusion.js';
 import { mmrOrder } from './mmr.js';
 import { expandNeighbours, type NeighbourSettings } from './neighbour-expansion.js';
-import { asksForPresentState } from './present-cue.js';
+import { asksForPresentState, statesChange } from './present-cue.js';
 import { queryTerms } from './query-terms.js';
 import { defaultSoftMatcher } from './soft-match.js';
 
@@ -24,6 +24,13 @@ export interface RetrievalSettings {
   readonly recencyWeight: number;
   /** Recency weight instead of `recencyWeight` when the query asks for the present state (see present-cue.ts). */
   readonly presentRecencyWeight: number;
+  /**
+   * Added, when the query asks for the present state, to the memories that state a change
+   * ("instead", "now", "moved", "raising"; see present-cue.ts): the new value is usually said
+   * as a change, the old one plainly. Tried on half the scenarios (0.4-0.8 alike, 0.3 and 1.2
+   * worse), checked on the other half: recall@10 +2.0 / +2.8 points, recall@5 +2.9 / +5.6.
+   */
+  readonly changeCueWeight: number;
   readonly importanceWeight: number;
   /**
    * Added when the question asks for a kind of answer (a date, a weekday, an amount) that the
@@ -64,6 +71,7 @@ export const DEFAULT_RETRIEVAL: RetrievalSettings = {
   recencyHalfLifeDays: 30,
   recencyWeight: 0.05,
   presentRecencyWeight: 0.25,
+  changeCueWeight: 0.5,
   importanceWeight: 0.05,
   answerTypeWeight: 0.1,
   softMatchWeight: 1,
@@ -179,7 +187,8 @@ export async function hybridSearch(
       ? settings.recencyWeight * recency + settings.presentRecencyWeight * newnessOf(memory)
       : settings.recencyWeight * recency;
     const answers = answerType !== null && holdsAnswerType(memory.text, answerType) ? settings.answerTypeWeight : 0;
-    const priors = time + settings.importanceWeight * (memory.importance - 0.5) + answers;
+    const change = present && statesChange(memory.text) ? settings.changeCueWeight : 0;
+    const priors = time + settings.importanceWeight * (memory.importance - 0.5) + answers + change;
     return settings.fusion === 'rrf'
       ? fusedScore + 1 / (settings.rrfK + (softRank.get(memory.id) ?? scored.length + 1)) + priors / (settings.rrfK + 1)
       : fusedScore + settings.softMatchWeight * softMatch + priors;
