@@ -553,7 +553,7 @@ export class MemoryService {
     const filter = this.filterFrom(options);
     const mode = options.mode ?? 'hybrid';
     if (!['hybrid', 'keyword', 'vector'].includes(mode)) throw invalidInput('mode', 'mode must be hybrid, keyword or vector');
-    const mmr = options.mmr === true ? 0.7 : options.mmr === false ? undefined : options.mmr;
+    const mmr = options.mmr === true ? 0.7 : options.mmr === false ? undefined : (options.mmr ?? this.retrieval.searchMmr ?? undefined);
     if (mmr !== undefined) checkUnitInterval('mmr', mmr, 0.7);
     const outcome = await hybridSearch(
       this.deps.store,

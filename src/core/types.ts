@@ -47,7 +47,7 @@ export interface SearchOptions {
   readonly since?: TimeInput | undefined;
   readonly until?: TimeInput | undefined;
   readonly mode?: SearchMode | undefined;
-  /** MMR diversity: true for lambda 0.7, or a lambda in [0, 1]. */
+  /** MMR diversity: true for lambda 0.7, a lambda in [0, 1], false for none; default the service's `searchMmr` (0.8). */
   readonly mmr?: boolean | number | undefined;
   /** Reference time for recency; default now. */
   readonly now?: TimeInput | undefined;

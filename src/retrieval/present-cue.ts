@@ -11,3 +11,16 @@ const PRESENT_CUE =
 export function asksForPresentState(query: string): boolean {
   return PRESENT_CUE.test(query);
 }
+
+/**
+ * Words by which a message states a change: the new value of something that had another
+ * ("can we do Monday instead", "mocks are on the 10th now", "he approved raising the band").
+ * "New" is left out here too: "the new machine" names a thing, not a change.
+ */
+const CHANGE_CUE =
+  /\b(?:instead|now|no longer|any ?more|changed?|changes|changing|moved?|moving|switch(?:ed|ing)?|updated?|actually|rather than|from now on|rais(?:e|ed|ing)|lower(?:ed|ing)?|increas(?:e|ed|ing)|decreas(?:e|ed|ing)|cancel(?:l?ed|ling)?|replac(?:e|ed|ing)|postponed?|brought forward|shift(?:ed)?|bump(?:ed)?|tighten(?:ed)?|dropp?(?:ed)?)\b/i;
+
+/** Whether the text states a change (see CHANGE_CUE). */
+export function statesChange(text: string): boolean {
+  return CHANGE_CUE.test(text);
+}

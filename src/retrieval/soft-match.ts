@@ -1,3 +1,4 @@
+import { WORD_VECTOR_DEFAULTS } from '../embeddings/offline/word-vector-embedder.js';
 import { loadWordVectorTable, type WordVectorTable } from '../embeddings/offline/word-vector-table.js';
 import { STOPWORDS } from './query-terms.js';
 
@@ -146,7 +147,7 @@ export class SoftMatcher {
 
   private weightOf(word: string): number {
     const row = this.table.rows.get(word);
-    const p = row === undefined ? 0 : (this.table.probabilities[row] ?? 0);
+    const p = WORD_VECTOR_DEFAULTS.probabilityOverrides[word] ?? (row === undefined ? 0 : (this.table.probabilities[row] ?? 0));
     return this.options.sifA / (this.options.sifA + Math.min(p, this.maxProbability));
   }
 }

@@ -12,7 +12,7 @@ export interface QuestionOutcome {
   readonly recall10: number;
   readonly allEvidence10: boolean;
   readonly contained: boolean;
-  /** For abstention questions: nothing scored at or above the threshold. */
+  /** Nothing scored at or above the threshold: right for an abstention question, a miss for an answerable one. */
   readonly abstained: boolean;
   readonly maxRelevance: number;
   readonly missing: string[];
@@ -159,7 +159,19 @@ export interface Summary {
 export interface HarnessReport {
   readonly overall: Summary;
   readonly byCategory: Record<string, Summary>;
-  readonly abstention: { readonly questions: number; readonly correct: number; readonly accuracy: number; readonly threshold: number };
+  readonly abstention: {
+    readonly questions: number;
+    readonly correct: number;
+    readonly accuracy: number;
+    readonly threshold: number;
+    /**
+     * The other side of the threshold: answerable questions with a result at or above it. A
+     * threshold that abstains on everything is "correct" on every abstention question; this
+     * says what it costs the questions that have an answer.
+     */
+    readonly answerableRelevant: number;
+    readonly answerable: number;
+  };
   readonly factsConsistent: { readonly scenarios: number; readonly consistent: number };
   readonly outcomes: QuestionOutcome[];
 }
@@ -179,7 +191,14 @@ export function summarise(
   return {
     overall: summary(answerable),
     byCategory,
-    abstention: { questions: abstentions.length, correct, accuracy: abstentions.length ? correct / abstentions.length : 1, threshold },
+    abstention: {
+      questions: abstentions.length,
+      correct,
+      accuracy: abstentions.length ? correct / abstentions.length : 1,
+      threshold,
+      answerableRelevant: answerable.filter((o) => !o.abstained).length,
+      answerable: answerable.length,
+    },
     factsConsistent: facts,
     outcomes: [...outcomes],
   };

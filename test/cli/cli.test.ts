@@ -155,6 +155,9 @@ describe('strata CLI (spawned, real exit codes)', () => {
     expect(report.factsConsistent).toEqual({ scenarios: 2, consistent: 2 });
     expect(report.overall.questions).toBe(3);
     expect(report.abstention.questions).toBe(1);
+    // The threshold's cost on the answerable side: those with a result at or above it.
+    expect(report.abstention.answerable).toBe(3);
+    expect(report.abstention.answerableRelevant).toBe(report.outcomes.filter((o) => !o.abstention && !o.abstained).length);
     const byId = new Map(report.outcomes.map((o) => [`${o.scenario}/${o.id}`, o]));
     expect(byId.get('fixture-pets/q1')?.recall10).toBe(1);
     expect(byId.get('fixture-pets/q2')?.recall10).toBe(1);

@@ -24,6 +24,19 @@ describe('pseudo-relevance feedback', () => {
     expect(terms).toHaveLength(3);
   });
 
+  it('does not take the speaker labels of chunk lines, and weighs a question about "the user" by its other words', () => {
+    const chunks = ['user: My pup Biscuit hates the rain.\nassistant: Noted.', 'user: Biscuit had his jab.\nassistant: Good.'];
+    const terms = feedbackTerms(matcher, ['dog'], chunks, 5);
+    expect(terms[0]).toBe('biscuit');
+    expect(terms).not.toContain('user');
+    expect(terms).not.toContain('assistant');
+    // "user" weighs as a common word (the embedder's prior), so covering it is worth little.
+    expect(matcher.rarity('user')).toBeLessThan(0.1);
+    const question = matcher.prepare('Which bank does the user hold her accounts with?');
+    const labelled = matcher.score(question, 'user: I moved house last spring.');
+    expect(labelled - matcher.score(question, 'I moved house last spring.')).toBeLessThan(0.02);
+  });
+
   it('returns nothing without texts, and at most the limit', () => {
     expect(feedbackTerms(matcher, ['x'], [], 5)).toEqual([]);
     expect(feedbackTerms(matcher, [], ['alpha beta gamma delta epsilon zeta'], 2)).toHaveLength(2);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MemoryService } from '../../src/core/memory-service.js';
-import { asksForPresentState } from '../../src/retrieval/present-cue.js';
+import { DEFAULT_RETRIEVAL } from '../../src/retrieval/hybrid-search.js';
+import { asksForPresentState, statesChange } from '../../src/retrieval/present-cue.js';
 import { memoryInRam } from '../helpers/memory.js';
 
 const DAY = 86_400_000;
@@ -75,5 +76,47 @@ describe('search for the present state', () => {
     const present = await scoresOf('Which days of the week does the runner train on now?');
     // The pool is the same; the cue adds presentRecencyWeight (0.25) times the gap in newness.
     expect(present.lead - plain.lead).toBeGreaterThan(0.1);
+  });
+});
+
+describe('statesChange', () => {
+  it('spots a message that states a new value, and not a plain statement or "new" as a name', () => {
+    for (const text of [
+      'Can we do Monday, Wednesday, Saturday instead?',
+      'mocks are on 10th march now. the sports hall roof is leaking lol',
+      'He approved raising the top of the band to 100k.',
+      'The dinner moved to Friday.',
+      'I switched to the night shift.',
+    ]) {
+      expect(statesChange(text), text).toBe(true);
+    }
+    for (const text of ['I can train on Tuesday, Thursday and Saturday.', 'The new machine arrived today.', 'Mocks are on 3rd March.']) {
+      expect(statesChange(text), text).toBe(false);
+    }
+  });
+});
+
+describe('search for the present state, change cue', () => {
+  it('adds changeCueWeight to the memories that state a change, only when the question asks what holds now', async () => {
+    const scores = async (changeCueWeight: number, query: string): Promise<Map<string, number>> => {
+      const memory = await memoryInRam({ retrieval: { changeCueWeight, searchMmr: null } });
+      try {
+        await memory.remember({ userId: 'u', text: 'I can train on Tuesday, Thursday and Saturday.' });
+        await memory.remember({ userId: 'u', text: 'Swimming is on Thursday, so can we do Monday, Wednesday and Saturday instead?' });
+        const { results } = await memory.search(query, { userId: 'u', k: 2 });
+        return new Map(results.map((r) => [r.memory.text.includes('instead') ? 'change' : 'plain', r.score]));
+      } finally {
+        await memory.close();
+      }
+    };
+    const weight = DEFAULT_RETRIEVAL.changeCueWeight;
+    expect(weight).toBeGreaterThan(0);
+    const present = 'Which days does the runner currently train on?';
+    const [off, on] = [await scores(0, present), await scores(weight, present)];
+    expect((on.get('change') as number) - (off.get('change') as number)).toBeCloseTo(weight, 6);
+    expect(on.get('plain')).toBeCloseTo(off.get('plain') as number, 6);
+    // Without the present cue nothing is added.
+    const plain = 'Which days does the runner train on?';
+    expect((await scores(weight, plain)).get('change')).toBeCloseTo((await scores(0, plain)).get('change') as number, 6);
   });
 });

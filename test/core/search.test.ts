@@ -171,7 +171,7 @@ describe('search with MMR', () => {
   });
 
   it('without MMR the near-duplicates fill the top; with MMR a different memory comes second', async () => {
-    const plain = (await diverse.search('hiking in the Alps', { userId: 'u', k: 3 })).results.map((r) => r.memory.text);
+    const plain = (await diverse.search('hiking in the Alps', { userId: 'u', k: 3, mmr: false })).results.map((r) => r.memory.text);
     expect(DUPLICATES).toContain(plain[0]);
     expect(DUPLICATES).toContain(plain[1]);
     const mmr = (await diverse.search('hiking in the Alps', { userId: 'u', k: 3, mmr: 0 })).results.map((r) => r.memory.text);
@@ -182,5 +182,29 @@ describe('search with MMR', () => {
     const lambda = await diverse.search('hiking in the Alps', { userId: 'u', k: 3, mmr: true });
     expect(lambda.results).toHaveLength(3);
     expect(lambda.results.every((r) => r.scores.vector !== null)).toBe(true);
+  });
+
+  it('a search that does not say uses the service default (searchMmr); false or a null default is none', async () => {
+    const seed = async (memory: MemoryService): Promise<void> => {
+      for (const text of [...DUPLICATES, 'Mountain biking trips with my brother are my weekend plan']) {
+        await memory.remember({ userId: 'u', text });
+      }
+    };
+    const duplicatesIn = async (memory: MemoryService, mmr?: boolean): Promise<number> =>
+      (await memory.search('hiking in the Alps', { userId: 'u', k: 3, ...(mmr === undefined ? {} : { mmr }) })).results.filter((r) =>
+        DUPLICATES.includes(r.memory.text),
+      ).length;
+    const diversifying = await memoryInRam({ retrieval: { searchMmr: 0 } });
+    const plain = await memoryInRam({ retrieval: { searchMmr: null } });
+    try {
+      await seed(diversifying);
+      await seed(plain);
+      expect(await duplicatesIn(diversifying)).toBeLessThan(3);
+      expect(await duplicatesIn(diversifying, false)).toBe(3);
+      expect(await duplicatesIn(plain)).toBe(3);
+    } finally {
+      await diversifying.close();
+      await plain.close();
+    }
   });
 });

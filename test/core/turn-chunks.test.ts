@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { MemoryService } from '../../src/core/memory-service.js';
 import { chunkText, isChunk } from '../../src/core/turn-chunks.js';
-import { dropCovered } from '../../src/retrieval/hybrid-search.js';
+import { absorbContained, dropCovered, type SearchHit, sameTopic } from '../../src/retrieval/hybrid-search.js';
 import type { MemoryRecord, MessageRecord } from '../../src/spec/records.js';
 import { memoryInRam } from '../helpers/memory.js';
 
@@ -150,5 +150,41 @@ describe('chunkText and dropCovered', () => {
     const hit = (id: string, source: string[]) => ({ memory: { id, source } as unknown as MemoryRecord });
     const kept = dropCovered([hit('chunk', ['m1', 'm2', 'm3']), hit('turn', ['m2']), hit('note', []), hit('next', ['m3', 'm4'])]);
     expect(kept.map((h) => h.memory.id)).toEqual(['chunk', 'note', 'next']);
+  });
+
+  it('absorbContained lets a chunk take the place of its own turns ranked above it, within the window', () => {
+    const hit = (id: string, source: string[], score: number) => ({ memory: { id, source } as unknown as MemoryRecord, score });
+    const hits = [
+      hit('turn-m2', ['m2'], 0.9),
+      hit('other', ['m9'], 0.8),
+      hit('turn-m3', ['m3'], 0.7),
+      hit('chunk', ['m1', 'm2', 'm3', 'm4'], 0.6),
+      hit('note', [], 0.5),
+      hit('late-chunk', ['m8', 'm9'], 0.4),
+    ];
+    const out = absorbContained(hits, 4);
+    // The chunk stands where its best turn stood, at that turn's score, and its other turn goes;
+    // the list moves up, which brings late-chunk into the window, and it takes the place of "other".
+    expect(out.map((h) => h.memory.id)).toEqual(['chunk', 'late-chunk', 'note']);
+    expect(out[0]?.score).toBe(0.9);
+    expect(out[1]?.score).toBe(0.8);
+    // A hit below the window does not move.
+    expect(absorbContained(hits, 3).map((h) => h.memory.id)).toEqual(hits.map((h) => h.memory.id));
+    // Notes (no sources) are never absorbed; nothing changes when no hit contains an earlier one.
+    expect(absorbContained([hit('note', [], 1), hit('chunk', ['m1', 'm2'], 0.5)], 10).map((h) => h.memory.id)).toEqual(['note', 'chunk']);
+  });
+
+  it("sameTopic lets a chunk stand for its turn only when its vector similarity stays near the turn's", () => {
+    const hit = (id: string, source: string[], score: number, vector: number | null) =>
+      ({ memory: { id, source } as unknown as MemoryRecord, score, scores: { vector } }) as unknown as SearchHit;
+    const fits = sameTopic(0.5);
+    // The turn's neighbours are about something else: the chunk's similarity is under half the turn's.
+    const apart = absorbContained([hit('turn', ['m2'], 2.4, 0.83), hit('chunk', ['m1', 'm2', 'm3'], 2.3, 0.4)], 10, fits);
+    expect(apart.map((h) => h.memory.id)).toEqual(['turn', 'chunk']);
+    const together = absorbContained([hit('turn', ['m2'], 2.4, 0.6), hit('chunk', ['m1', 'm2', 'm3'], 2.3, 0.5)], 10, fits);
+    expect(together.map((h) => h.memory.id)).toEqual(['chunk']);
+    // Without a vector score on either side, the chunk may.
+    expect(fits(hit('chunk', ['m1'], 1, null), hit('turn', ['m1'], 1, 0.9))).toBe(true);
+    expect(fits(hit('chunk', ['m1'], 1, 0.1), hit('turn', ['m1'], 1, null))).toBe(true);
   });
 });

@@ -14,7 +14,7 @@ export function searchCommand(program: Command): void {
     .option('--since <time>', 'created at or after')
     .option('--until <time>', 'created before')
     .option('--mode <mode>', 'hybrid | keyword | vector', 'hybrid')
-    .option('--mmr [lambda]', 'diversify results (MMR)')
+    .option('--mmr [lambda]', 'MMR lambda (default 0.8, the bare flag 0.7, 1 for plain ranking)')
     .action(async (query: string[], opts: Record<string, string | number | boolean | undefined>) => {
       const global = program.opts<GlobalOptions>();
       await withMemory(global, async (memory) => {

@@ -71,7 +71,10 @@ function renderReport(report: HarnessReport, dir: string, verbose: boolean): str
     );
   }
   const a = report.abstention;
-  lines.push(`abstention: ${a.correct}/${a.questions} correct (${pct(a.accuracy).trim()}) at relevance threshold ${a.threshold}`);
+  lines.push(
+    `abstention: ${a.correct}/${a.questions} correct (${pct(a.accuracy).trim()}) at relevance threshold ${a.threshold}; ` +
+      `answerable questions with a result at or above it: ${a.answerableRelevant}/${a.answerable}`,
+  );
   lines.push(`facts supersession: ${report.factsConsistent.consistent}/${report.factsConsistent.scenarios} scenarios consistent`);
   if (verbose) {
     for (const o of report.outcomes) {

@@ -18,7 +18,7 @@ export const SearchBody = z
     mmr: z
       .union([z.boolean(), z.number().min(0).max(1)])
       .optional()
-      .describe('MMR diversity: true for lambda 0.7, or a lambda in [0, 1]'),
+      .describe('MMR diversity: true for lambda 0.7, a lambda in [0, 1], false for none; default lambda 0.8'),
     now: TimeInput.optional().describe('reference time for recency; default now'),
   })
   .meta({ id: 'Search' });
