@@ -1,4 +1,4 @@
-import type { FilterColumns } from '../../retrieval/neighbour-expansion.js';
+import type { FilterColumns } from '../../spec/memory-filter-match.js';
 
 /** One scope's vectors of one model: ids, filter columns, and the vectors packed end to end. */
 export class ScopeVectors {

@@ -1,4 +1,4 @@
-import { type FilterColumns, matchesFilter } from '../../retrieval/neighbour-expansion.js';
+import { type FilterColumns, matchesFilter } from '../../spec/memory-filter-match.js';
 import type { MemoryFilter, NewMemory, ScoredId } from '../../spec/memory-store.js';
 import type { MemoryRecord } from '../../spec/records.js';
 import { dot } from '../../util/vector-math.js';
