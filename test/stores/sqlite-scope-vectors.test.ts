@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { MemoryFilter, NewMemory, ScoredId } from '../../src/spec/memory-store.js';
+import { ScopeVectorCache, ScopeVectors } from '../../src/stores/sqlite/scope-vectors.js';
 import { SqliteStore } from '../../src/stores/sqlite/sqlite-store.js';
 import { MODEL, memoryOf, unit } from '../../src/testing/store-fixtures.js';
 import { tempDir } from '../helpers/memory.js';
@@ -125,5 +126,38 @@ describe('SQLite exact search from cached scope vectors', () => {
     expect((await a.vectorSearch(scope, target, MODEL, 20)).map((hit) => hit.id)).not.toContain('mem-from-b');
     await b.deleteMemories(T, [(memories[1] as NewMemory).id]);
     expect((await a.vectorSearch(scope, vectorOf(1), MODEL, 20)).map((hit) => hit.id)).not.toContain((memories[1] as NewMemory).id);
+  });
+});
+
+describe('ScopeVectorCache budget', () => {
+  const entry = (n: number): ScopeVectors => {
+    const e = new ScopeVectors(2);
+    for (let i = 0; i < n; i++) e.push(`m${i}`, { ...memoryOf(scope2), supersededBy: null }, unit(1, i));
+    return e;
+  };
+  const scope2 = { tenantId: T, userId: 'x' };
+
+  it('keeps at most the budget in vectors, the least recently searched going first; an oversized scope is not kept', () => {
+    const cache = new ScopeVectorCache(10);
+    cache.set(MODEL, T, 'a', entry(4));
+    cache.set(MODEL, T, 'b', entry(4));
+    expect(cache.get(MODEL, T, 'a')?.size).toBe(4); // a is now the most recent
+    cache.set(MODEL, T, 'c', entry(4));
+    expect(cache.get(MODEL, T, 'b')).toBeUndefined();
+    expect(cache.get(MODEL, T, 'a')?.size).toBe(4);
+    cache.set(MODEL, T, 'big', entry(11));
+    expect(cache.get(MODEL, T, 'big')).toBeUndefined();
+  });
+
+  it('an insert grows its scope within the budget; a vector of other dimensions drops the scope', () => {
+    const cache = new ScopeVectorCache(10);
+    cache.set(MODEL, T, 'a', entry(5));
+    cache.set(MODEL, T, 'b', entry(5));
+    cache.inserted(MODEL, { ...memoryOf({ tenantId: T, userId: 'b' }), id: 'new' }, unit(0, 1));
+    // b is 6 now: a (least recent) goes to keep 10.
+    expect(cache.get(MODEL, T, 'a')).toBeUndefined();
+    expect(cache.get(MODEL, T, 'b')?.ids.at(-1)).toBe('new');
+    cache.inserted(MODEL, memoryOf({ tenantId: T, userId: 'b' }), unit(1, 2, 3));
+    expect(cache.get(MODEL, T, 'b')).toBeUndefined();
   });
 });

@@ -1,4 +1,6 @@
+import { LRUCache } from 'lru-cache';
 import type { FilterColumns } from '../../spec/memory-filter-match.js';
+import type { NewMemory } from '../../spec/memory-store.js';
 
 /** One scope's vectors of one model: ids, filter columns, and the vectors packed end to end. */
 export class ScopeVectors {
@@ -36,64 +38,53 @@ export class ScopeVectors {
  * cannot place (another process's commit, a sibling module's write, a re-embedding) drops all.
  */
 export class ScopeVectorCache {
-  private readonly entries = new Map<string, ScopeVectors>();
-  private total = 0;
+  // An entry's size is its vector count; lru-cache drops the least recently searched beyond the
+  // budget, and an entry that alone exceeds it is not kept.
+  private readonly entries: LRUCache<string, ScopeVectors>;
 
-  constructor(private readonly maxVectors: number) {}
+  constructor(maxVectors: number) {
+    this.entries = new LRUCache({ maxSize: maxVectors, sizeCalculation: (entry) => Math.max(1, entry.size) });
+  }
 
   get(model: string, tenantId: string, userId: string): ScopeVectors | undefined {
-    const key = keyOf(model, tenantId, userId);
-    const entry = this.entries.get(key);
-    if (entry) {
-      // Map order is the LRU order: re-inserting marks it most recent.
-      this.entries.delete(key);
-      this.entries.set(key, entry);
-    }
-    return entry;
+    return this.entries.get(keyOf(model, tenantId, userId));
   }
 
   /** Keeps a scope's entry just read from the table (unless it alone is over the budget). */
   set(model: string, tenantId: string, userId: string, entry: ScopeVectors): void {
-    this.dropKey(keyOf(model, tenantId, userId));
-    if (entry.size > this.maxVectors) return;
     this.entries.set(keyOf(model, tenantId, userId), entry);
-    this.total += entry.size;
-    for (const [key, old] of this.entries) {
-      if (this.total <= this.maxVectors) break;
-      this.entries.delete(key);
-      this.total -= old.size;
-    }
   }
 
   /** A committed new memory: appended to its scope's entry, if that scope is cached. */
-  inserted(model: string, id: string, row: FilterColumns, vector: Float32Array): void {
-    const entry = this.entries.get(keyOf(model, row.tenantId, row.userId));
+  inserted(model: string, memory: NewMemory, vector: Float32Array): void {
+    const key = keyOf(model, memory.tenantId, memory.userId);
+    const entry = this.entries.peek(key);
     if (!entry) return;
     if (vector.length !== entry.dims) {
-      this.dropScope(row.tenantId, row.userId);
+      this.dropScope(memory.tenantId, memory.userId);
       return;
     }
-    entry.push(id, row, vector);
-    this.total++;
+    entry.push(memory.id, filterColumns(memory), vector);
+    // Put back: lru-cache counts an entry's size when it is added, not when the same value is set again.
+    this.entries.delete(key);
+    this.entries.set(key, entry);
   }
 
   /** Any other change to a memory of the scope (update, delete): its entries (every model) go. */
   dropScope(tenantId: string, userId: string): void {
     const suffix = `\u0001${tenantId}\u0000${userId}`;
-    for (const key of [...this.entries.keys()]) if (key.endsWith(suffix)) this.dropKey(key);
+    for (const key of [...this.entries.keys()]) if (key.endsWith(suffix)) this.entries.delete(key);
   }
 
   clear(): void {
     this.entries.clear();
-    this.total = 0;
   }
+}
 
-  private dropKey(key: string): void {
-    const entry = this.entries.get(key);
-    if (!entry) return;
-    this.entries.delete(key);
-    this.total -= entry.size;
-  }
+/** Only the columns a filter reads: a cached row must not hold the memory's text or vector. */
+function filterColumns(memory: NewMemory): FilterColumns {
+  const { tenantId, userId, agentId, namespace, sessionId, kind, tags, contentHash, createdAt, validTo } = memory;
+  return { tenantId, userId, agentId, namespace, sessionId, kind, tags, contentHash, createdAt, supersededBy: null, validTo };
 }
 
 function keyOf(model: string, tenantId: string, userId: string): string {

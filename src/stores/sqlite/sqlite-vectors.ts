@@ -46,7 +46,7 @@ export class SqliteVectors {
     const count = this.scopeCounts.get(key);
     if (count !== undefined) this.scopeCounts.set(key, count + 1);
     this.anns.get(memory.embeddingModel)?.add(rowid, scopeKey(memory.tenantId, memory.userId), memory.embedding);
-    this.scopeVectors.inserted(memory.embeddingModel, memory.id, { ...memory, supersededBy: null }, memory.embedding);
+    this.scopeVectors.inserted(memory.embeddingModel, memory, memory.embedding);
   }
 
   /** After a committed change to a memory's filter columns (tags, validity, kind...): exact search rereads its scope. */
