@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { invalidInput } from '../errors/strata-error.js';
 import type { SearchHit } from '../retrieval/hybrid-search.js';
 import { hybridSearch } from '../retrieval/hybrid-search.js';
@@ -53,8 +54,7 @@ export async function buildContext(
   const now = checkTime('now', options.now, clockNow);
   const tokens = service.tokenizer;
   // Items (facts, turns, memories) recur from one call to the next of a session: their counts are memoised.
-  const memo = itemCounts(tokens);
-  const countItem = (text: string): number => memo.count(tokens, text);
+  const countItem = memoisedCount(tokens);
   const store = service.store;
   const scope = { userId: session.userId, agentId: session.agentId, namespace: session.namespace };
 
@@ -227,42 +227,29 @@ export async function buildContext(
 }
 
 /**
- * Token counts of item texts by text, one memo per tokenizer, least recently used out beyond `max`
- * entries (item texts are short: a few hundred KiB in all). An agent asks for the context of
- * the same session turn after turn, and most items come back: the recent turns, the facts, the
- * memories of the topic at hand.
+ * Token counts of item texts, one LRU per tokenizer (texts up to 2,048 characters, 4,096 of
+ * them: a few hundred KiB). An agent asks for the context of the same session turn after turn,
+ * and most items come back: the recent turns, the facts, the memories of the topic at hand.
  */
-class CountMemo {
-  private readonly counts = new Map<string, number>();
-  constructor(
-    private readonly max: number,
-    private readonly maxChars: number,
-  ) {}
+const MEMO_MAX_CHARS = 2048;
+const memos = new WeakMap<TokenCounter, LRUCache<string, number>>();
 
-  count(counter: TokenCounter, text: string): number {
-    if (text.length > this.maxChars) return counter.count(text);
-    const known = this.counts.get(text);
-    if (known !== undefined) {
-      this.counts.delete(text);
-      this.counts.set(text, known);
-      return known;
-    }
-    const counted = counter.count(text);
-    this.counts.set(text, counted);
-    if (this.counts.size > this.max) this.counts.delete(this.counts.keys().next().value as string);
-    return counted;
-  }
-}
-
-const memos = new WeakMap<TokenCounter, CountMemo>();
-
-function itemCounts(counter: TokenCounter): CountMemo {
+function memoisedCount(counter: TokenCounter): (text: string) => number {
   let memo = memos.get(counter);
   if (!memo) {
-    memo = new CountMemo(4096, 2048);
+    memo = new LRUCache<string, number>({ max: 4096 });
     memos.set(counter, memo);
   }
-  return memo;
+  const counts = memo;
+  return (text) => {
+    if (text.length > MEMO_MAX_CHARS) return counter.count(text);
+    let count = counts.get(text);
+    if (count === undefined) {
+      count = counter.count(text);
+      counts.set(text, count);
+    }
+    return count;
+  };
 }
 
 /** Whitespace-separated words: a lower bound on the text's o200k tokens. */
