@@ -451,9 +451,7 @@ export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1, Reembed
   }
 
   async insertMemory(memory: NewMemory): Promise<MemoryRecord> {
-    const { value: rowid, span } = this.logged(() => this.insertMemoryRow(memory));
-    this.indexInserted(rowid, memory);
-    this.advance(span);
+    await this.insertMemories([memory]);
     const [record] = await this.getMemories(memory.tenantId, [memory.id]);
     return record as MemoryRecord;
   }
