@@ -42,8 +42,8 @@ export class SoftMatcher {
     const out = new Set<string>();
     for (const raw of words) {
       // Possessives and contractions: "biscuit's" -> biscuit, "don't" -> don't stays one stop-ish word.
-      const word = possessive(raw) ? raw.slice(0, -2) : raw;
-      if (word.length > 1 && !STOPWORDS.has(word)) out.add(word);
+      const word = baseWord(raw);
+      if (isContentWord(word)) out.add(word);
     }
     return [...out];
   }
@@ -81,10 +81,10 @@ export class SoftMatcher {
     // answers stop words too (with no similarity), so each word costs one lookup.
     const memo = query.memo;
     for (const raw of text.toLowerCase().match(WORD) ?? []) {
-      const word = possessive(raw) ? raw.slice(0, -2) : raw;
+      const word = baseWord(raw);
       let sims = memo.get(word);
       if (sims === undefined) {
-        sims = word.length > 1 && !STOPWORDS.has(word) ? this.similarities(query, word) : new Float32Array(query.words.length);
+        sims = isContentWord(word) ? this.similarities(query, word) : new Float32Array(query.words.length);
         memo.set(word, sims);
       }
       for (let i = 0; i < best.length; i++) if ((sims[i] as number) > (best[i] as number)) best[i] = sims[i] as number;
@@ -154,12 +154,17 @@ export class SoftMatcher {
 
 const WORD = /[\p{L}\p{N}]+(?:['’]\p{L}+)?/gu;
 
-/** Ends in 's or ’s (by char codes: this runs for every word of every candidate). */
-function possessive(word: string): boolean {
-  const n = word.length;
-  if (n < 3 || word.charCodeAt(n - 1) !== 115) return false;
-  const mark = word.charCodeAt(n - 2);
-  return mark === 39 || mark === 0x2019;
+/** A WORD match without a possessive 's or ’s (by char codes: this runs for every word of every candidate). */
+function baseWord(raw: string): string {
+  const n = raw.length;
+  if (n < 3 || raw.charCodeAt(n - 1) !== 115) return raw;
+  const mark = raw.charCodeAt(n - 2);
+  return mark === 39 || mark === 0x2019 ? raw.slice(0, -2) : raw;
+}
+
+/** Words the match counts: not single letters, not stop words. */
+function isContentWord(word: string): boolean {
+  return word.length > 1 && !STOPWORDS.has(word);
 }
 
 let shared: SoftMatcher | undefined;
