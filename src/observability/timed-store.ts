@@ -19,6 +19,7 @@ const TIERS: Readonly<Record<string, StoreTier>> = {
   countMemories: 'semantic',
   deleteMemories: 'semantic',
   keywordSearch: 'semantic',
+  keywordScores: 'semantic',
   vectorSearch: 'semantic',
   setFact: 'facts',
   getFacts: 'facts',

@@ -216,10 +216,16 @@ export async function hybridSearch(
       settings.feedback.terms,
     );
     if (extra.length > 0) {
-      // Feedback reorders the pool; it fetches nothing new, so it costs one keyword search.
-      const second = await store.keywordSearch(request.filter, extra, candidates);
-      const top = second[0]?.score ?? 0;
+      // Feedback reorders the pool and fetches nothing new: the pool's BM25 for the new terms,
+      // scaled by the pool's best. Rescoring the pool (keywordScores) instead of a second keyword
+      // search over the scope was a quarter of a search's CPU less at 100k memories; on the
+      // scenarios recall is the same (one question fewer at @10 on one half replayed as one user).
       const byId = new Map(hits.map((hit) => [hit.memory.id, hit]));
+      const pool = [...byId.keys()];
+      const second = store.keywordScores
+        ? await store.keywordScores(request.filter, extra, pool)
+        : (await store.keywordSearch(request.filter, extra, candidates)).filter((hit) => byId.has(hit.id));
+      const top = second[0]?.score ?? 0;
       if (top > 0) {
         for (const s of second) {
           const hit = byId.get(s.id);

@@ -66,6 +66,12 @@ export interface MemoryStoreV1 {
 
   /** BM25 over memory text (weight 1) and context (lower weight); terms are plain words. */
   keywordSearch(filter: MemoryFilter, terms: readonly string[], k: number): Promise<ScoredId[]>;
+  /**
+   * Optional: the scores keywordSearch gives those of `ids` that the filter keeps and some term
+   * matches, best first (core rescores its candidates for feedback terms with it). Without it
+   * core takes keywordSearch's top candidates for the terms, which may miss some of `ids`.
+   */
+  keywordScores?(filter: MemoryFilter, terms: readonly string[], ids: readonly string[]): Promise<ScoredId[]>;
   /** Cosine similarity against vectors of one embedding model; exact or ANN as the store sees fit. */
   vectorSearch(filter: MemoryFilter, vector: Float32Array, model: string, k: number, options?: VectorSearchOptions): Promise<ScoredId[]>;
   /** Rebuilds every derived index (keyword and vector) from the tables. */

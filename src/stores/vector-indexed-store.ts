@@ -263,6 +263,13 @@ export class VectorIndexedStore implements MemoryStoreV1, ExternalWriteAwareV1, 
     return this.durable.keywordSearch(filter, terms, k);
   }
 
+  async keywordScores(filter: MemoryFilter, terms: readonly string[], ids: readonly string[]): Promise<ScoredId[]> {
+    const { durable } = this;
+    if (durable.keywordScores) return durable.keywordScores(filter, terms, ids);
+    const wanted = new Set(ids);
+    return (await durable.keywordSearch(filter, terms, ids.length)).filter((hit) => wanted.has(hit.id));
+  }
+
   /**
    * Rebuilds the durable store's own indexes, then the vector index blue/green: every embedded
    * memory is copied into a new collection per model (writes meanwhile go to both), the model's

@@ -62,6 +62,32 @@ export function searchConformance(c: ConformanceContext): void {
     expect(await ids({})).toEqual([]);
   });
 
+  c.test('keywordScores gives the given memories the scores keywordSearch gives them, within the filter', async () => {
+    const store = c.store();
+    if (!store.keywordScores) throw new Error('keywordScores is optional: a store without it lists this test under `skip`, with why');
+    const scope = c.scope();
+    const both = await note(scope, 'Ferry tickets to the fjords are booked');
+    const context = await note(scope, 'The ferry leaves from the harbour at noon', { context: 'fjords trip planning' });
+    const neither = await note(scope, 'Nothing about boats here at all');
+    const expired = await note(scope, 'an old ferry timetable', { validTo: Date.now() - 1000 });
+    const theirs = await note({ ...scope, userId: 'u2' }, 'ferry to the fjords');
+    const filter = { tenantId: scope.tenantId, userId: scope.userId };
+    const terms = ['ferry', 'fjords'];
+    const searched = await store.keywordSearch(filter, terms, 10);
+    expect(searched.map((hit) => hit.id)).toEqual([both, context]);
+    // Any order of ids in; the filter, the scope and the terms decide what comes out, best first.
+    expect(await store.keywordScores(filter, terms, [neither, theirs, context, expired, 'mem_absent', both])).toEqual(searched);
+    expect(await store.keywordScores(filter, terms, [context])).toEqual(searched.filter((hit) => hit.id === context));
+    expect(await store.keywordScores(filter, [], [both])).toEqual([]);
+    expect(await store.keywordScores(filter, terms, [])).toEqual([]);
+    expect(await store.keywordScores({ ...filter, includeSuperseded: true }, ['timetable'], [expired])).toHaveLength(1);
+    // The idf counts the whole filter, not only the ids asked about.
+    const one = await store.keywordScores(filter, ['harbour'], [context]);
+    expect(one).toEqual(await store.keywordSearch(filter, ['harbour'], 10));
+    await store.deleteMemories(scope.tenantId, [both]);
+    expect((await store.keywordScores(filter, terms, [both, context])).map((hit) => hit.id)).toEqual([context]);
+  });
+
   c.test('vectorSearch returns cosine order within one model, exact or not', async () => {
     const store = c.store();
     const scope = c.scope();

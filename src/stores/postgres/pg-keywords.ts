@@ -27,6 +27,19 @@ export class PgKeywords {
     return rows.map((row) => ({ id: row.id, score: Number(row.score) }));
   }
 
+  /** The scores `search` gives those of `ids` that the filter keeps and some term matches, best first. */
+  async scores(filter: MemoryFilter, terms: readonly string[], ids: readonly string[]): Promise<ScoredId[]> {
+    const phrases = [...new Set(terms.map(phraseOf).filter((phrase) => phrase.length > 2))];
+    if (phrases.length === 0 || ids.length === 0) return [];
+    const params = new PgParams([phrases, [...ids], await this.scopeSize(filter.tenantId, filter.userId)]);
+    const where = pgMemoryFilter(filter, params, Date.now());
+    const { rows } = await this.driver.query<{ id: string; score: number | string }>(
+      statement('keyword-scores').replaceAll('/*FILTER*/', where),
+      params.values,
+    );
+    return rows.map((row) => ({ id: row.id, score: Number(row.score) }));
+  }
+
   /**
    * N of the idf: the scope's memories, counted at most every SCOPE_TTL_MS per scope. A stale
    * N moves scores slightly, never which memories match.

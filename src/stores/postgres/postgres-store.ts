@@ -217,6 +217,9 @@ export class PostgresStore implements MemoryStoreV1, ReembedStoreV1 {
   keywordSearch(filter: MemoryFilter, terms: readonly string[], k: number): Promise<ScoredId[]> {
     return this.p.keywords.search(filter, terms, k);
   }
+  keywordScores(filter: MemoryFilter, terms: readonly string[], ids: readonly string[]): Promise<ScoredId[]> {
+    return this.p.keywords.scores(filter, terms, ids);
+  }
   vectorSearch(
     filter: MemoryFilter,
     vector: Float32Array,

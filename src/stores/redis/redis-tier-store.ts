@@ -80,17 +80,19 @@ export class RedisTierStore implements MemoryStoreV1, ExternalWriteAwareV1 {
   private readonly embeddings: RedisEmbeddingCache;
   private readonly windowSize: number;
   private readonly pending = new Set<string>();
-  /** The durable store's optional memory writes, when it has them (this tier caches no memory). */
+  /** The durable store's optional memory operations, when it has them (this tier caches no memory). */
   readonly insertMemories?: MemoryStoreV1['insertMemories'];
   readonly appendTurnContext?: MemoryStoreV1['appendTurnContext'];
+  readonly keywordScores?: MemoryStoreV1['keywordScores'];
 
   constructor(
     readonly durable: MemoryStoreV1,
     readonly connection: RedisConnection,
     private readonly options: RedisTierOptions = {},
   ) {
-    const { insertMemories, appendTurnContext } = durable;
+    const { insertMemories, appendTurnContext, keywordScores } = durable;
     if (insertMemories) this.insertMemories = (memories) => insertMemories.call(durable, memories);
+    if (keywordScores) this.keywordScores = (filter, terms, ids) => keywordScores.call(durable, filter, terms, ids);
     if (appendTurnContext) {
       this.appendTurnContext = (tenantId, memoryId, line, nextTurn) => appendTurnContext.call(durable, tenantId, memoryId, line, nextTurn);
     }

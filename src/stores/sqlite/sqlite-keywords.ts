@@ -83,6 +83,29 @@ export class SqliteKeywords {
     return result.passed;
   }
 
+  /** The scores `search` gives those of `ids` that the filter keeps and some term matches, best first. */
+  scores(filter: MemoryFilter, terms: readonly string[], ids: readonly string[]): ScoredId[] {
+    const phrases = terms.map((term) => this.tokens(term, '').order).filter((phrase) => phrase.length > 0);
+    if (phrases.length === 0 || ids.length === 0) return [];
+    const index = this.ensure();
+    const scope: KeywordScope =
+      filter.userId === undefined ? { tenantId: filter.tenantId } : { scopeKey: scopeKey(filter.tenantId, filter.userId) };
+    const { where, params } = memoryFilterSql(filter, Date.now());
+    // json_each outer: each id is one lookup on memories_by_id.
+    const rows = this.sql
+      .raw(`SELECT m.rowid, m.id FROM json_each(?) AS j CROSS JOIN memories m ON m.tenant_id = ? AND m.id = j.value WHERE ${where}`)
+      .all(JSON.stringify(ids), filter.tenantId, ...params) as Array<[number, string]>;
+    const scores = index.scores(
+      phrases,
+      scope,
+      this.options.weights,
+      rows.map(([rowid]) => rowid),
+    );
+    const out: ScoredId[] = [];
+    for (const [i, [, id]] of rows.entries()) if ((scores[i] as number) > 0) out.push({ id, score: scores[i] as number });
+    return out.sort((a, b) => b.score - a.score);
+  }
+
   onInsert(rowid: number, tenantId: string, userId: string, text: string, context: string | null): void {
     this.index?.add(this.doc(rowid, tenantId, userId, text, context));
   }

@@ -610,6 +610,10 @@ export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1, Reembed
     return this.keywords.search(filter, uniqueTerms(terms), k);
   }
 
+  async keywordScores(filter: MemoryFilter, terms: readonly string[], ids: readonly string[]): Promise<ScoredId[]> {
+    return this.keywords.scores(filter, uniqueTerms(terms), ids);
+  }
+
   async vectorSearch(
     filter: MemoryFilter,
     vector: Float32Array,
