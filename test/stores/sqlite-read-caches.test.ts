@@ -174,4 +174,16 @@ describe('SQLite memory record cache', () => {
     expect(await texts(a, ['mem_1'])).toEqual(['first text']);
     expect(await a.getMemories('other-tenant', ['mem_1'])).toEqual([]);
   });
+
+  // keywordScores takes rowids and filter columns from the cache: a record changed or removed
+  // elsewhere must not be scored from what the cache held.
+  it('keywordScores follows another connection\'s update and delete of cached records', async () => {
+    const filter = { tenantId: T, userId: 'u' };
+    expect((await a.keywordScores(filter, ['text'], ['mem_1', 'mem_2'])).map((hit) => hit.id).sort()).toEqual(['mem_1', 'mem_2']);
+    await b.updateMemory(T, 'mem_1', { supersededBy: 'mem_2', updatedAt: Date.now() });
+    await b.deleteMemories(T, ['mem_2']);
+    expect(await a.keywordScores(filter, ['text'], ['mem_1', 'mem_2'])).toEqual([]);
+    expect((await a.keywordScores({ ...filter, includeSuperseded: true }, ['text'], ['mem_1'])).map((hit) => hit.id)).toEqual(['mem_1']);
+    expect(await a.keywordScores({ tenantId: 'other-tenant', userId: 'u' }, ['text'], ['mem_1'])).toEqual([]);
+  });
 });

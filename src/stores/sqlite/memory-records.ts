@@ -10,11 +10,11 @@ import type { MemoryRecord } from '../../spec/records.js';
  * Records are shared read-only objects. Bounded by an estimate of the bytes held (4 MB: about 2,500 turns; at 100k memories a bigger one bought no CPU and cost resident memory).
  */
 export class MemoryRecordCache {
-  private readonly records = new LRUCache<string, MemoryRecord>({
+  private readonly records = new LRUCache<string, CachedRecord>({
     // Bytes a record holds on the V8 heap, roughly: its strings (two bytes a character at worst)
     // and about a kilobyte of objects (metadata, tags, source, the record itself).
     maxSize: 4_000_000,
-    sizeCalculation: (m) => 2 * (m.text.length + (m.context?.length ?? 0)) + 1_000 + 64 * m.source.length,
+    sizeCalculation: ({ record: m }) => 2 * (m.text.length + (m.context?.length ?? 0)) + 1_000 + 64 * m.source.length,
   });
 
   /** The cached records of these ids (in any order), and the ids not cached. */
@@ -22,15 +22,27 @@ export class MemoryRecordCache {
     const found = new Map<string, MemoryRecord>();
     const missing: string[] = [];
     for (const id of ids) {
-      const record = this.records.get(key(tenantId, id));
-      if (record) found.set(id, record);
+      const cached = this.records.get(key(tenantId, id));
+      if (cached) found.set(id, cached.record);
       else missing.push(id);
     }
     return { found, missing };
   }
 
-  remember(records: readonly MemoryRecord[]): void {
-    for (const record of records) this.records.set(key(record.tenantId, record.id), record);
+  /** The cached records of these ids with their rowids (in the order asked), and the ids not cached. */
+  locate(tenantId: string, ids: readonly string[]): { found: CachedRecord[]; missing: string[] } {
+    const found: CachedRecord[] = [];
+    const missing: string[] = [];
+    for (const id of ids) {
+      const cached = this.records.get(key(tenantId, id));
+      if (cached) found.push(cached);
+      else missing.push(id);
+    }
+    return { found, missing };
+  }
+
+  remember(records: readonly CachedRecord[]): void {
+    for (const cached of records) this.records.set(key(cached.record.tenantId, cached.record.id), cached);
   }
 
   forget(tenantId: string, ids: readonly string[]): void {
@@ -40,6 +52,11 @@ export class MemoryRecordCache {
   clear(): void {
     this.records.clear();
   }
+}
+
+export interface CachedRecord {
+  readonly record: MemoryRecord;
+  readonly rowid: number;
 }
 
 function key(tenantId: string, id: string): string {

@@ -83,18 +83,30 @@ export class SqliteKeywords {
     return result.passed;
   }
 
-  /** The scores `search` gives those of `ids` that the filter keeps and some term matches, best first. */
-  scores(filter: MemoryFilter, terms: readonly string[], ids: readonly string[]): ScoredId[] {
+  /**
+   * The scores `search` gives memories, best first, for those some term matches: `kept` (rowid
+   * and id, already known to pass the filter) and those of `ids` that the filter keeps.
+   */
+  scores(
+    filter: MemoryFilter,
+    terms: readonly string[],
+    kept: ReadonlyArray<readonly [number, string]>,
+    ids: readonly string[],
+  ): ScoredId[] {
     const phrases = terms.map((term) => this.tokens(term, '').order).filter((phrase) => phrase.length > 0);
-    if (phrases.length === 0 || ids.length === 0) return [];
+    if (phrases.length === 0 || kept.length + ids.length === 0) return [];
     const index = this.ensure();
     const scope: KeywordScope =
       filter.userId === undefined ? { tenantId: filter.tenantId } : { scopeKey: scopeKey(filter.tenantId, filter.userId) };
-    const { where, params } = memoryFilterSql(filter, Date.now());
-    // json_each outer: each id is one lookup on memories_by_id.
-    const rows = this.sql
-      .raw(`SELECT m.rowid, m.id FROM json_each(?) AS j CROSS JOIN memories m ON m.tenant_id = ? AND m.id = j.value WHERE ${where}`)
-      .all(JSON.stringify(ids), filter.tenantId, ...params) as Array<[number, string]>;
+    const rows = [...kept];
+    if (ids.length > 0) {
+      const { where, params } = memoryFilterSql(filter, Date.now());
+      // json_each outer: each id is one lookup on memories_by_id.
+      const found = this.sql
+        .raw(`SELECT m.rowid, m.id FROM json_each(?) AS j CROSS JOIN memories m ON m.tenant_id = ? AND m.id = j.value WHERE ${where}`)
+        .all(JSON.stringify(ids), filter.tenantId, ...params) as Array<[number, string]>;
+      rows.push(...found);
+    }
     const scores = index.scores(
       phrases,
       scope,

@@ -2,6 +2,7 @@ import { rmSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { StrataError } from '../../errors/strata-error.js';
 import type { StoreCapabilities } from '../../spec/capabilities.js';
+import { matchesFilter } from '../../spec/memory-filter-match.js';
 import type { EmbeddedMemoryPage, EmbeddedMemoryScanV1 } from '../../spec/memory-scan.js';
 import type {
   AppendItem,
@@ -533,11 +534,11 @@ export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1, Reembed
     const { found, missing } = this.records.lookup(tenantId, ids);
     if (missing.length > 0) {
       const rows = this.sql
-        .get(`SELECT ${MEMORY_COLUMNS} FROM memories WHERE tenant_id = ? AND id IN (SELECT value FROM json_each(?))`)
+        .get(`SELECT rowid, ${MEMORY_COLUMNS} FROM memories WHERE tenant_id = ? AND id IN (SELECT value FROM json_each(?))`)
         .all(tenantId, JSON.stringify(missing)) as MemoryRow[];
-      const fresh = rows.map(toMemory);
+      const fresh = rows.map((row) => ({ record: toMemory(row), rowid: row.rowid }));
       this.records.remember(fresh);
-      for (const record of fresh) found.set(record.id, record);
+      for (const { record } of fresh) found.set(record.id, record);
     }
     return ids.flatMap((id) => found.get(id) ?? []);
   }
@@ -611,7 +612,12 @@ export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1, Reembed
   }
 
   async keywordScores(filter: MemoryFilter, terms: readonly string[], ids: readonly string[]): Promise<ScoredId[]> {
-    return this.keywords.scores(filter, uniqueTerms(terms), ids);
+    // The candidates were usually just hydrated: their rowids and filter columns are cached.
+    this.checkCaches();
+    const { found, missing } = this.records.locate(filter.tenantId, ids);
+    const now = Date.now();
+    const kept = found.filter(({ record }) => matchesFilter(record, filter, now)).map(({ record, rowid }) => [rowid, record.id] as const);
+    return this.keywords.scores(filter, uniqueTerms(terms), kept, missing);
   }
 
   async vectorSearch(
