@@ -328,23 +328,28 @@ export class KeywordIndex {
    */
   save(path: string): void {
     const renumber = new Int32Array(this.docs).fill(-1);
-    const live: number[] = [];
+    const live = new Int32Array(this.liveDocs);
+    let nLive = 0;
     for (let doc = 0; doc < this.docs; doc++) {
       if ((this.scopes[doc] as number) < 0) continue;
-      renumber[doc] = live.length;
-      live.push(doc);
+      renumber[doc] = nLive;
+      live[nLive++] = doc;
     }
     const terms: string[] = [];
     const sizes: number[] = [];
-    for (const term of new Set([...this.terms.keys(), ...this.tails.keys()])) {
+    let largest = 0;
+    const count = (term: string): void => {
       let n = 0;
       this.eachOf(term, (doc) => {
         if ((renumber[doc] as number) >= 0) n++;
       });
-      if (n === 0) continue;
+      if (n === 0) return;
       terms.push(term);
       sizes.push(n);
-    }
+      largest = Math.max(largest, n);
+    };
+    for (const term of this.terms.keys()) count(term);
+    for (const term of this.tails.keys()) if (!this.terms.has(term)) count(term);
     const offsets = new Int32Array(terms.length + 1);
     for (let i = 0; i < terms.length; i++) offsets[i + 1] = (offsets[i] as number) + (sizes[i] as number);
     const overflow: Array<[string, readonly [number, number]]> = [];
@@ -357,7 +362,7 @@ export class KeywordIndex {
       JSON.stringify({
         format: FORMAT,
         seq: this.seq,
-        docs: live.length,
+        docs: nLive,
         liveTokens: this.liveTokens,
         postings: offsets[terms.length],
         terms,
@@ -382,8 +387,8 @@ export class KeywordIndex {
       write(prefix);
       write(header);
       const pick = <T extends Float64Array | Int32Array>(from: T, make: (n: number) => T): T => {
-        const out = make(live.length);
-        for (let i = 0; i < live.length; i++) out[i] = from[live[i] as number] as number;
+        const out = make(nLive);
+        for (let i = 0; i < nLive; i++) out[i] = from[live[i] as number] as number;
         return out;
       };
       for (const part of [
@@ -396,10 +401,14 @@ export class KeywordIndex {
         align();
         write(part);
       }
+      // One buffer for every term's postings: a new array per term was as much garbage as the
+      // whole index (about 36 MB more resident at 140k memories when it was saved on close).
+      const docsBuffer = new Int32Array(largest);
+      const countsBuffer = new Uint8Array(largest);
       for (const kind of ['docs', 'counts'] as const) {
         align();
         for (const [i, term] of terms.entries()) {
-          const chunk = kind === 'docs' ? new Int32Array(sizes[i] as number) : new Uint8Array(sizes[i] as number);
+          const chunk = (kind === 'docs' ? docsBuffer : countsBuffer).subarray(0, sizes[i] as number);
           let at = 0;
           this.eachOf(term, (doc, count) => {
             const renumbered = renumber[doc] as number;
