@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { ActiveEmbedder } from '../embeddings/active-embedder.js';
 import type { Embedder } from '../embeddings/embedder.js';
 import { invalidInput, StrataError } from '../errors/strata-error.js';
@@ -21,6 +20,7 @@ import type { SummarizerV1 } from '../spec/summarizer.js';
 import type { WorkingMemoryV1 } from '../spec/working-memory.js';
 import { ExtractiveSummarizer } from '../summarizers/extractive-summarizer.js';
 import { contentHash } from '../util/hash.js';
+import { uuidV7 } from '../util/uuid-v7.js';
 import {
   type ConsolidationCounts,
   Consolidator,
@@ -236,7 +236,7 @@ export class MemoryService {
     const now = this.clock();
     return this.deps.store.ensureSession({
       tenantId: this.tenantId,
-      id: input.id === undefined ? `ses_${randomUUID()}` : checkId('sessionId', input.id),
+      id: input.id === undefined ? `ses_${uuidV7()}` : checkId('sessionId', input.id),
       userId: checkId('userId', input.userId),
       agentId: optionalId('agentId', input.agentId),
       namespace: optionalId('namespace', input.namespace),
@@ -370,7 +370,7 @@ export class MemoryService {
       if (message.clientMsgId !== null && known.has(message.clientMsgId)) return;
       const text = textOf(message.name, message.content);
       const own = line(message.name ?? message.role, message.content);
-      fresh.push({ index, uuid: randomUUID(), text, line: own, previous: before, previousText: beforeText });
+      fresh.push({ index, uuid: uuidV7(), text, line: own, previous: before, previousText: beforeText });
       before = own;
       beforeText = text;
     });
@@ -417,7 +417,7 @@ export class MemoryService {
       const turn = turns.get(index) ?? null;
       return {
         message: {
-          id: turn ? (turn.source[0] as string) : `msg_${randomUUID()}`,
+          id: turn ? (turn.source[0] as string) : `msg_${uuidV7()}`,
           role: message.role,
           name: message.name,
           content: message.content,
@@ -689,7 +689,7 @@ export class MemoryService {
     const embedder = await this.deps.activeEmbedder.refresh();
     const embedding = await embedder.embedOne(text);
     const memory = await this.deps.store.insertMemory({
-      id: `mem_${randomUUID()}`,
+      id: `mem_${uuidV7()}`,
       tenantId: this.tenantId,
       userId,
       ...scope,
@@ -821,7 +821,7 @@ export class MemoryService {
     const now = this.clock();
     const result = await this.deps.store.setFact({
       ...scope,
-      id: `fact_${randomUUID()}`,
+      id: `fact_${uuidV7()}`,
       subject,
       key,
       value,
