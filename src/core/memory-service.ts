@@ -14,7 +14,7 @@ import type { TokenCounter } from '../retrieval/tokenizer.js';
 import type { ConsolidationStoreV1 } from '../spec/consolidation-store.js';
 import type { ContextCacheV1 } from '../spec/context-cache.js';
 import type { ExternalWrite } from '../spec/external-writes.js';
-import type { AppendItem, EraseCounts, IndexReport, MemoryFilter, MemoryStoreV1, NewMemory } from '../spec/memory-store.js';
+import type { AppendItem, AppendResult, EraseCounts, IndexReport, MemoryFilter, MemoryStoreV1, NewMemory } from '../spec/memory-store.js';
 import type { FactRecord, FactRule, JsonValue, MemoryRecord, MessageRecord, SessionRecord } from '../spec/records.js';
 import type { SummarizerV1 } from '../spec/summarizer.js';
 import type { WorkingMemoryV1 } from '../spec/working-memory.js';
@@ -49,7 +49,7 @@ import {
 import { asInputs, type CleanMessage, cleanMessages } from './message-input.js';
 import { skippedMessages, unsavedMemory } from './mode-results.js';
 import { Scratchpads } from './scratchpads.js';
-import { type ChunkSettings, DEFAULT_CHUNKS, isChunk, writeTurnChunks } from './turn-chunks.js';
+import { type ChunkSettings, closedChunkMemories, DEFAULT_CHUNKS, isChunk, writeTurnChunks } from './turn-chunks.js';
 import { breakerFields, errorCode, recordTurn, type TurnDetails, type TurnStart } from './turn-record.js';
 import type {
   AddedMessage,
@@ -429,14 +429,40 @@ export class MemoryService {
         turn,
       };
     });
-    const results = await this.deps.store.appendMessages(this.tenantId, sessionId, batch);
-    await this.deps.contextCache?.invalidateSession(this.tenantId, sessionId);
+    const store = this.deps.store;
     const first = fresh[0];
-    if (previous && first) await this.addNextTurnContext(previous, first.line, `mem_${first.uuid}`);
-    if (chunks.turns >= 2) {
+    let results: AppendResult[];
+    let chunksStored = false;
+    if (store.appendMessagesWith) {
+      // One transaction for the messages, the previous turn's context and the chunks the batch
+      // closes, derived from the seqs the batch should take (the store checks them).
+      const previousTurn =
+        previousTurnId && first ? { memoryId: previousTurnId, line: first.line, nextTurn: `mem_${first.uuid}` } : undefined;
+      // Expected seqs hold only if every message is new (none known, no clientMsgId twice).
+      const allNew = fresh.length === clean.length && new Set(clean.map((m) => m.clientMsgId ?? m)).size === clean.length;
+      let predicted: NewMemory[] | null = null;
+      if (chunks.turns >= 2 && allNew) {
+        const expected = batch.map(
+          (item, i): MessageRecord => ({ ...item.message, tenantId: this.tenantId, sessionId, seq: session.lastSeq + 1 + i }),
+        );
+        predicted = await closedChunkMemories(embedder, session, expected, chunks, earlier);
+      }
+      const outcome = await store.appendMessagesWith(this.tenantId, sessionId, batch, {
+        previousTurn,
+        chunks: predicted === null ? undefined : { afterSeq: session.lastSeq, memories: predicted },
+      });
+      results = outcome.results;
+      chunksStored = outcome.chunksStored;
+      await this.deps.contextCache?.invalidateSession(this.tenantId, sessionId);
+    } else {
+      results = await store.appendMessages(this.tenantId, sessionId, batch);
+      await this.deps.contextCache?.invalidateSession(this.tenantId, sessionId);
+      if (previous && first) await this.addNextTurnContext(previous, first.line, `mem_${first.uuid}`);
+    }
+    if (chunks.turns >= 2 && !chunksStored) {
       const created = results.flatMap((result) => (result.created ? [result.message] : []));
       const known = [...earlier, ...results.map((result) => result.message)];
-      await writeTurnChunks(this.deps.store, embedder, session, created, chunks, known);
+      await writeTurnChunks(store, embedder, session, created, chunks, known);
     }
     return results.map((result) => ({
       id: result.message.id,

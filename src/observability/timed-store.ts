@@ -7,6 +7,7 @@ const TIERS: Readonly<Record<string, StoreTier>> = {
   getSession: 'episodic',
   listSessions: 'episodic',
   appendMessages: 'episodic',
+  appendMessagesWith: 'episodic',
   listMessages: 'episodic',
   findByClientMsgIds: 'episodic',
   insertMemory: 'semantic',
