@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { ActiveEmbedder } from '../embeddings/active-embedder.js';
 import type { Embedder } from '../embeddings/embedder.js';
 import { invalidInput, StrataError } from '../errors/strata-error.js';
@@ -15,12 +14,13 @@ import type { TokenCounter } from '../retrieval/tokenizer.js';
 import type { ConsolidationStoreV1 } from '../spec/consolidation-store.js';
 import type { ContextCacheV1 } from '../spec/context-cache.js';
 import type { ExternalWrite } from '../spec/external-writes.js';
-import type { AppendItem, EraseCounts, IndexReport, MemoryFilter, MemoryStoreV1, NewMemory } from '../spec/memory-store.js';
+import type { AppendItem, AppendResult, EraseCounts, IndexReport, MemoryFilter, MemoryStoreV1, NewMemory } from '../spec/memory-store.js';
 import type { FactRecord, FactRule, JsonValue, MemoryRecord, MessageRecord, SessionRecord } from '../spec/records.js';
 import type { SummarizerV1 } from '../spec/summarizer.js';
 import type { WorkingMemoryV1 } from '../spec/working-memory.js';
 import { ExtractiveSummarizer } from '../summarizers/extractive-summarizer.js';
 import { contentHash } from '../util/hash.js';
+import { uuidV7 } from '../util/uuid-v7.js';
 import {
   type ConsolidationCounts,
   Consolidator,
@@ -49,7 +49,7 @@ import {
 import { asInputs, type CleanMessage, cleanMessages } from './message-input.js';
 import { skippedMessages, unsavedMemory } from './mode-results.js';
 import { Scratchpads } from './scratchpads.js';
-import { type ChunkSettings, DEFAULT_CHUNKS, isChunk, writeTurnChunks } from './turn-chunks.js';
+import { type ChunkSettings, closedChunkMemories, DEFAULT_CHUNKS, isChunk, writeTurnChunks } from './turn-chunks.js';
 import { breakerFields, errorCode, recordTurn, type TurnDetails, type TurnStart } from './turn-record.js';
 import type {
   AddedMessage,
@@ -236,7 +236,7 @@ export class MemoryService {
     const now = this.clock();
     return this.deps.store.ensureSession({
       tenantId: this.tenantId,
-      id: input.id === undefined ? `ses_${randomUUID()}` : checkId('sessionId', input.id),
+      id: input.id === undefined ? `ses_${uuidV7()}` : checkId('sessionId', input.id),
       userId: checkId('userId', input.userId),
       agentId: optionalId('agentId', input.agentId),
       namespace: optionalId('namespace', input.namespace),
@@ -370,7 +370,7 @@ export class MemoryService {
       if (message.clientMsgId !== null && known.has(message.clientMsgId)) return;
       const text = textOf(message.name, message.content);
       const own = line(message.name ?? message.role, message.content);
-      fresh.push({ index, uuid: randomUUID(), text, line: own, previous: before, previousText: beforeText });
+      fresh.push({ index, uuid: uuidV7(), text, line: own, previous: before, previousText: beforeText });
       before = own;
       beforeText = text;
     });
@@ -417,7 +417,7 @@ export class MemoryService {
       const turn = turns.get(index) ?? null;
       return {
         message: {
-          id: turn ? (turn.source[0] as string) : `msg_${randomUUID()}`,
+          id: turn ? (turn.source[0] as string) : `msg_${uuidV7()}`,
           role: message.role,
           name: message.name,
           content: message.content,
@@ -429,14 +429,40 @@ export class MemoryService {
         turn,
       };
     });
-    const results = await this.deps.store.appendMessages(this.tenantId, sessionId, batch);
-    await this.deps.contextCache?.invalidateSession(this.tenantId, sessionId);
+    const store = this.deps.store;
     const first = fresh[0];
-    if (previous && first) await this.addNextTurnContext(previous, first.line, `mem_${first.uuid}`);
-    if (chunks.turns >= 2) {
+    let results: AppendResult[];
+    let chunksStored = false;
+    if (store.appendMessagesWith) {
+      // One transaction for the messages, the previous turn's context and the chunks the batch
+      // closes, derived from the seqs the batch should take (the store checks them).
+      const previousTurn =
+        previousTurnId && first ? { memoryId: previousTurnId, line: first.line, nextTurn: `mem_${first.uuid}` } : undefined;
+      // Expected seqs hold only if every message is new (none known, no clientMsgId twice).
+      const allNew = fresh.length === clean.length && new Set(clean.map((m) => m.clientMsgId ?? m)).size === clean.length;
+      let predicted: NewMemory[] | null = null;
+      if (chunks.turns >= 2 && allNew) {
+        const expected = batch.map(
+          (item, i): MessageRecord => ({ ...item.message, tenantId: this.tenantId, sessionId, seq: session.lastSeq + 1 + i }),
+        );
+        predicted = await closedChunkMemories(embedder, session, expected, chunks, earlier);
+      }
+      const outcome = await store.appendMessagesWith(this.tenantId, sessionId, batch, {
+        previousTurn,
+        chunks: predicted === null ? undefined : { afterSeq: session.lastSeq, memories: predicted },
+      });
+      results = outcome.results;
+      chunksStored = outcome.chunksStored;
+      await this.deps.contextCache?.invalidateSession(this.tenantId, sessionId);
+    } else {
+      results = await store.appendMessages(this.tenantId, sessionId, batch);
+      await this.deps.contextCache?.invalidateSession(this.tenantId, sessionId);
+      if (previous && first) await this.addNextTurnContext(previous, first.line, `mem_${first.uuid}`);
+    }
+    if (chunks.turns >= 2 && !chunksStored) {
       const created = results.flatMap((result) => (result.created ? [result.message] : []));
       const known = [...earlier, ...results.map((result) => result.message)];
-      await writeTurnChunks(this.deps.store, embedder, session, created, chunks, known);
+      await writeTurnChunks(store, embedder, session, created, chunks, known);
     }
     return results.map((result) => ({
       id: result.message.id,
@@ -689,7 +715,7 @@ export class MemoryService {
     const embedder = await this.deps.activeEmbedder.refresh();
     const embedding = await embedder.embedOne(text);
     const memory = await this.deps.store.insertMemory({
-      id: `mem_${randomUUID()}`,
+      id: `mem_${uuidV7()}`,
       tenantId: this.tenantId,
       userId,
       ...scope,
@@ -821,7 +847,7 @@ export class MemoryService {
     const now = this.clock();
     const result = await this.deps.store.setFact({
       ...scope,
-      id: `fact_${randomUUID()}`,
+      id: `fact_${uuidV7()}`,
       subject,
       key,
       value,

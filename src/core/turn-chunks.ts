@@ -41,18 +41,10 @@ export async function writeTurnChunks(
   /** Messages of the session read before the batch was appended (any order). */
   earlier: readonly MessageRecord[] = [],
 ): Promise<number> {
-  if (settings.turns < 2 || created.length === 0) return 0;
-  const stride = Math.max(1, Math.min(settings.stride, settings.turns));
-  const closing = created.filter((m) => m.seq >= settings.turns && (m.seq - settings.turns) % stride === 0);
-  if (closing.length === 0) return 0;
-  // Every turn a window needs is in this batch or among the turns just before it; a retried
-  // batch (some messages known already) falls back to reading the session.
-  let bySeq = new Map([...earlier, ...created].map((m) => [m.seq, m]));
-  const needed = (end: number): boolean => {
-    for (let seq = end - settings.turns + 1; seq <= end; seq++) if (!bySeq.has(seq)) return true;
-    return false;
-  };
-  if (closing.some((m) => needed(m.seq))) {
+  let chunks = closedChunks(created, settings, earlier);
+  if (chunks === null) {
+    // A retried batch (some messages known already) reads the turns its windows need.
+    const closing = closingTurns(created, settings);
     const lastSeq = Math.max(...closing.map((m) => m.seq));
     const firstSeq = Math.min(...closing.map((m) => m.seq)) - settings.turns + 1;
     const window = await store.listMessages(session.tenantId, session.id, {
@@ -60,9 +52,55 @@ export async function writeTurnChunks(
       limit: lastSeq - firstSeq + 1,
       order: 'asc',
     });
-    bySeq = new Map(window.map((m) => [m.seq, m]));
+    chunks = windowChunks(closing, settings, new Map(window.map((m) => [m.seq, m])));
   }
-  const chunks: Array<{ turns: MessageRecord[]; text: string }> = [];
+  if (chunks.length === 0) return 0;
+  const memories = await chunkMemories(embedder, session, chunks);
+  if (store.insertMemories) await store.insertMemories(memories);
+  else for (const memory of memories) await store.insertMemory(memory);
+  return chunks.length;
+}
+
+/**
+ * The chunk memories (embedded) that the messages `created` close, from them and `earlier`
+ * alone; null when a window needs a turn that is among neither (writeTurnChunks reads it).
+ * Core calls it with the seqs it expects a batch to take, to store the chunks with the batch.
+ */
+export async function closedChunkMemories(
+  embedder: Embedder,
+  session: SessionRecord,
+  created: readonly MessageRecord[],
+  settings: ChunkSettings,
+  earlier: readonly MessageRecord[],
+): Promise<NewMemory[] | null> {
+  const chunks = closedChunks(created, settings, earlier);
+  if (chunks === null || chunks.length === 0) return chunks === null ? null : [];
+  return chunkMemories(embedder, session, chunks);
+}
+
+interface Chunk {
+  readonly turns: MessageRecord[];
+  readonly text: string;
+}
+
+/** The messages of `created` whose seq closes a window. */
+function closingTurns(created: readonly MessageRecord[], settings: ChunkSettings): MessageRecord[] {
+  if (settings.turns < 2) return [];
+  const stride = Math.max(1, Math.min(settings.stride, settings.turns));
+  return created.filter((m) => m.seq >= settings.turns && (m.seq - settings.turns) % stride === 0);
+}
+
+/** The chunks `created` closes when every turn their windows need is in it or `earlier`; null when one is not. */
+function closedChunks(created: readonly MessageRecord[], settings: ChunkSettings, earlier: readonly MessageRecord[]): Chunk[] | null {
+  const closing = closingTurns(created, settings);
+  if (closing.length === 0) return [];
+  const bySeq = new Map([...earlier, ...created].map((m) => [m.seq, m]));
+  for (const end of closing) for (let seq = end.seq - settings.turns + 1; seq <= end.seq; seq++) if (!bySeq.has(seq)) return null;
+  return windowChunks(closing, settings, bySeq);
+}
+
+function windowChunks(closing: readonly MessageRecord[], settings: ChunkSettings, bySeq: ReadonlyMap<number, MessageRecord>): Chunk[] {
+  const chunks: Chunk[] = [];
   for (const end of closing) {
     const turns: MessageRecord[] = [];
     for (let seq = end.seq - settings.turns + 1; seq <= end.seq; seq++) {
@@ -77,9 +115,12 @@ export async function writeTurnChunks(
     if (turns.length < 2) continue;
     chunks.push({ turns, text: chunkText(turns, settings.maxTurnChars) });
   }
-  if (chunks.length === 0) return 0;
+  return chunks;
+}
+
+async function chunkMemories(embedder: Embedder, session: SessionRecord, chunks: readonly Chunk[]): Promise<NewMemory[]> {
   const vectors = await embedder.embed(chunks.map((chunk) => chunk.text));
-  const memories = chunks.map((chunk, i): NewMemory => {
+  return chunks.map((chunk, i): NewMemory => {
     const first = chunk.turns[0] as MessageRecord;
     const last = chunk.turns[chunk.turns.length - 1] as MessageRecord;
     const clientIds = chunk.turns.flatMap((m) => (m.clientMsgId === null ? [] : [m.clientMsgId]));
@@ -110,9 +151,6 @@ export async function writeTurnChunks(
       validTo: null,
     };
   });
-  if (store.insertMemories) await store.insertMemories(memories);
-  else for (const memory of memories) await store.insertMemory(memory);
-  return chunks.length;
 }
 
 /** One line per turn, "speaker: text", each clipped. */

@@ -7,6 +7,7 @@ const TIERS: Readonly<Record<string, StoreTier>> = {
   getSession: 'episodic',
   listSessions: 'episodic',
   appendMessages: 'episodic',
+  appendMessagesWith: 'episodic',
   listMessages: 'episodic',
   findByClientMsgIds: 'episodic',
   insertMemory: 'semantic',
@@ -29,6 +30,9 @@ const TIERS: Readonly<Record<string, StoreTier>> = {
   putCachedEmbeddings: 'cache',
 };
 
+/** Operations recorded under another method's name: appendMessagesWith is appendMessages with core's follow-up writes. */
+const OPERATIONS: Readonly<Record<string, string>> = { appendMessagesWith: 'appendMessages' };
+
 /**
  * A store decorator that times every operation into `strata_store_operation_duration_seconds`
  * (tier, operation, outcome). Methods the contract gains later are timed too (as `admin` until listed).
@@ -42,28 +46,29 @@ export function timedStore<S extends MemoryStoreV1>(store: S, metrics: MetricsSi
       const cached = wrapped.get(property);
       if (cached) return cached;
       const tier = TIERS[property] ?? 'admin';
+      const operation = OPERATIONS[property] ?? property;
       const timed = function (this: unknown, ...args: unknown[]): unknown {
         const started = performance.now();
         let result: unknown;
         try {
           result = (value as (...a: unknown[]) => unknown).apply(target, args);
         } catch (error) {
-          metrics.storeCall(tier, property, (performance.now() - started) / 1000, false);
+          metrics.storeCall(tier, operation, (performance.now() - started) / 1000, false);
           throw error;
         }
         if (result instanceof Promise) {
           return result.then(
             (settled) => {
-              metrics.storeCall(tier, property, (performance.now() - started) / 1000, true);
+              metrics.storeCall(tier, operation, (performance.now() - started) / 1000, true);
               return settled;
             },
             (error: unknown) => {
-              metrics.storeCall(tier, property, (performance.now() - started) / 1000, false);
+              metrics.storeCall(tier, operation, (performance.now() - started) / 1000, false);
               throw error;
             },
           );
         }
-        metrics.storeCall(tier, property, (performance.now() - started) / 1000, true);
+        metrics.storeCall(tier, operation, (performance.now() - started) / 1000, true);
         return result;
       };
       wrapped.set(property, timed);

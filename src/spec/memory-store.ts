@@ -36,6 +36,15 @@ export interface MemoryStoreV1 {
    * again: the first stored record comes back with `created: false`.
    */
   appendMessages(tenantId: string, sessionId: string, batch: readonly AppendItem[]): Promise<AppendResult[]>;
+  /**
+   * Optional: appendMessages and the writes core makes after it, in the same transaction (one
+   * commit per addMessages instead of three): `previousTurn` as appendTurnContext, then
+   * `chunks.memories` as insertMemories, but only if every message of the batch is new and
+   * they take seqs `chunks.afterSeq + 1`, `+ 2`... (core derives the turn chunks from the seqs
+   * it expects; `chunksStored` false: it derives them again from the results). Without it core
+   * makes the three writes.
+   */
+  appendMessagesWith?(tenantId: string, sessionId: string, batch: readonly AppendItem[], also: AppendAlso): Promise<AppendOutcome>;
   listMessages(tenantId: string, sessionId: string, query: MessageQuery): Promise<MessageRecord[]>;
   /** Message ids already taken by these clientMsgIds in the session. */
   findByClientMsgIds(tenantId: string, sessionId: string, clientMsgIds: readonly string[]): Promise<Map<string, MessageRecord>>;
@@ -127,6 +136,20 @@ export interface AppendResult {
   readonly message: MessageRecord;
   readonly created: boolean;
   readonly memoryId: string | null;
+}
+
+/** What appendMessagesWith writes with the messages. */
+export interface AppendAlso {
+  /** The turn memory of the message before the batch gains `line` (the batch's first turn) as appendTurnContext does. */
+  readonly previousTurn?: { readonly memoryId: string; readonly line: string; readonly nextTurn: string } | undefined;
+  /** Memories that hold only if the batch's messages are all new and numbered from `afterSeq + 1`. */
+  readonly chunks?: { readonly afterSeq: number; readonly memories: readonly NewMemory[] } | undefined;
+}
+
+export interface AppendOutcome {
+  readonly results: AppendResult[];
+  /** False when `chunks` was given but not stored (a message was already stored, or the seqs moved). */
+  readonly chunksStored: boolean;
 }
 
 export interface MessageQuery {

@@ -90,6 +90,23 @@ describe('addMessages', () => {
     expect(new Set([...first, ...second, ...third].map((m) => m.id)).size).toBe(6);
   });
 
+  it('makes time-ordered ids (UUID v7): a later call’s message and turn ids sort after an earlier one’s', async () => {
+    const calls: Array<Awaited<ReturnType<MemoryService['addMessages']>>> = [];
+    for (let i = 0; i < 4; i++) {
+      calls.push(await memory.addMessages('s1', [{ role: 'user', content: `message ${i}` }]));
+      // A new millisecond: within one, v7 ids are ordered by their random bits only.
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    const v7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+    const ids = calls.map(([added]) => added?.id as string);
+    const memoryIds = calls.map(([added]) => added?.memoryId as string);
+    for (const id of ids) expect(id.slice('msg_'.length)).toMatch(v7);
+    expect([...ids].sort()).toEqual(ids);
+    expect([...memoryIds].sort()).toEqual(memoryIds);
+    // The turn keeps its message's id (retention and neighbour links derive one from the other).
+    expect(memoryIds).toEqual(ids.map((id) => `mem_${id.slice('msg_'.length)}`));
+  });
+
   it('keeps seq per session', async () => {
     await memory.createSession({ id: 's2', userId: 'alice' });
     await memory.addMessages('s1', [{ role: 'user', content: 'one in s1' }]);

@@ -16,11 +16,11 @@ const postgres = await checkService('postgres');
 // Both paths must leave the same memories behind.
 const T0 = Date.parse('2026-05-01T09:00:00Z');
 
-/** The store with appendTurnContext hidden: core takes its fallback. */
+/** The store with appendTurnContext (and appendMessagesWith, which does it too) hidden: core takes its fallback. */
 function withoutAppend(store: MemoryStoreV1): MemoryStoreV1 {
   return new Proxy(store, {
     get(target, property) {
-      if (property === 'appendTurnContext') return undefined;
+      if (property === 'appendTurnContext' || property === 'appendMessagesWith') return undefined;
       const value = Reflect.get(target, property, target);
       return typeof value === 'function' ? value.bind(target) : value;
     },

@@ -35,6 +35,8 @@ export function memoryFilterSql(filter: MemoryFilter, now: number): { where: str
   if (filter.contentHash !== undefined) {
     clauses.push('m.content_hash = ?');
     params.push(filter.contentHash);
+    // Spelled out (the kinds imply it) so that SQLite uses memories_by_hash, which leaves out turns (0005).
+    if (filter.kinds !== undefined && filter.kinds.length > 0 && !filter.kinds.includes('turn')) clauses.push("m.kind <> 'turn'");
   }
   if (filter.since !== undefined) {
     clauses.push('m.created_at >= ?');

@@ -126,8 +126,9 @@ export class SqliteConsolidation implements ConsolidationStoreV1 {
       if (lease?.token !== commit.lease.token || at !== commit.fromSeq) return { status: 'conflict', inserted: 0, folded: 0 };
       const exists = x.sql.get('SELECT 1 FROM memories WHERE tenant_id = ? AND id = ?');
       const sameNote = x.sql.get(
+        // kind <> 'turn' (implied) lets SQLite use memories_by_hash, which leaves out turns (migration 0005).
         `SELECT id, source, metadata FROM memories WHERE tenant_id = ? AND user_id = ? AND namespace = ? AND kind = 'note'
-           AND content_hash = ? AND superseded_by IS NULL AND id != ? LIMIT 1`,
+           AND kind <> 'turn' AND content_hash = ? AND superseded_by IS NULL AND id != ? LIMIT 1`,
       );
       const fold = x.sql.get('UPDATE memories SET source = ?, metadata = ?, updated_at = ? WHERE tenant_id = ? AND id = ?');
       const foldedInto = new Map<string, string>();

@@ -5,7 +5,9 @@ import type { StoreCapabilities } from '../../spec/capabilities.js';
 import { matchesFilter } from '../../spec/memory-filter-match.js';
 import type { EmbeddedMemoryPage, EmbeddedMemoryScanV1 } from '../../spec/memory-scan.js';
 import type {
+  AppendAlso,
   AppendItem,
+  AppendOutcome,
   AppendResult,
   EraseCounts,
   FactFilter,
@@ -53,6 +55,9 @@ import { StatementCache } from './statement-cache.js';
 
 /** BM25 weights of the two indexed columns (as `bm25(memories_fts, text, context)` had them). */
 export const KEYWORD_WEIGHTS = { text: 1.0, context: 0.2 } as const;
+
+/** What appendTurnContext's UPDATE returns: the keyword index re-reads the turn's text and new context. */
+type TurnContextRow = Pick<MemoryRow, 'rowid' | 'tenant_id' | 'user_id' | 'text' | 'context'>;
 
 /** The columns of MemoryRow: every memory column but the embedding (read only where it is used). */
 const MEMORY_COLUMN_NAMES = [
@@ -328,6 +333,10 @@ export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1, Reembed
   // ---- messages -------------------------------------------------------------------------
 
   async appendMessages(tenantId: string, sessionId: string, batch: readonly AppendItem[]): Promise<AppendResult[]> {
+    return (await this.appendMessagesWith(tenantId, sessionId, batch, {})).results;
+  }
+
+  async appendMessagesWith(tenantId: string, sessionId: string, batch: readonly AppendItem[], also: AppendAlso): Promise<AppendOutcome> {
     const byClientId = this.sql.get('SELECT * FROM messages WHERE tenant_id = ? AND session_id = ? AND client_msg_id = ?');
     const insertMessage = this.sql.get(
       `INSERT INTO messages (tenant_id, id, session_id, seq, role, name, content, metadata, created_at, client_msg_id, token_count)
@@ -335,7 +344,10 @@ export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1, Reembed
     );
     const turnOf = this.sql.get(`SELECT id FROM memories WHERE tenant_id = ? AND session_id = ? AND kind = 'turn' AND source = ? LIMIT 1`);
     const added: Array<{ rowid: number; memory: NewMemory }> = [];
+    const chunkRows: Array<{ rowid: number; memory: NewMemory }> = [];
     let previousSeq = 0;
+    let extended: TurnContextRow | undefined;
+    let chunksStored = false;
     const { value: results, span } = this.logged((): AppendResult[] => {
       const session = this.sessionRow(tenantId, sessionId);
       if (!session) {
@@ -389,9 +401,23 @@ export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1, Reembed
       this.sql
         .get('UPDATE sessions SET last_seq = ?, updated_at = ? WHERE tenant_id = ? AND id = ?')
         .run(seq, updatedAt, tenantId, sessionId);
+      // In the order core writes them without this method: the previous turn's context, then the chunks.
+      if (also.previousTurn) {
+        const { memoryId, line, nextTurn } = also.previousTurn;
+        extended = this.appendTurnContextRow(tenantId, memoryId, line, nextTurn);
+      }
+      const chunks = also.chunks;
+      if (chunks && previousSeq === chunks.afterSeq && results.every((result) => result.created)) {
+        for (const memory of chunks.memories) chunkRows.push({ rowid: this.insertMemoryRow(memory), memory });
+        chunksStored = true;
+      }
       return results;
     });
+    // The in-process indexes take the writes in the order of the three separate calls.
     for (const { rowid, memory } of added) this.indexInserted(rowid, memory);
+    if (also.previousTurn) this.records.forget(tenantId, [also.previousTurn.memoryId]);
+    if (extended) this.keywords.onInsert(extended.rowid, extended.tenant_id, extended.user_id, extended.text, extended.context);
+    for (const { rowid, memory } of chunkRows) this.indexInserted(rowid, memory);
     this.advance(span);
     this.tails.appended(
       tenantId,
@@ -399,7 +425,7 @@ export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1, Reembed
       previousSeq,
       results.flatMap((result) => (result.created ? [result.message] : [])),
     );
-    return results;
+    return { results, chunksStored };
   }
 
   async listMessages(tenantId: string, sessionId: string, query: MessageQuery): Promise<MessageRecord[]> {
@@ -509,23 +535,23 @@ export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1, Reembed
   }
 
   async appendTurnContext(tenantId: string, memoryId: string, line: string, nextTurn: string): Promise<boolean> {
-    const { value: row, span } = this.logged(
-      () =>
-        this.sql
-          .get(
-            `UPDATE memories SET context = CASE WHEN context IS NULL OR context = '' THEN ? ELSE context || char(10) || ? END,
-               metadata = json_set(metadata, '$.nextTurn', ?)
-             WHERE tenant_id = ? AND id = ? AND kind = 'turn'
-             RETURNING rowid, tenant_id, user_id, text, context`,
-          )
-          .get(line, line, nextTurn, tenantId, memoryId) as
-          | Pick<MemoryRow, 'rowid' | 'tenant_id' | 'user_id' | 'text' | 'context'>
-          | undefined,
-    );
+    const { value: row, span } = this.logged(() => this.appendTurnContextRow(tenantId, memoryId, line, nextTurn));
     this.records.forget(tenantId, [memoryId]);
     if (row) this.keywords.onInsert(row.rowid, row.tenant_id, row.user_id, row.text, row.context);
     this.advance(span);
     return row !== undefined;
+  }
+
+  /** appendTurnContext's write, inside the caller's transaction; undefined when the tenant has no such turn. */
+  private appendTurnContextRow(tenantId: string, memoryId: string, line: string, nextTurn: string): TurnContextRow | undefined {
+    return this.sql
+      .get(
+        `UPDATE memories SET context = CASE WHEN context IS NULL OR context = '' THEN ? ELSE context || char(10) || ? END,
+           metadata = json_set(metadata, '$.nextTurn', ?)
+         WHERE tenant_id = ? AND id = ? AND kind = 'turn'
+         RETURNING rowid, tenant_id, user_id, text, context`,
+      )
+      .get(line, line, nextTurn, tenantId, memoryId) as TurnContextRow | undefined;
   }
 
   async getMemories(tenantId: string, ids: readonly string[]): Promise<MemoryRecord[]> {
