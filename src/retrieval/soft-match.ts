@@ -1,5 +1,6 @@
 import { WORD_VECTOR_DEFAULTS } from '../embeddings/offline/word-vector-embedder.js';
 import { loadWordVectorTable, type WordVectorTable } from '../embeddings/offline/word-vector-table.js';
+import { dot as dotProduct } from '../util/vector-math.js';
 import { STOPWORDS } from './query-terms.js';
 
 export interface PreparedQuery {
@@ -139,8 +140,7 @@ export class SoftMatcher {
       }
       const other = query.vectors[i];
       if (!vector || !other) continue;
-      let dot = 0;
-      for (let d = 0; d < vector.length; d++) dot += (vector[d] as number) * (other[d] as number);
+      const dot = dotProduct(vector, other);
       // Below the floor, similarity is noise; above it, rescale to (0, 1].
       if (dot > floor) {
         sims[i] = (dot - floor) / (1 - floor);
