@@ -32,3 +32,37 @@ describe('soft match', () => {
     expect(matcher.scoreWithContext(query, 'the ferry leaves at nine', 'nothing here', 0.8)).toBeCloseTo(own, 6);
   });
 });
+
+describe('soft match word splitting', () => {
+  const matcher = defaultSoftMatcher();
+
+  it('splits ASCII text (by char codes) into the same words as the Unicode regex', () => {
+    // A non-ASCII letter anywhere sends the whole text through the regex; a single letter is no
+    // content word, so appending one changes which splitter runs and nothing else.
+    const texts = [
+      "Biscuit's vet said don't, won't; it's 9am at gate 12B's desk",
+      "rock'n'roll o'clock's a'1 b' 'c d''e 42's x's it'",
+      'email: ANNA.SMITH@example.com, call 555-0199 (ext.7); v2.0_beta/rc1',
+      "THE DOCTOR'S NOTE: physician appointments moved to 3pm",
+      "trailing apostrophe dogs' tails, and a lone ' here",
+    ];
+    for (const question of ['What did the doctor say about the appointment?', "Biscuit's vet at 9am", 'rock roll clock gate desk']) {
+      const query = matcher.prepare(question);
+      for (const text of texts) {
+        expect(matcher.score(query, text), text).toBe(matcher.score(query, `${text} é`));
+        expect(matcher.scoreWithContext(query, text, texts[0] ?? '', 0.8)).toBe(
+          matcher.scoreWithContext(query, `${text} é`, `${texts[0]} é`, 0.8),
+        );
+      }
+    }
+  });
+
+  it('memoises a word that resembles no query word as null, a related one with its similarities', () => {
+    const query = matcher.prepare('doctor appointment');
+    matcher.score(query, 'the physician saw zebras');
+    expect(query.memo.get('the')).toBeNull();
+    expect(query.memo.get('zebras')).toBeNull();
+    const physician = query.memo.get('physician');
+    expect(physician?.[0]).toBeGreaterThan(0);
+  });
+});
