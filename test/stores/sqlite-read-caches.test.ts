@@ -177,7 +177,7 @@ describe('SQLite memory record cache', () => {
 
   // keywordScores takes rowids and filter columns from the cache: a record changed or removed
   // elsewhere must not be scored from what the cache held.
-  it('keywordScores follows another connection\'s update and delete of cached records', async () => {
+  it("keywordScores follows another connection's update and delete of cached records", async () => {
     const filter = { tenantId: T, userId: 'u' };
     expect((await a.keywordScores(filter, ['text'], ['mem_1', 'mem_2'])).map((hit) => hit.id).sort()).toEqual(['mem_1', 'mem_2']);
     await b.updateMemory(T, 'mem_1', { supersededBy: 'mem_2', updatedAt: Date.now() });
