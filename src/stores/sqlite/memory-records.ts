@@ -17,18 +17,6 @@ export class MemoryRecordCache {
     sizeCalculation: ({ record: m }) => 2 * (m.text.length + (m.context?.length ?? 0)) + 1_000 + 64 * m.source.length,
   });
 
-  /** The cached records of these ids (in any order), and the ids not cached. */
-  lookup(tenantId: string, ids: readonly string[]): { found: Map<string, MemoryRecord>; missing: string[] } {
-    const found = new Map<string, MemoryRecord>();
-    const missing: string[] = [];
-    for (const id of ids) {
-      const cached = this.records.get(key(tenantId, id));
-      if (cached) found.set(id, cached.record);
-      else missing.push(id);
-    }
-    return { found, missing };
-  }
-
   /** The cached records of these ids with their rowids (in the order asked), and the ids not cached. */
   locate(tenantId: string, ids: readonly string[]): { found: CachedRecord[]; missing: string[] } {
     const found: CachedRecord[] = [];

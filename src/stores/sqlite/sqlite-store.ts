@@ -557,10 +557,11 @@ export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1, Reembed
   async getMemories(tenantId: string, ids: readonly string[]): Promise<MemoryRecord[]> {
     if (ids.length === 0) return [];
     this.checkCaches();
-    const { found, missing } = this.records.lookup(tenantId, ids);
+    const { found: cached, missing } = this.records.locate(tenantId, ids);
+    const found = new Map(cached.map(({ record }) => [record.id, record]));
     if (missing.length > 0) {
       const rows = this.sql
-        .get(`SELECT rowid, ${MEMORY_COLUMNS} FROM memories WHERE tenant_id = ? AND id IN (SELECT value FROM json_each(?))`)
+        .get(`SELECT ${MEMORY_COLUMNS} FROM memories WHERE tenant_id = ? AND id IN (SELECT value FROM json_each(?))`)
         .all(tenantId, JSON.stringify(missing)) as MemoryRow[];
       const fresh = rows.map((row) => ({ record: toMemory(row), rowid: row.rowid }));
       this.records.remember(fresh);
