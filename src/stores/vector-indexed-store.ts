@@ -86,9 +86,13 @@ export class VectorIndexedStore implements MemoryStoreV1, ExternalWriteAwareV1, 
   private building: Map<string, Promise<string>> | null = null;
   /** Embedding models seen in writes and searches (an erased model still gets a fresh, empty collection). */
   private readonly models = new Map<string, number>();
+  readonly keywordScores?: MemoryStoreV1['keywordScores'];
 
   constructor(private readonly options: VectorIndexedStoreOptions) {
     this.durable = options.durable;
+    // Keyword scores come from the durable store, when it has them (core falls back without).
+    const { keywordScores } = options.durable;
+    if (keywordScores) this.keywordScores = (filter, terms, ids) => keywordScores.call(options.durable, filter, terms, ids);
     this.index = options.index;
     this.capabilities = options.durable.capabilities;
     this.clock = options.clock ?? Date.now;
@@ -261,13 +265,6 @@ export class VectorIndexedStore implements MemoryStoreV1, ExternalWriteAwareV1, 
 
   async keywordSearch(filter: MemoryFilter, terms: readonly string[], k: number): Promise<ScoredId[]> {
     return this.durable.keywordSearch(filter, terms, k);
-  }
-
-  async keywordScores(filter: MemoryFilter, terms: readonly string[], ids: readonly string[]): Promise<ScoredId[]> {
-    const { durable } = this;
-    if (durable.keywordScores) return durable.keywordScores(filter, terms, ids);
-    const wanted = new Set(ids);
-    return (await durable.keywordSearch(filter, terms, ids.length)).filter((hit) => wanted.has(hit.id));
   }
 
   /**
