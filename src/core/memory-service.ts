@@ -453,12 +453,11 @@ export class MemoryService {
       });
       results = outcome.results;
       chunksStored = outcome.chunksStored;
-      await this.deps.contextCache?.invalidateSession(this.tenantId, sessionId);
     } else {
       results = await store.appendMessages(this.tenantId, sessionId, batch);
-      await this.deps.contextCache?.invalidateSession(this.tenantId, sessionId);
-      if (previous && first) await this.addNextTurnContext(previous, first.line, `mem_${first.uuid}`);
+      if (previousTurnId && first) await this.addNextTurnContext(previousTurnId, first.line, `mem_${first.uuid}`);
     }
+    await this.deps.contextCache?.invalidateSession(this.tenantId, sessionId);
     if (chunks.turns >= 2 && !chunksStored) {
       const created = results.flatMap((result) => (result.created ? [result.message] : []));
       const known = [...earlier, ...results.map((result) => result.message)];
@@ -503,10 +502,8 @@ export class MemoryService {
     });
   }
 
-  /** Appends the next turn to the neighbourhood of the previous message's turn memory. */
-  private async addNextTurnContext(previous: MessageRecord, next: string, nextTurn: string): Promise<void> {
-    const memoryId = previous.id.startsWith('msg_') ? `mem_${previous.id.slice(4)}` : null;
-    if (memoryId === null) return;
+  /** Appends the next turn to the neighbourhood of the previous message's turn memory (`memoryId`). */
+  private async addNextTurnContext(memoryId: string, next: string, nextTurn: string): Promise<void> {
     const store = this.deps.store;
     if (store.appendTurnContext) {
       await store.appendTurnContext(this.tenantId, memoryId, next, nextTurn);

@@ -74,8 +74,8 @@ export async function closedChunkMemories(
   earlier: readonly MessageRecord[],
 ): Promise<NewMemory[] | null> {
   const chunks = closedChunks(created, settings, earlier);
-  if (chunks === null || chunks.length === 0) return chunks === null ? null : [];
-  return chunkMemories(embedder, session, chunks);
+  if (chunks === null) return null;
+  return chunks.length === 0 ? [] : chunkMemories(embedder, session, chunks);
 }
 
 interface Chunk {
