@@ -2,9 +2,9 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMemory } from '../../src/config/create-memory.js';
 import type { MemoryService } from '../../src/core/memory-service.js';
-import type { MemoryStoreV1 } from '../../src/spec/memory-store.js';
 import { SqliteStore } from '../../src/stores/sqlite/sqlite-store.js';
 import { tempDir } from '../helpers/memory.js';
+import { observedStore } from '../helpers/observed-store.js';
 
 // SQLite writes an addMessages call (messages and turns, the previous turn's new context, the
 // turn chunks the batch closes) in one transaction through appendMessagesWith, with the chunks
@@ -14,21 +14,6 @@ const T0 = Date.parse('2026-04-01T09:00:00Z');
 const MIN = 60_000;
 
 type Calls = Map<string, number>;
-
-/** The store with its calls counted and, for the fallback, appendMessagesWith hidden. */
-function observed(store: MemoryStoreV1, calls: Calls, fallback: boolean): MemoryStoreV1 {
-  return new Proxy(store, {
-    get(target, property) {
-      if (fallback && property === 'appendMessagesWith') return undefined;
-      const value = Reflect.get(target, property, target);
-      if (typeof value !== 'function' || typeof property !== 'string') return value;
-      return (...args: unknown[]) => {
-        calls.set(property, (calls.get(property) ?? 0) + 1);
-        return (value as (...a: unknown[]) => unknown).apply(target, args);
-      };
-    },
-  });
-}
 
 const BATCHES: ReadonlyArray<ReadonlyArray<{ role: 'user' | 'assistant'; content: string; at: number }>> = [
   [{ role: 'user', content: 'We are planning the kitchen renovation for May.', at: 0 }],
@@ -60,7 +45,12 @@ describe('addMessages in one write (SQLite appendMessagesWith)', () => {
     const dir = tempDir();
     cleanups.push(() => dir.cleanup());
     const calls: Calls = new Map();
-    const memory = await createMemory({ store: observed(new SqliteStore({ path: join(dir.dir, 'one-write.db') }), calls, fallback) });
+    const memory = await createMemory({
+      store: observedStore(new SqliteStore({ path: join(dir.dir, 'one-write.db') }), {
+        calls,
+        hide: fallback ? ['appendMessagesWith'] : [],
+      }),
+    });
     cleanups.push(() => memory.close());
     await memory.createSession({ id: 's', userId: 'u', createdAt: T0 });
     let n = 0;

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MemoryService } from '../../src/core/memory-service.js';
 import { DEFAULT_RETRIEVAL, hybridSearch, type SearchRequest } from '../../src/retrieval/hybrid-search.js';
-import type { MemoryStoreV1 } from '../../src/spec/memory-store.js';
 import { memoryInRam } from '../helpers/memory.js';
+import { observedStore } from '../helpers/observed-store.js';
 
 // Feedback terms rescore the candidate pool through the store's optional keywordScores; a store
 // without it gets the same ranking from keywordSearch's top candidates when they cover the pool
@@ -35,26 +35,11 @@ const request = (query: string): SearchRequest => ({
   now: NOW,
 });
 
-/** The same store counting the calls each method gets; `hide` drops a method. */
-function counting(store: MemoryStoreV1, calls: Map<string, number>, hide?: keyof MemoryStoreV1): MemoryStoreV1 {
-  return new Proxy(store, {
-    get(target, property, receiver) {
-      if (property === hide) return undefined;
-      const value = Reflect.get(target, property, receiver);
-      if (typeof value !== 'function') return value;
-      return (...args: unknown[]) => {
-        calls.set(String(property), (calls.get(String(property)) ?? 0) + 1);
-        return (value as (...a: unknown[]) => unknown).apply(target, args);
-      };
-    },
-  });
-}
-
 describe('feedback rescoring', () => {
   it('rescores the pool with keywordScores, one keyword search in all', async () => {
     const calls = new Map<string, number>();
     const store = memory.store;
-    const outcome = await hybridSearch(counting(store, calls), memory.embedder, request('who owns the incident'));
+    const outcome = await hybridSearch(observedStore(store, { calls }), memory.embedder, request('who owns the incident'));
     expect(calls.get('keywordSearch')).toBe(1);
     expect(calls.get('keywordScores')).toBe(1);
     const off = await hybridSearch(store, memory.embedder, request('who owns the incident'), {
@@ -70,7 +55,7 @@ describe('feedback rescoring', () => {
     const calls = new Map<string, number>();
     for (const query of ['who owns the incident', 'storm delay at the depot', 'what did I eat for lunch']) {
       const direct = await hybridSearch(memory.store, memory.embedder, request(query));
-      const fallback = await hybridSearch(counting(memory.store, calls, 'keywordScores'), memory.embedder, request(query));
+      const fallback = await hybridSearch(observedStore(memory.store, { calls, hide: ['keywordScores'] }), memory.embedder, request(query));
       expect(fallback.hits.map((hit) => [hit.memory.id, hit.score])).toEqual(direct.hits.map((hit) => [hit.memory.id, hit.score]));
     }
     expect(calls.get('keywordSearch')).toBe(6);

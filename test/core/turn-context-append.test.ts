@@ -6,6 +6,7 @@ import type { MemoryStoreV1 } from '../../src/spec/memory-store.js';
 import { createPostgresStore } from '../../src/stores/postgres/create-postgres-store.js';
 import { SqliteStore } from '../../src/stores/sqlite/sqlite-store.js';
 import { tempDir } from '../helpers/memory.js';
+import { observedStore } from '../helpers/observed-store.js';
 import { dropSchema, randomSchema } from '../helpers/postgres.js';
 import { checkService } from '../helpers/services.js';
 
@@ -15,17 +16,6 @@ const postgres = await checkService('postgres');
 // in one UPDATE (appendTurnContext); stores without the method get a read and an updateMemory.
 // Both paths must leave the same memories behind.
 const T0 = Date.parse('2026-05-01T09:00:00Z');
-
-/** The store with appendTurnContext (and appendMessagesWith, which does it too) hidden: core takes its fallback. */
-function withoutAppend(store: MemoryStoreV1): MemoryStoreV1 {
-  return new Proxy(store, {
-    get(target, property) {
-      if (property === 'appendTurnContext' || property === 'appendMessagesWith') return undefined;
-      const value = Reflect.get(target, property, target);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
-}
 
 const backends: Array<{ name: string; skip: string | null; open: (cleanups: Array<() => Promise<void>>) => MemoryStoreV1 }> = [
   {
@@ -59,7 +49,9 @@ describe.each(backends)('turn context when the next turn arrives ($name)', (back
   const run = async (fallback: boolean) => {
     if (backend.skip) return [];
     const store = backend.open(cleanups);
-    const memory = await createMemory({ store: fallback ? withoutAppend(store) : store });
+    const memory = await createMemory({
+      store: fallback ? observedStore(store, { hide: ['appendTurnContext', 'appendMessagesWith'] }) : store,
+    });
     memories.push(memory);
     await memory.createSession({ id: 's', userId: 'u', createdAt: T0 });
     await memory.addMessages('s', [{ role: 'user', content: 'First, the flights to Oslo.', clientMsgId: 'm1', createdAt: T0 }]);
