@@ -181,6 +181,26 @@ describe('a misbehaving embedding provider', () => {
     const added = await memory.addMessages('s1', [ok(`first new text ${breakage}`), ok(`second new text ${breakage}`)]);
     expect(added.every((m) => m.created)).toBe(true);
   });
+
+  it('failing on the turn chunks a batch closes (after its turns embedded): addMessages stores nothing', async () => {
+    // The chunks are embedded before the one write that stores them with the messages.
+    const real = provider.embed.bind(provider);
+    let calls = 0;
+    provider.embed = async (texts) => {
+      calls++;
+      if (calls === 2) provider.breakage = 'throws';
+      return real(texts);
+    };
+    try {
+      const before = await snapshot(memory, 's1');
+      const batch = [1, 2, 3, 4].map((n) => ok(`chunk closing message ${n}`));
+      await expectStrataError(memory.addMessages('s1', batch), 'EMBEDDING_FAILED');
+      expect(calls).toBe(2);
+      expect(await snapshot(memory, 's1')).toEqual(before);
+    } finally {
+      provider.embed = real;
+    }
+  });
 });
 
 describe('STORE_UNAVAILABLE', () => {
