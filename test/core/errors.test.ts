@@ -182,8 +182,10 @@ describe('a misbehaving embedding provider', () => {
     expect(added.every((m) => m.created)).toBe(true);
   });
 
-  it('failing on the turn chunks a batch closes (after its turns embedded): addMessages stores nothing', async () => {
-    // The chunks are embedded before the one write that stores them with the messages.
+  it('failing on the turn chunks a batch closes (after its turns embedded): addMessages on SQLite stores nothing', async () => {
+    // SQLite stores the chunks with the messages in one write (appendMessagesWith), so they are
+    // embedded first. Its own store, not memoryInRam's: the Redis tier makes three writes.
+    const own = await createMemory({ path: ':memory:', embedding: provider });
     const real = provider.embed.bind(provider);
     let calls = 0;
     provider.embed = async (texts) => {
@@ -192,13 +194,15 @@ describe('a misbehaving embedding provider', () => {
       return real(texts);
     };
     try {
-      const before = await snapshot(memory, 's1');
+      await own.createSession({ id: 's1', userId: 'alice' });
+      const before = await snapshot(own, 's1');
       const batch = [1, 2, 3, 4].map((n) => ok(`chunk closing message ${n}`));
-      await expectStrataError(memory.addMessages('s1', batch), 'EMBEDDING_FAILED');
+      await expectStrataError(own.addMessages('s1', batch), 'EMBEDDING_FAILED');
       expect(calls).toBe(2);
-      expect(await snapshot(memory, 's1')).toEqual(before);
+      expect(await snapshot(own, 's1')).toEqual(before);
     } finally {
       provider.embed = real;
+      await own.close();
     }
   });
 });
