@@ -19,8 +19,12 @@ let cleanup: () => void;
 let path: string;
 const open: MemoryService[] = [];
 
+// The graphs run on the HNSW thread: a process's first graph search waits for it to start (~300 ms
+// under tsx, the tests' loader) and the graph to load. The read deadline is not what these tests are about.
+const OPTIONS = { exactSearchThreshold: THRESHOLD, readDeadlineMs: 0 };
+
 async function openMemory(): Promise<MemoryService> {
-  const memory = await createMemory({ path, exactSearchThreshold: THRESHOLD });
+  const memory = await createMemory({ path, ...OPTIONS });
   open.push(memory);
   return memory;
 }
@@ -174,7 +178,7 @@ describe('HNSW index on SQLite', () => {
     await closeMemory(first);
 
     // Loads the graph, writes, and never closes (as if the process was killed).
-    const crashed = await createMemory({ path, exactSearchThreshold: THRESHOLD });
+    const crashed = await createMemory({ path, ...OPTIONS });
     await expectEachFoundFirst(crashed, ids);
     for (const text of EXTRA) ids.set(text, (await crashed.remember({ userId: 'u', text })).memory.id);
 

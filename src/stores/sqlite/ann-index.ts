@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import hnswlib from 'hnswlib-node';
+import type { AnnWorkerClient } from './ann-worker-client.js';
 
 export interface AnnRow {
   readonly label: number;
@@ -33,12 +33,16 @@ const ORPHAN = -1;
  * The graph is derived data: it is persisted beside the database with the index_log seq it
  * reflects, and caught up from the log (or rebuilt) when it is behind.
  *
+ * The hnswlib graph itself lives on the HNSW thread (ann-worker.ts): this object keeps the
+ * bookkeeping (labels, scopes, capacity, seq) on the caller's thread, decides every call, and
+ * posts it. Inserts and removes return at once; a search is answered after every op posted
+ * before it, so it sees this process's writes.
+ *
  * Labels are memory rowids. A removed label stays in the graph marked deleted (hnswlib keeps
  * it for the walk); adding it back unmarks it and updates its vector in place, and adding a
  * live label updates it in place, so a label never occupies two slots.
  */
 export class AnnIndex {
-  private readonly index: hnswlib.HierarchicalNSW;
   /** Live labels and their scope numbers. */
   private readonly scopeOf = new Map<number, number>();
   /** Labels present in the graph but marked deleted. */
@@ -47,6 +51,7 @@ export class AnnIndex {
   private readonly scopeSizes: number[] = [];
   private orphans = 0;
   private readonly options: AnnOptions;
+  private readonly graph: number;
   private capacity: number;
   /** The index_log seq this graph reflects. */
   seq = 0;
@@ -55,32 +60,35 @@ export class AnnIndex {
   private constructor(
     readonly model: string,
     readonly dims: number,
+    private readonly thread: AnnWorkerClient,
     options: Partial<AnnOptions>,
     capacity: number,
   ) {
     this.options = { ...DEFAULTS, ...options };
     this.capacity = Math.max(1024, capacity);
-    this.index = new hnswlib.HierarchicalNSW('cosine', dims);
+    this.graph = thread.newGraph();
   }
 
-  static build(
+  /**
+   * A graph of `pages` of rows, inserted in order. Waits for the thread between pages, so the
+   * rows queued for it stay bounded (the caller reads each page when asked, holding no cursor open).
+   */
+  static async build(
+    thread: AnnWorkerClient,
     model: string,
     dims: number,
-    rows: Iterable<AnnRow>,
+    pages: Iterable<readonly AnnRow[]>,
     expected: number,
     seq: number,
     options: Partial<AnnOptions> = {},
-  ): AnnIndex {
-    const ann = new AnnIndex(model, dims, options, Math.ceil(expected * 1.25));
-    ann.index.initIndex({
-      maxElements: ann.capacity,
-      m: ann.options.m,
-      efConstruction: ann.options.efConstruction,
-      randomSeed: 42,
-      allowReplaceDeleted: false,
-    });
-    ann.index.setEf(ann.options.efSearch);
-    for (const row of rows) ann.add(row.label, row.scopeKey, row.vector);
+  ): Promise<AnnIndex> {
+    const ann = new AnnIndex(model, dims, thread, options, Math.ceil(expected * 1.25));
+    const { m, efConstruction, efSearch } = ann.options;
+    thread.post({ op: 'init', graph: ann.graph, dims, capacity: ann.capacity, m, efConstruction, efSearch });
+    for (const page of pages) {
+      for (const row of page) ann.add(row.label, row.scopeKey, row.vector);
+      await thread.settle();
+    }
     ann.seq = seq;
     ann.dirty = true;
     return ann;
@@ -90,32 +98,50 @@ export class AnnIndex {
    * Loads a persisted graph with the scopes of the labels the table holds now; returns it
    * with the seq it was saved at (the caller catches it up), or null when missing or unreadable.
    */
-  static load(
+  static async load(
+    thread: AnnWorkerClient,
     dir: string,
     model: string,
     dims: number,
-    scopes: Iterable<{ label: number; scopeKey: string }>,
+    scopes: () => Iterable<{ label: number; scopeKey: string }>,
     options: Partial<AnnOptions> = {},
-  ): AnnIndex | null {
+  ): Promise<AnnIndex | null> {
     const { graph, meta } = paths(dir, model);
     if (!existsSync(graph) || !existsSync(meta)) return null;
+    const ann = new AnnIndex(model, dims, thread, options, 1024);
     try {
       const info = JSON.parse(readFileSync(meta, 'utf8')) as { seq?: unknown; dims?: unknown; deleted?: unknown };
       if (typeof info.seq !== 'number' || info.dims !== dims || !Array.isArray(info.deleted)) return null;
-      const ann = new AnnIndex(model, dims, options, 1024);
-      ann.index.readIndexSync(graph, false);
-      ann.capacity = ann.index.getMaxElements();
-      ann.index.setEf(ann.options.efSearch);
+      const read = await thread.request<{ labels: number[]; capacity: number; count: number }>({
+        op: 'load',
+        graph: ann.graph,
+        dims,
+        path: graph,
+        efSearch: ann.options.efSearch,
+      });
+      ann.capacity = read.capacity;
       for (const label of info.deleted as number[]) ann.deleted.add(label);
       // Labels of the graph the table holds get their scope; the rest are orphans.
-      const inGraph = new Set(ann.index.getIdsList());
+      const inGraph = new Set(read.labels);
       for (const label of ann.deleted) inGraph.delete(label);
-      for (const { label, scopeKey } of scopes) if (inGraph.delete(label)) ann.setScope(label, ann.scopeId(scopeKey));
+      for (const { label, scopeKey } of scopes()) if (inGraph.delete(label)) ann.setScope(label, ann.scopeId(scopeKey));
       for (const label of inGraph) ann.setScope(label, ORPHAN);
-      if (ann.index.getCurrentCount() !== ann.scopeOf.size + ann.deleted.size) return null;
+      if (read.count !== ann.scopeOf.size + ann.deleted.size) {
+        ann.dispose();
+        return null;
+      }
+      const labels = new Float64Array(ann.scopeOf.size);
+      const scopeNumbers = new Int32Array(ann.scopeOf.size);
+      let i = 0;
+      for (const [label, scope] of ann.scopeOf) {
+        labels[i] = label;
+        scopeNumbers[i++] = scope;
+      }
+      thread.post({ op: 'scopes', graph: ann.graph, labels, scopes: scopeNumbers });
       ann.seq = info.seq;
       return ann;
     } catch {
+      ann.dispose();
       return null;
     }
   }
@@ -141,21 +167,24 @@ export class AnnIndex {
     return this.orphans;
   }
 
+  /** The thread died or one of this graph's calls failed there: the graph must be rebuilt. */
+  get broken(): boolean {
+    return this.thread.failed(this.graph);
+  }
+
   has(label: number): boolean {
     return this.scopeOf.has(label);
   }
 
   add(label: number, scopeKey: string, vector: Float32Array): void {
-    const point = Array.from(vector);
     const scope = this.scopeId(scopeKey);
-    if (this.deleted.delete(label)) this.index.unmarkDelete(label);
-    else if (!this.scopeOf.has(label) && this.index.getCurrentCount() >= this.capacity) {
+    const unmark = this.deleted.delete(label);
+    if (!unmark && !this.scopeOf.has(label) && this.scopeOf.size + this.deleted.size >= this.capacity) {
       // Steps of a quarter: a graph keeps at most a fifth of its memory unused.
       this.capacity = Math.ceil(this.capacity * 1.25);
-      this.index.resizeIndex(this.capacity);
+      this.thread.post({ op: 'resize', graph: this.graph, capacity: this.capacity });
     }
-    // An existing label is updated in place; a new one is inserted.
-    this.index.addPoint(point, label, false);
+    this.thread.post({ op: 'add', graph: this.graph, label, scope, vector, unmark });
     this.setScope(label, scope);
     this.dirty = true;
   }
@@ -163,39 +192,50 @@ export class AnnIndex {
   remove(label: number): void {
     if (!this.scopeOf.has(label)) return;
     this.setScope(label, null);
-    this.index.markDelete(label);
+    this.thread.post({ op: 'remove', graph: this.graph, label });
     this.deleted.add(label);
     this.dirty = true;
   }
 
-  search(vector: Float32Array, k: number, scopeKey: string): AnnHit[] {
+  async search(vector: Float32Array, k: number, scopeKey: string): Promise<AnnHit[]> {
     const scope = this.scopeIds.get(scopeKey);
     if (scope === undefined) return [];
     const inScope = this.scopeSizes[scope] ?? 0;
     if (inScope === 0) return [];
     // One scope in the graph: no filter callback (it costs a call into JS per visited node).
-    const filter = inScope === this.scopeOf.size ? undefined : (label: number): boolean => this.scopeOf.get(label) === scope;
-    const result = this.index.searchKnn(Array.from(vector), Math.min(k, inScope), filter);
-    return result.neighbors.map((label, i) => ({ label, similarity: 1 - (result.distances[i] ?? 1) }));
+    const filter = inScope === this.scopeOf.size ? null : scope;
+    const result = await this.thread.request<{ labels: number[]; distances: number[] }>({
+      op: 'search',
+      graph: this.graph,
+      vector,
+      k: Math.min(k, inScope),
+      scope: filter,
+    });
+    return result.labels.map((label, i) => ({ label, similarity: 1 - (result.distances[i] ?? 1) }));
   }
 
-  save(dir: string): void {
+  async save(dir: string): Promise<void> {
     // Unused capacity (the last growth step) would be allocated again by every open.
-    const used = this.index.getCurrentCount();
+    const used = this.scopeOf.size + this.deleted.size;
     if (this.capacity > Math.max(1024, used * 1.1)) {
       this.capacity = Math.max(1024, Math.ceil(used * 1.05));
-      this.index.resizeIndex(this.capacity);
+      this.thread.post({ op: 'resize', graph: this.graph, capacity: this.capacity });
     }
     mkdirSync(dir, { recursive: true });
     const { graph, meta } = paths(dir, this.model);
     // Temp names per process: several server processes (serve --workers) may persist at once.
     const tmp = `.${process.pid}.tmp`;
-    this.index.writeIndexSync(`${graph}${tmp}`);
-    renameSync(`${graph}${tmp}`, graph);
+    // The metadata is taken now: it describes the graph as of the ops posted so far, which the thread writes.
     const info = { model: this.model, dims: this.dims, seq: this.seq, deleted: [...this.deleted] };
+    await this.thread.request({ op: 'save', graph: this.graph, tmp: `${graph}${tmp}`, path: graph });
     writeFileSync(`${meta}${tmp}`, JSON.stringify(info));
     renameSync(`${meta}${tmp}`, meta);
     this.dirty = false;
+  }
+
+  /** Frees the graph on the thread; the object is not used after. */
+  dispose(): void {
+    this.thread.post({ op: 'drop', graph: this.graph });
   }
 
   private scopeId(scopeKey: string): number {

@@ -74,6 +74,7 @@ export class SqliteReembed implements Omit<ReembedStoreV1, 'scanSecondaryEmbeddi
     });
     this.vectors().onSecondary(model, written);
     internals.advance(span);
+    await this.vectors().settle();
     return written.length;
   }
 

@@ -174,7 +174,7 @@ export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1, Reembed
   async close(): Promise<void> {
     if (!this.opened) return;
     this.opened = false;
-    this.vectors.persist();
+    await this.vectors.close();
     this.keywords.persist();
     this.log.prune();
     this.db.close();
@@ -186,7 +186,7 @@ export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1, Reembed
    */
   async warm(): Promise<void> {
     this.keywords.warm();
-    this.vectors.warm((await this.reembed.getEmbeddingState()).active?.id ?? null);
+    await this.vectors.warm((await this.reembed.getEmbeddingState()).active?.id ?? null);
   }
 
   /** For sibling modules writing in their own transactions (sqlite-consolidation.ts). Open first. */
@@ -425,6 +425,7 @@ export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1, Reembed
       previousSeq,
       results.flatMap((result) => (result.created ? [result.message] : [])),
     );
+    await this.vectors.settle();
     return { results, chunksStored };
   }
 
@@ -475,6 +476,7 @@ export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1, Reembed
     const { value: rowids, span } = this.logged(() => memories.map((memory) => this.insertMemoryRow(memory)));
     for (const [i, memory] of memories.entries()) this.indexInserted(rowids[i] as number, memory);
     this.advance(span);
+    await this.vectors.settle();
   }
 
   async insertMemory(memory: NewMemory): Promise<MemoryRecord> {
@@ -660,7 +662,8 @@ export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1, Reembed
   }
 
   async rebuildIndexes(): Promise<IndexReport> {
-    return { keywordRows: this.keywords.rebuild(), vectorIndexes: this.vectors.rebuildAll() };
+    const keywordRows = this.keywords.rebuild();
+    return { keywordRows, vectorIndexes: await this.vectors.rebuildAll() };
   }
 
   // ---- facts ----------------------------------------------------------------------------

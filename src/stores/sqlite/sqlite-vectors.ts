@@ -3,6 +3,7 @@ import type { MemoryFilter, NewMemory, ScoredId } from '../../spec/memory-store.
 import type { MemoryRecord } from '../../spec/records.js';
 import { dot } from '../../util/vector-math.js';
 import { AnnIndex, type AnnRow } from './ann-index.js';
+import { AnnWorkerClient } from './ann-worker-client.js';
 import { type IndexLog, LoggedIndex, type LogSpan } from './index-log.js';
 import { memoryFilterSql, scopeKey } from './memory-filter-sql.js';
 import { blobToVector } from './rows.js';
@@ -18,6 +19,8 @@ export interface SqliteVectorsOptions {
 const MODEL_ROWS = `SELECT rowid, tenant_id, user_id, embedding FROM memories WHERE embedding_model = ?
   UNION ALL
   SELECT m.rowid, m.tenant_id, m.user_id, e.vector FROM memory_embeddings e JOIN memories m ON m.rowid = e.memory_rowid WHERE e.model = ?`;
+/** Rows read per page when building a graph (the thread is waited on between pages). */
+const BUILD_PAGE = 1_024;
 const MODEL_COUNT = `SELECT (SELECT count(*) FROM memories WHERE embedding_model = ?) + (SELECT count(*) FROM memory_embeddings WHERE model = ?)`;
 
 /**
@@ -27,9 +30,18 @@ const MODEL_COUNT = `SELECT (SELECT count(*) FROM memories WHERE embedding_model
  * This process's writes are applied to a loaded graph as they commit; writes by other
  * processes are caught up from index_log before each ANN search. The table is the truth:
  * a graph is rebuilt from it when missing, unreadable, or further behind than the log reaches.
+ *
+ * The graphs run on the process's HNSW thread (ann-worker-client.ts), started when the first
+ * graph is loaded or built: a store whose scopes all stay at or below the exact threshold never
+ * starts it. Writers call `settle()` after their commit: it waits only while the thread is behind.
  */
 export class SqliteVectors {
   private readonly anns = new Map<string, AnnIndex>();
+  /** Graphs being loaded or built (an async step on the thread): concurrent searches share one. */
+  private readonly loading = new Map<string, Promise<AnnIndex>>();
+  /** Bumped by forget(): a load that began before it is discarded. */
+  private generation = 0;
+  private thread: AnnWorkerClient | null = null;
   private readonly scopeCounts = new Map<string, number>();
   /** Small scopes' vectors for exact search (scope-vectors.ts): 16k vectors, about 8 MiB at 100 dims. */
   private readonly scopeVectors = new ScopeVectorCache(16_384);
@@ -93,7 +105,8 @@ export class SqliteVectors {
 
   /** After commit: every vector of `model` in the given rows is gone, or the model's graph is stale. */
   forget(model: string): void {
-    this.anns.delete(model);
+    this.drop(model);
+    this.generation++;
     this.scopeCounts.clear();
     this.scopeVectors.clear();
   }
@@ -103,11 +116,11 @@ export class SqliteVectors {
     for (const ann of this.anns.values()) if (ann.seq === span.before) ann.seq = span.after;
   }
 
-  search(filter: MemoryFilter, vector: Float32Array, model: string, k: number, forceExact: boolean): ScoredId[] {
+  async search(filter: MemoryFilter, vector: Float32Array, model: string, k: number, forceExact: boolean): Promise<ScoredId[]> {
     if (k <= 0) return [];
     const useAnn = !forceExact && filter.userId !== undefined && this.scopeCount(model, filter) > this.options.exactThreshold;
     if (useAnn) {
-      const hits = this.annSearch(filter, vector, model, k);
+      const hits = await this.annSearch(filter, vector, model, k);
       if (hits !== null) return hits;
     }
     return this.exactSearch(filter, vector, model, k);
@@ -193,16 +206,23 @@ export class SqliteVectors {
   /**
    * The graph's nearest neighbours in the scope, checked against the full filter; fetches more
    * while the filter drops too many. Returns null when the filter keeps so few of them that
-   * exact search is the better answer (a narrow session, tag or time filter).
+   * exact search is the better answer (a narrow session, tag or time filter), and when the
+   * HNSW thread failed (the graph is dropped, and rebuilt on the next search).
    */
-  private annSearch(filter: MemoryFilter, vector: Float32Array, model: string, k: number): ScoredId[] | null {
-    const ann = this.ensureAnn(model, vector.length);
+  private async annSearch(filter: MemoryFilter, vector: Float32Array, model: string, k: number): Promise<ScoredId[] | null> {
+    const ann = await this.ensureAnn(model, vector.length);
     const scope = scopeKey(filter.tenantId, filter.userId);
     const { where, params } = memoryFilterSql(filter, Date.now());
     // json_each outer: the labels are looked up by rowid, never a scan of the scope.
     const check = this.sql.raw(`SELECT m.rowid, m.id FROM json_each(?) AS j CROSS JOIN memories m ON m.rowid = j.value WHERE ${where}`);
     for (let fetch = k; ; fetch *= 4) {
-      const hits = ann.search(vector, fetch, scope);
+      let hits: Awaited<ReturnType<AnnIndex['search']>>;
+      try {
+        hits = await ann.search(vector, fetch, scope);
+      } catch {
+        if (this.anns.get(model) === ann) this.drop(model);
+        return null;
+      }
       if (hits.length === 0) return [];
       const similarity = new Map(hits.map((hit) => [hit.label, hit.similarity]));
       const rows = check.all(JSON.stringify([...similarity.keys()]), ...params) as Array<[number, string]>;
@@ -217,37 +237,88 @@ export class SqliteVectors {
   }
 
   /** The model's graph, loaded or built on first use and caught up with the log. */
-  private ensureAnn(model: string, dims: number): AnnIndex {
+  private async ensureAnn(model: string, dims: number): Promise<AnnIndex> {
     const loaded = this.anns.get(model);
-    if (loaded) return this.catchUp(loaded);
-    let ann: AnnIndex | null = null;
-    if (this.options.indexDir) {
-      // Streamed, not read into an array: at 100k+ rows the array and its strings were a peak of tens of MiB at load.
-      // The statement runs only if load reads the scopes (an open iterator keeps the connection busy).
-      const statement = this.sql.raw(`SELECT rowid, tenant_id, user_id FROM (${MODEL_ROWS})`);
-      const scopes = (function* (): Generator<{ label: number; scopeKey: string }> {
-        const rows = statement.iterate(model, model) as IterableIterator<[number, string, string]>;
-        for (const [label, tenant, user] of rows) yield { label, scopeKey: scopeKey(tenant, user) };
-      })();
-      ann = AnnIndex.load(this.options.indexDir, model, dims, scopes);
+    if (loaded && !loaded.broken && this.catchUp(loaded)) return loaded;
+    // Broken (the thread failed) or too far behind the log: built again from the table.
+    const fromDisk = loaded === undefined;
+    if (loaded) this.drop(model);
+    let pending = this.loading.get(model);
+    if (!pending) {
+      pending = this.openAnn(model, dims, fromDisk).finally(() => this.loading.delete(model));
+      this.loading.set(model, pending);
     }
-    if (ann) {
-      this.anns.set(model, ann);
-      ann = this.catchUp(ann);
-      const count = (this.sql.raw(MODEL_COUNT).get(model, model) as [number])[0];
-      if (ann.size !== count || ann.orphanCount > 0) ann = this.rebuild(model, dims);
-    } else {
-      ann = this.rebuild(model, dims);
-    }
-    return ann;
+    return pending;
   }
 
-  /** Applies the vector changes other processes logged since the graph's seq. */
-  private catchUp(ann: AnnIndex): AnnIndex {
+  /**
+   * Loads the persisted graph, or builds one, then catches it up from the log: this process's
+   * writes while the thread was reading or building are there too.
+   */
+  private async openAnn(model: string, dims: number, fromDisk: boolean): Promise<AnnIndex> {
+    for (;;) {
+      const generation = this.generation;
+      const thread = this.acquireThread();
+      let ann = fromDisk ? await this.loadAnn(thread, model, dims) : null;
+      if (ann === null) {
+        ann = await this.build(thread, model, dims);
+        this.catchUp(ann);
+      }
+      if (generation === this.generation && !ann.broken && ann.seq === this.log.head()) {
+        this.drop(model);
+        this.anns.set(model, ann);
+        this.scopeCounts.clear();
+        return ann;
+      }
+      // forget() ran meanwhile (that graph may hold what is gone), the thread failed, or the log was pruned past it.
+      ann.dispose();
+      fromDisk = false;
+    }
+  }
+
+  /** The persisted graph caught up with the log, or null when missing, unreadable or stale. */
+  private async loadAnn(thread: AnnWorkerClient, model: string, dims: number): Promise<AnnIndex | null> {
+    const { indexDir } = this.options;
+    if (!indexDir) return null;
+    // Streamed, not read into an array: at 100k+ rows the array and its strings were a peak of tens of MiB at load.
+    // load() reads it in one go after the thread has read the graph (no await while the statement is open).
+    const statement = this.sql.raw(`SELECT rowid, tenant_id, user_id FROM (${MODEL_ROWS})`);
+    const scopes = function* (): Generator<{ label: number; scopeKey: string }> {
+      const rows = statement.iterate(model, model) as IterableIterator<[number, string, string]>;
+      for (const [label, tenant, user] of rows) yield { label, scopeKey: scopeKey(tenant, user) };
+    };
+    const ann = await AnnIndex.load(thread, indexDir, model, dims, scopes);
+    if (ann === null) return null;
+    const count = () => (this.sql.raw(MODEL_COUNT).get(model, model) as [number])[0];
+    if (this.catchUp(ann) && ann.size === count() && ann.orphanCount === 0) return ann;
+    ann.dispose();
+    return null;
+  }
+
+  private acquireThread(): AnnWorkerClient {
+    if (this.thread && !this.thread.alive) {
+      this.thread.release();
+      this.thread = null;
+    }
+    this.thread ??= AnnWorkerClient.acquire();
+    return this.thread;
+  }
+
+  /** Forgets the model's graph and frees it on the thread. */
+  private drop(model: string): void {
+    this.anns.get(model)?.dispose();
+    this.anns.delete(model);
+  }
+
+  /**
+   * Applies the vector changes other processes logged since the graph's seq. False when the
+   * log no longer reaches back that far, or the graph is mostly deleted slots: rebuild it.
+   */
+  private catchUp(ann: AnnIndex): boolean {
     const head = this.log.head();
-    if (ann.seq === head) return ann;
+    if (ann.seq === head) return true;
     const changed = this.log.changedSince(ann.seq, LoggedIndex.vectors);
-    if (changed === null || ann.deletedCount > Math.max(4096, ann.size)) return this.rebuild(ann.model, ann.dims);
+    if (changed === null || ann.deletedCount > Math.max(4096, ann.size)) return false;
     if (changed.length > 0) {
       const rows = this.sql
         .raw(
@@ -266,20 +337,34 @@ export class SqliteVectors {
       this.scopeCounts.clear();
     }
     ann.seq = head;
-    return ann;
+    return true;
   }
 
-  private rebuild(model: string, dims: number): AnnIndex {
+  /**
+   * A graph of every vector of the model, in the order of MODEL_ROWS (rowid within each part),
+   * read a page at a time: the thread is waited on between pages, with no statement open.
+   */
+  private async build(thread: AnnWorkerClient, model: string, dims: number): Promise<AnnIndex> {
     const seq = this.log.head();
     const expected = (this.sql.raw(MODEL_COUNT).get(model, model) as [number])[0];
-    const rows = this.sql.raw(MODEL_ROWS).iterate(model, model) as IterableIterator<[number, string, string, Buffer]>;
-    const items = (function* (): Generator<AnnRow> {
-      for (const [label, tenant, user, blob] of rows) yield { label, scopeKey: scopeKey(tenant, user), vector: blobToVector(blob) };
-    })();
-    const ann = AnnIndex.build(model, dims, items, expected, seq);
-    this.anns.set(model, ann);
-    this.scopeCounts.clear();
-    return ann;
+    const primary = this.sql.raw(
+      'SELECT rowid, tenant_id, user_id, embedding FROM memories WHERE embedding_model = ? AND rowid > ? ORDER BY rowid LIMIT ?',
+    );
+    const secondary = this.sql.raw(
+      `SELECT m.rowid, m.tenant_id, m.user_id, e.vector FROM memory_embeddings e JOIN memories m ON m.rowid = e.memory_rowid
+        WHERE e.model = ? AND e.memory_rowid > ? ORDER BY e.memory_rowid LIMIT ?`,
+    );
+    const pages = function* (): Generator<AnnRow[]> {
+      for (const statement of [primary, secondary]) {
+        for (let after = 0; ; ) {
+          const rows = statement.all(model, after, BUILD_PAGE) as Array<[number, string, string, Buffer]>;
+          yield rows.map(([label, tenant, user, blob]) => ({ label, scopeKey: scopeKey(tenant, user), vector: blobToVector(blob) }));
+          if (rows.length < BUILD_PAGE) break;
+          after = (rows.at(-1) as [number, string, string, Buffer])[0];
+        }
+      }
+    };
+    return AnnIndex.build(thread, model, dims, pages(), expected, seq);
   }
 
   /**
@@ -287,7 +372,7 @@ export class SqliteVectors {
    * the threshold (counted on the scope index, without reading rows). Graphs of older models
    * load on their first search.
    */
-  warm(activeModel: string | null = null): void {
+  async warm(activeModel: string | null = null): Promise<void> {
     const largest = (
       this.sql.raw('SELECT max(n) FROM (SELECT count(*) AS n FROM memories GROUP BY tenant_id, user_id)').get() as [number | null]
     )[0];
@@ -301,12 +386,13 @@ export class SqliteVectors {
             .get()
         : this.sql.raw(`SELECT ?, length(embedding) / 4 FROM (${MODEL_ROWS}) LIMIT 1`).get(activeModel, activeModel, activeModel)
     ) as [string, number] | undefined;
-    if (latest) this.ensureAnn(latest[0], latest[1]);
+    if (latest) await this.ensureAnn(latest[0], latest[1]);
   }
 
   /** Rebuilds every model's graph from the table (and persists it). */
-  rebuildAll(): Array<{ model: string; vectors: number }> {
-    this.anns.clear();
+  async rebuildAll(): Promise<Array<{ model: string; vectors: number }>> {
+    for (const model of [...this.anns.keys()]) this.drop(model);
+    this.generation++;
     this.scopeCounts.clear();
     const models = this.sql
       .get(
@@ -317,15 +403,32 @@ export class SqliteVectors {
          GROUP BY model`,
       )
       .all() as Array<{ model: string; dims: number }>;
-    const report = models.map(({ model, dims }) => ({ model, vectors: this.rebuild(model, dims).size }));
-    this.persist();
+    const report: Array<{ model: string; vectors: number }> = [];
+    for (const { model, dims } of models) report.push({ model, vectors: (await this.openAnn(model, dims, false)).size });
+    await this.persist();
     return report;
   }
 
   /** Writes loaded graphs that changed since they were read, labelled with the seq they reflect. */
-  persist(): void {
+  async persist(): Promise<void> {
     if (!this.options.indexDir) return;
-    for (const ann of this.anns.values()) if (ann.dirty) ann.save(this.options.indexDir);
+    for (const ann of this.anns.values()) if (ann.dirty && !ann.broken) await ann.save(this.options.indexDir);
+  }
+
+  /** Backpressure for writers, after their commit: waits only while the HNSW thread is behind. */
+  settle(): Promise<void> {
+    return this.thread?.settle() ?? Promise.resolve();
+  }
+
+  /** Persists the graphs, frees them and lets the HNSW thread go (store close). */
+  async close(): Promise<void> {
+    try {
+      await this.persist();
+    } finally {
+      for (const model of [...this.anns.keys()]) this.drop(model);
+      this.thread?.release();
+      this.thread = null;
+    }
   }
 
   /**
