@@ -50,6 +50,8 @@ export class AnnIndex {
   private readonly scopeIds = new Map<string, number>();
   private readonly scopeSizes: number[] = [];
   private orphans = 0;
+  /** The thread keeps the labels' scopes (for search filters) once the graph has held a second scope. */
+  private scopesTracked = false;
   private readonly options: AnnOptions;
   private readonly graph: number;
   private capacity: number;
@@ -130,14 +132,7 @@ export class AnnIndex {
         ann.dispose();
         return null;
       }
-      const labels = new Float64Array(ann.scopeOf.size);
-      const scopeNumbers = new Int32Array(ann.scopeOf.size);
-      let i = 0;
-      for (const [label, scope] of ann.scopeOf) {
-        labels[i] = label;
-        scopeNumbers[i++] = scope;
-      }
-      thread.post({ op: 'scopes', graph: ann.graph, labels, scopes: scopeNumbers });
+      ann.trackScopes();
       ann.seq = info.seq;
       return ann;
     } catch {
@@ -186,6 +181,7 @@ export class AnnIndex {
     }
     this.thread.post({ op: 'add', graph: this.graph, label, scope, vector, unmark });
     this.setScope(label, scope);
+    this.trackScopes();
     this.dirty = true;
   }
 
@@ -236,6 +232,20 @@ export class AnnIndex {
   /** Frees the graph on the thread; the object is not used after. */
   dispose(): void {
     this.thread.post({ op: 'drop', graph: this.graph });
+  }
+
+  /** Once the graph holds a second scope (orphans count as one): tells the thread every live label's scope. */
+  private trackScopes(): void {
+    if (this.scopesTracked || this.scopeSizes.length + (this.orphans > 0 ? 1 : 0) < 2) return;
+    this.scopesTracked = true;
+    const labels = new Float64Array(this.scopeOf.size);
+    const scopes = new Int32Array(this.scopeOf.size);
+    let i = 0;
+    for (const [label, scope] of this.scopeOf) {
+      labels[i] = label;
+      scopes[i++] = scope;
+    }
+    this.thread.post({ op: 'scopes', graph: this.graph, labels, scopes });
   }
 
   private scopeId(scopeKey: string): number {

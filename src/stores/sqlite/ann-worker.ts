@@ -9,12 +9,15 @@
 import { renameSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import hnswlib from 'hnswlib-node';
-import type { AnnOp, AnnReply, AnnWorkerData } from './ann-worker-client.js';
+import type { AnnBatch, AnnReply, AnnWireOp, AnnWorkerData } from './ann-worker-client.js';
 
 interface Graph {
   readonly index: hnswlib.HierarchicalNSW;
-  /** Scope number of each live label: the filter of a search in one scope among several. */
-  readonly scopeOf: Map<number, number>;
+  /**
+   * Scope number of each live label: the filter of a search in one scope among several. Null
+   * while the graph holds one scope (no search filters): 100k entries are ~5-10 MiB.
+   */
+  scopeOf: Map<number, number> | null;
 }
 
 const graphs = new Map<number, Graph>();
@@ -22,11 +25,11 @@ const { applied } = workerData as AnnWorkerData;
 const port = parentPort;
 if (!port) throw new Error('ann-worker.ts runs as a worker thread');
 
-port.on('message', (ops: AnnOp[]) => {
+port.on('message', ({ ops, vectors }: AnnBatch) => {
   let mutations = 0;
   for (const op of ops) {
     if (op.op === 'add' || op.op === 'remove') mutations++;
-    run(op);
+    run(op, vectors);
   }
   // The writer's backlog (ann-worker-client.ts) is what it posted minus what ran.
   if (mutations > 0) {
@@ -35,10 +38,10 @@ port.on('message', (ops: AnnOp[]) => {
   }
 });
 
-function run(op: AnnOp): void {
+function run(op: AnnWireOp, vectors: Float32Array): void {
   const id = 'id' in op ? op.id : undefined;
   try {
-    const value = apply(op);
+    const value = apply(op, vectors);
     if (id !== undefined) port?.postMessage({ id, ok: true, value } satisfies AnnReply);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
@@ -52,7 +55,12 @@ function run(op: AnnOp): void {
   }
 }
 
-function apply(op: AnnOp): unknown {
+/** The op's vector as hnswlib takes it. */
+function point(op: { at: number; dims: number }, vectors: Float32Array): number[] {
+  return Array.from(vectors.subarray(op.at, op.at + op.dims));
+}
+
+function apply(op: AnnWireOp, vectors: Float32Array): unknown {
   switch (op.op) {
     case 'ping':
       return null;
@@ -66,14 +74,14 @@ function apply(op: AnnOp): unknown {
         allowReplaceDeleted: false,
       });
       index.setEf(op.efSearch);
-      graphs.set(op.graph, { index, scopeOf: new Map() });
+      graphs.set(op.graph, { index, scopeOf: null });
       return null;
     }
     case 'load': {
       const index = new hnswlib.HierarchicalNSW('cosine', op.dims);
       index.readIndexSync(op.path, false);
       index.setEf(op.efSearch);
-      graphs.set(op.graph, { index, scopeOf: new Map() });
+      graphs.set(op.graph, { index, scopeOf: null });
       return { labels: index.getIdsList(), capacity: index.getMaxElements(), count: index.getCurrentCount() };
     }
     case 'drop':
@@ -88,6 +96,7 @@ function apply(op: AnnOp): unknown {
   }
   switch (op.op) {
     case 'scopes':
+      graph.scopeOf ??= new Map();
       for (let i = 0; i < op.labels.length; i++) graph.scopeOf.set(op.labels[i] as number, op.scopes[i] as number);
       return null;
     case 'resize':
@@ -96,17 +105,19 @@ function apply(op: AnnOp): unknown {
     case 'add':
       if (op.unmark) graph.index.unmarkDelete(op.label);
       // An existing label is updated in place; a new one is inserted.
-      graph.index.addPoint(Array.from(op.vector), op.label, false);
-      graph.scopeOf.set(op.label, op.scope);
+      graph.index.addPoint(point(op, vectors), op.label, false);
+      graph.scopeOf?.set(op.label, op.scope);
       return null;
     case 'remove':
       graph.index.markDelete(op.label);
-      graph.scopeOf.delete(op.label);
+      graph.scopeOf?.delete(op.label);
       return null;
     case 'search': {
       const { scope } = op;
-      const filter = scope === null ? undefined : (label: number): boolean => graph.scopeOf.get(label) === scope;
-      const result = graph.index.searchKnn(Array.from(op.vector), op.k, filter);
+      const { scopeOf } = graph;
+      if (scope !== null && scopeOf === null) throw new Error('a scope filter on a graph of one scope');
+      const filter = scope === null ? undefined : (label: number): boolean => scopeOf?.get(label) === scope;
+      const result = graph.index.searchKnn(point(op, vectors), op.k, filter);
       return { labels: result.neighbors, distances: result.distances };
     }
     case 'save':
