@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AnnWorkerClient } from './ann-worker-client.js';
 
@@ -221,12 +221,15 @@ export class AnnIndex {
     const { graph, meta } = paths(dir, this.model);
     // Temp names per process: several server processes (serve --workers) may persist at once.
     const tmp = `.${process.pid}.tmp`;
-    // The metadata is taken now: it describes the graph as of the ops posted so far, which the thread writes.
-    const info = { model: this.model, dims: this.dims, seq: this.seq, deleted: [...this.deleted] };
-    await this.thread.request({ op: 'save', graph: this.graph, tmp: `${graph}${tmp}`, path: graph });
-    writeFileSync(`${meta}${tmp}`, JSON.stringify(info));
-    renameSync(`${meta}${tmp}`, meta);
+    // The metadata is taken now: it describes the graph as of the ops posted so far, which is what the thread writes.
+    const info = JSON.stringify({ model: this.model, dims: this.dims, seq: this.seq, deleted: [...this.deleted] });
     this.dirty = false;
+    try {
+      await this.thread.request({ op: 'save', graph: this.graph, path: graph, metaPath: meta, meta: info, tmp });
+    } catch (error) {
+      this.dirty = true;
+      throw error;
+    }
   }
 
   /** Frees the graph on the thread; the object is not used after. */

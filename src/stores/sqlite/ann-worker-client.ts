@@ -12,8 +12,11 @@ export type AnnOp =
   | { op: 'remove'; graph: number; label: number }
   /** `scope` null: every live label (the graph holds one scope). */
   | { op: 'search'; graph: number; id: number; vector: Float32Array; k: number; scope: number | null }
-  /** Writes the graph to `tmp`, then renames it to `path`. */
-  | { op: 'save'; graph: number; id: number; tmp: string; path: string };
+  /**
+   * Writes the graph to `path` and `meta` (JSON) to `metaPath`, each through a temp name: in one op,
+   * so two stores of one process saving at once never pair one's graph with the other's metadata.
+   */
+  | { op: 'save'; graph: number; id: number; path: string; metaPath: string; meta: string; tmp: string };
 
 /**
  * One message to the thread: the ops, with their vectors packed in one transferred buffer (an op

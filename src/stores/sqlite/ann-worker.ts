@@ -6,7 +6,7 @@
  *
  * Kept to hnswlib and node: built-ins (types only from the client), so the thread loads nothing else.
  */
-import { renameSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import hnswlib from 'hnswlib-node';
 import type { AnnBatch, AnnReply, AnnWireOp, AnnWorkerData } from './ann-worker-client.js';
@@ -121,8 +121,10 @@ function apply(op: AnnWireOp, vectors: Float32Array): unknown {
       return { labels: result.neighbors, distances: result.distances };
     }
     case 'save':
-      graph.index.writeIndexSync(op.tmp);
-      renameSync(op.tmp, op.path);
+      graph.index.writeIndexSync(`${op.path}${op.tmp}`);
+      renameSync(`${op.path}${op.tmp}`, op.path);
+      writeFileSync(`${op.metaPath}${op.tmp}`, op.meta);
+      renameSync(`${op.metaPath}${op.tmp}`, op.metaPath);
       return null;
   }
 }

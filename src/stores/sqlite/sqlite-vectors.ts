@@ -412,7 +412,15 @@ export class SqliteVectors {
   /** Writes loaded graphs that changed since they were read, labelled with the seq they reflect. */
   async persist(): Promise<void> {
     if (!this.options.indexDir) return;
-    for (const ann of this.anns.values()) if (ann.dirty && !ann.broken) await ann.save(this.options.indexDir);
+    for (const ann of this.anns.values()) {
+      if (!ann.dirty || ann.broken) continue;
+      try {
+        await ann.save(this.options.indexDir);
+      } catch (error) {
+        // The thread died meanwhile: nothing to save (the next open catches up or rebuilds from the table).
+        if (!ann.broken) throw error;
+      }
+    }
   }
 
   /** Backpressure for writers, after their commit: waits only while the HNSW thread is behind. */
@@ -422,6 +430,8 @@ export class SqliteVectors {
 
   /** Persists the graphs, frees them and lets the HNSW thread go (store close). */
   async close(): Promise<void> {
+    // A graph still loading would use the connection after it closes.
+    await Promise.allSettled(this.loading.values());
     try {
       await this.persist();
     } finally {
