@@ -10,9 +10,9 @@ import {
   OVERFLOW,
   type Segment,
   Tail,
-  topK,
   weightedFrequency,
 } from './keyword-postings.js';
+import { type ScoringPhrase, topDocs } from './keyword-top-k.js';
 
 export type { ColumnWeights, DocTokens, KeywordDoc, KeywordHit, KeywordScope } from './keyword-postings.js';
 
@@ -55,10 +55,11 @@ export class KeywordIndex {
   /** Exact counts of postings whose packed value is OVERFLOW, by `${doc}:${term}`. */
   private overflow = new Map<string, readonly [number, number]>();
   private scratch = new Float64Array(0);
+  private marks = new Uint8Array(0);
   private touched = new Int32Array(0);
   /** Live docs per term (BM25's nHit), valid until the next delete. */
   private hits = new Map<string, number>();
-  /** Weighted frequency by packed counts, filled on use for `freqWeights`. */
+  /** Weighted frequency by packed counts for `freqWeights` (OVERFLOW's entry unused). */
   private freqs = new Float64Array(0);
   private freqWeights: ColumnWeights | null = null;
   private norms = new Float64Array(0);
@@ -154,6 +155,7 @@ export class KeywordIndex {
    * The best `limit` docs of a scope (or tenant) for an OR of phrases (stemmed tokens, in query
    * order; a phrase may repeat, as in FTS5), scored as `-bm25(memories_fts, text, context)`. A
    * phrase of several tokens counts as present where all of them are (no positions are kept).
+   * Best first, equal scores by rowid; pruned as keyword-top-k.ts says, with the exhaustive scores.
    */
   search(
     phrases: ReadonlyArray<readonly string[]>,
@@ -168,39 +170,38 @@ export class KeywordIndex {
     if (wanted === undefined || this.liveDocs === 0 || limit <= 0) return [];
     if (this.scratch.length < this.docs) {
       this.scratch = new Float64Array(this.rowids.length);
+      this.marks = new Uint8Array(this.rowids.length);
       this.touched = new Int32Array(this.rowids.length);
     }
-    const { scopes, tenants, scratch, touched } = this;
+    const { scopes, tenants, rowids } = this;
     const freqs = this.freqTable(weights);
     const nRow = this.liveDocs;
     const norms = this.lengthNorms();
-    let nTouched = 0;
+    const scoring: ScoringPhrase[] = [];
     for (const phrase of phrases) {
       const segments = this.phrasePostings(phrase);
       const idf = this.idf(phrase, segments, nRow);
-      if (idf === null) continue;
-      for (const segment of segments) {
-        const { docs, counts, size } = segment;
-        for (let i = 0; i < size; i++) {
-          const doc = docs[i] as number;
-          const docScope = scopes[doc] as number;
-          if (docScope < 0 || (byScope ? docScope !== wanted : tenants[doc] !== wanted)) continue;
-          if (allowed !== undefined && !allowed.has(this.rowids[doc] as number)) continue;
-          const packed = counts[i] as number;
-          let freq = freqs[packed] as number;
-          if (packed === OVERFLOW) freq = weightedFrequency(segment.exact(i), weights);
-          else if (Number.isNaN(freq)) freq = freqs[packed] = weightedFrequency([packed >>> 4, packed & 0xf], weights);
-          const part = idf * ((freq * (K1 + 1.0)) / (freq + (norms[doc] as number)));
-          const before = scratch[doc] as number;
-          if (before === 0) touched[nTouched++] = doc;
-          scratch[doc] = before + part;
-        }
-      }
+      if (idf !== null) scoring.push({ segments, idf, scanOnly: phrase.length > 1 });
     }
-    const best = topK(scratch, touched, nTouched, limit);
-    const hits = best.map((doc) => ({ rowid: this.rowids[doc] as number, score: scratch[doc] as number }));
-    for (let i = 0; i < nTouched; i++) scratch[touched[i] as number] = 0;
-    return hits;
+    const { docs, scores } = topDocs(
+      scoring,
+      {
+        scopes,
+        tenants,
+        byScope,
+        wanted,
+        allowed,
+        rowids,
+        norms,
+        freqs,
+        weights,
+        scratch: this.scratch,
+        mark: this.marks,
+        touched: this.touched,
+      },
+      limit,
+    );
+    return docs.map((doc, i) => ({ rowid: rowids[doc] as number, score: scores[i] as number }));
   }
 
   /**
@@ -234,9 +235,7 @@ export class KeywordIndex {
           const i = unordered ? (unordered.get(doc) ?? -1) : indexOf(segment.docs, segment.size, doc);
           if (i < 0) continue;
           const packed = segment.counts[i] as number;
-          let freq = freqs[packed] as number;
-          if (packed === OVERFLOW) freq = weightedFrequency(segment.exact(i), weights);
-          else if (Number.isNaN(freq)) freq = freqs[packed] = weightedFrequency([packed >>> 4, packed & 0xf], weights);
+          const freq = packed === OVERFLOW ? weightedFrequency(segment.exact(i), weights) : (freqs[packed] as number);
           out[j] = (out[j] as number) + idf * ((freq * (K1 + 1.0)) / (freq + (norms[doc] as number)));
           break;
         }
@@ -316,6 +315,7 @@ export class KeywordIndex {
     this.overflow = overflow;
     this.tails = new Map();
     this.scratch = new Float64Array(0);
+    this.marks = new Uint8Array(0);
     this.touched = new Int32Array(0);
     // Doc numbers changed: per-doc caches go.
     this.normsFor = -1;
@@ -502,7 +502,9 @@ export class KeywordIndex {
 
   private freqTable(weights: ColumnWeights): Float64Array {
     if (this.freqWeights !== weights) {
-      this.freqs = new Float64Array(OVERFLOW + 1).fill(Number.NaN);
+      // Every packed count filled at once (255 entries): no check for a missing one per posting.
+      this.freqs = new Float64Array(OVERFLOW + 1);
+      for (let packed = 0; packed < OVERFLOW; packed++) this.freqs[packed] = weightedFrequency([packed >>> 4, packed & 0xf], weights);
       this.freqWeights = weights;
     }
     return this.freqs;
