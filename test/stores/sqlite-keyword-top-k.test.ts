@@ -112,6 +112,21 @@ describe('KeywordIndex.search (pruned top-k)', () => {
     expect(tied).toBeGreaterThan(50);
   });
 
+  // Bounds found for a term hold as other docs come: long docs (600 tokens) raise the length average, which
+  // lowers every norm and raises what the term's postings add (the bound scales with it).
+  it('stays exact when the length average grows after the bounds were found', () => {
+    const random = rng(23);
+    const index = KeywordIndex.build(() => Array.from({ length: 800 }, (_, i) => docOf(i + 1, rng(9000 + i))));
+    const rowids = Array.from({ length: 800 }, (_, i) => i + 1);
+    expectSearchExact(index, rowids, random, 80);
+    for (let i = 801; i <= 2400; i++) {
+      const filler = { text: new Map([['zz', 600]]), context: new Map<string, number>(), length: 600 };
+      index.add({ rowid: i, tenantId: 't1', scopeKey: 't1\u0000u1', tokens: filler });
+      rowids.push(i);
+    }
+    expectSearchExact(index, rowids, random, 200);
+  });
+
   it('answers nothing for an unknown scope, no matching phrase or a limit of 0', () => {
     const index = KeywordIndex.build(() => Array.from({ length: 50 }, (_, i) => docOf(i + 1, rng(i))));
     expect(index.search([['w0']], { scopeKey: 't9\u0000u1' }, WEIGHTS, 10)).toEqual([]);

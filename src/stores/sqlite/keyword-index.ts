@@ -62,6 +62,12 @@ export class KeywordIndex {
   /** Weighted frequency by packed counts for `freqWeights` (OVERFLOW's entry unused). */
   private freqs = new Float64Array(0);
   private freqWeights: ColumnWeights | null = null;
+  /**
+   * Per term searched: the largest BM25 term-frequency factor `f * (k1 + 1) / (f + norm)` of its
+   * postings, at the length average `avgdl` of when it was found, for `freqWeights`; kept up by
+   * `add` (a delete only loosens it). A tighter bound than `k1 + 1` for search's pruning.
+   */
+  private factors = new Map<string, { factor: number; readonly avgdl: number }>();
   private norms = new Float64Array(0);
   /** The (tokens, docs) statistics `norms` were computed for. */
   private normsFor = -1;
@@ -124,6 +130,14 @@ export class KeywordIndex {
     this.remove(doc.rowid);
     const number = this.addDoc(doc);
     this.eachPosting(number, doc.tokens, (term, packed) => {
+      const bound = this.factors.get(term);
+      if (bound !== undefined && this.freqWeights !== null) {
+        const freq =
+          packed === OVERFLOW
+            ? weightedFrequency(this.overflow.get(`${number}:${term}`) ?? [MAX_PACKED, MAX_PACKED], this.freqWeights)
+            : (this.freqs[packed] as number);
+        bound.factor = Math.max(bound.factor, tfFactor(freq, doc.tokens.length, bound.avgdl));
+      }
       const cached = this.hits.get(term);
       if (cached !== undefined) this.hits.set(term, cached + 1);
       let tail = this.tails.get(term);
@@ -181,7 +195,9 @@ export class KeywordIndex {
     for (const phrase of phrases) {
       const segments = this.phrasePostings(phrase);
       const idf = this.idf(phrase, segments, nRow);
-      if (idf !== null) scoring.push({ segments, idf, scanOnly: phrase.length > 1 });
+      if (idf === null) continue;
+      const bound = phrase.length === 1 ? this.termBound(phrase[0] as string, segments, freqs, weights) : K1 + 1.0;
+      scoring.push({ segments, idf, bound: idf * bound, scanOnly: phrase.length > 1 });
     }
     const { docs, scores } = topDocs(
       scoring,
@@ -500,8 +516,33 @@ export class KeywordIndex {
     return this.norms;
   }
 
+  /**
+   * At most what a posting of `term` adds, over idf: its largest factor as found (`factors`),
+   * scaled to today's length average (a norm `k1 (1 - b) + k1 b len / avgdl` shrinks by at most
+   * old avgdl / new avgdl, and the factor grows by at most the inverse), never above k1 + 1.
+   */
+  private termBound(term: string, segments: readonly Segment[], freqs: Float64Array, weights: ColumnWeights): number {
+    const avgdl = this.liveTokens / this.liveDocs;
+    let found = this.factors.get(term);
+    if (found === undefined) {
+      let factor = 0;
+      for (const segment of segments) {
+        for (let i = 0; i < segment.size; i++) {
+          const packed = segment.counts[i] as number;
+          const freq = packed === OVERFLOW ? weightedFrequency(segment.exact(i), weights) : (freqs[packed] as number);
+          factor = Math.max(factor, tfFactor(freq, this.lengths[segment.docs[i] as number] as number, avgdl));
+        }
+      }
+      found = { factor, avgdl };
+      this.factors.set(term, found);
+    }
+    // A margin for rounding: the factor was computed in another order than scores are.
+    return Math.min(K1 + 1.0, (found.factor / Math.min(1, found.avgdl / avgdl)) * (1 + 1e-9));
+  }
+
   private freqTable(weights: ColumnWeights): Float64Array {
     if (this.freqWeights !== weights) {
+      this.factors.clear();
       // Every packed count filled at once (255 entries): no check for a missing one per posting.
       this.freqs = new Float64Array(OVERFLOW + 1);
       for (let packed = 0; packed < OVERFLOW; packed++) this.freqs[packed] = weightedFrequency([packed >>> 4, packed & 0xf], weights);
@@ -644,4 +685,9 @@ function indexOf(docs: Int32Array, size: number, doc: number): number {
     else hi = mid - 1;
   }
   return -1;
+}
+
+/** BM25's term-frequency factor for a weighted frequency in a doc of `length` tokens, at length average `avgdl`. */
+function tfFactor(freq: number, length: number, avgdl: number): number {
+  return (freq * (K1 + 1.0)) / (freq + K1 * (1 - B + (B * length) / avgdl));
 }

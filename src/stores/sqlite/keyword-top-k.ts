@@ -4,6 +4,8 @@ import { type ColumnWeights, OVERFLOW, type Segment, weightedFrequency } from '.
 export interface ScoringPhrase {
   readonly segments: readonly Segment[];
   readonly idf: number;
+  /** At most what the phrase adds to a doc's score (at most `idf * (k1 + 1)`: BM25's factor `f (k1 + 1) / (f + norm)` is below k1 + 1). */
+  readonly bound: number;
   /** A phrase of several tokens: its one segment is not searched by doc, only scanned. */
   readonly scanOnly: boolean;
 }
@@ -31,8 +33,6 @@ export interface ScoringState {
 }
 
 const K1 = 1.2;
-/** BM25's term-frequency factor `f * (k1 + 1) / (f + norm)` is below `k1 + 1`: a phrase adds at most `idf * (k1 + 1)`. */
-const K1_PLUS_1 = K1 + 1.0;
 /**
  * Margin for floating-point order: pruning compares partial sums taken in another order than
  * the final scores, which differ from them in the last few bits (relative 1e-15); a margin a
@@ -44,7 +44,7 @@ const SLACK = 1e-9;
  * The best `limit` eligible docs for an OR of phrases with their scores, best first (ties by
  * rowid), exactly as scoring every posting would give them, without scoring every posting:
  * MaxScore (Turtle and Flood 1995) term-at-a-time. Phrases go in decreasing order of their
- * upper bound (`idf * (k1 + 1)`); once the `limit`-th best partial score exceeds what the
+ * upper bound (`bound`); once the `limit`-th best partial score exceeds what the
  * phrases left could still add, no new doc can enter the top, and the phrases left (the common
  * words, with most of the postings) only update the docs still in the running, found by
  * galloping search in their sorted postings; a doc drops out as soon as its partial score plus
@@ -124,7 +124,7 @@ function part(state: ScoringState, idf: number, segment: Segment, i: number, doc
 }
 
 function bound(phrase: ScoringPhrase): number {
-  return phrase.idf * K1_PLUS_1;
+  return phrase.bound;
 }
 
 /** Drops the docs that cannot reach `floor` (the `limit`-th partial score) with `left` more, keeping their order; returns how many remain. */
