@@ -175,6 +175,39 @@ describe('SQLite memory record cache', () => {
     expect(await a.getMemories('other-tenant', ['mem_1'])).toEqual([]);
   });
 
+  // The keyword and vector indexes check their candidates against the filter by reading the
+  // rows whole, and the first k of them go into the record cache (the search hydrates them
+  // next). A row changed behind the store's back on its own connection (no data_version move)
+  // shows which reads were answered from the cache.
+  it('keeps the rows a keyword or vector search checked for the hydration that follows', async () => {
+    const filter = { tenantId: T, userId: 'u' };
+    const unit = (i: number): Float32Array => Float32Array.from({ length: 8 }, (_, d) => (d === i ? 1 : 0));
+    const c = new SqliteStore({ path: join(dir.dir, 'checked.db'), exactSearchThreshold: 2 });
+    await c.open();
+    try {
+      const notes = ['ferry at noon', 'ferry tickets', 'museum opens', 'late train'].map((text, i) =>
+        memoryOf(filter, { id: `mem_c${i}`, text, embedding: unit(i), embeddingModel: 'm' }),
+      );
+      await c.insertMemories(notes);
+      const behindTheBack = c.internals.db.prepare("UPDATE memories SET text = 'rewritten' WHERE id = ?");
+      // Both ferry notes are checked (k plus an overfetch), the best (the shorter) is kept.
+      expect((await c.keywordSearch(filter, ['ferry'], 1)).map((hit) => hit.id)).toEqual(['mem_c1']);
+      // Through the ANN graph (4 vectors > threshold 2), k = 1: the nearest is kept, the rest only checked.
+      expect((await c.vectorSearch(filter, unit(2), 'm', 1)).map((hit) => hit.id)).toEqual(['mem_c2']);
+      for (const id of ['mem_c0', 'mem_c1', 'mem_c2', 'mem_c3']) behindTheBack.run(id);
+      expect(await texts(c, ['mem_c1', 'mem_c2'])).toEqual(['ferry tickets', 'museum opens']);
+      expect(await texts(c, ['mem_c0', 'mem_c3'])).toEqual(['rewritten', 'rewritten']);
+      // Another connection's commit still drops what the checks kept.
+      const other = new SqliteStore({ path: join(dir.dir, 'checked.db') });
+      await other.open();
+      await other.updateMemory(T, 'mem_c1', { text: 'ferry tickets, two', updatedAt: Date.now() });
+      await other.close();
+      expect(await texts(c, ['mem_c1', 'mem_c2'])).toEqual(['ferry tickets, two', 'rewritten']);
+    } finally {
+      await c.close();
+    }
+  });
+
   // keywordScores takes rowids and filter columns from the cache: a record changed or removed
   // elsewhere must not be scored from what the cache held.
   it("keywordScores follows another connection's update and delete of cached records", async () => {

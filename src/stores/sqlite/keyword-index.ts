@@ -10,9 +10,9 @@ import {
   OVERFLOW,
   type Segment,
   Tail,
-  topK,
   weightedFrequency,
 } from './keyword-postings.js';
+import { type ScoringPhrase, topDocs } from './keyword-top-k.js';
 
 export type { ColumnWeights, DocTokens, KeywordDoc, KeywordHit, KeywordScope } from './keyword-postings.js';
 
@@ -55,12 +55,19 @@ export class KeywordIndex {
   /** Exact counts of postings whose packed value is OVERFLOW, by `${doc}:${term}`. */
   private overflow = new Map<string, readonly [number, number]>();
   private scratch = new Float64Array(0);
+  private marks = new Uint8Array(0);
   private touched = new Int32Array(0);
   /** Live docs per term (BM25's nHit), valid until the next delete. */
   private hits = new Map<string, number>();
-  /** Weighted frequency by packed counts, filled on use for `freqWeights`. */
+  /** Weighted frequency by packed counts for `freqWeights` (OVERFLOW's entry unused). */
   private freqs = new Float64Array(0);
   private freqWeights: ColumnWeights | null = null;
+  /**
+   * Per term searched: the largest BM25 term-frequency factor `f * (k1 + 1) / (f + norm)` of its
+   * postings, at the length average `avgdl` of when it was found, for `freqWeights`; kept up by
+   * `add` (a delete only loosens it). A tighter bound than `k1 + 1` for search's pruning.
+   */
+  private factors = new Map<string, { factor: number; readonly avgdl: number }>();
   private norms = new Float64Array(0);
   /** The (tokens, docs) statistics `norms` were computed for. */
   private normsFor = -1;
@@ -123,6 +130,14 @@ export class KeywordIndex {
     this.remove(doc.rowid);
     const number = this.addDoc(doc);
     this.eachPosting(number, doc.tokens, (term, packed) => {
+      const bound = this.factors.get(term);
+      if (bound !== undefined && this.freqWeights !== null) {
+        const freq =
+          packed === OVERFLOW
+            ? weightedFrequency(this.overflow.get(`${number}:${term}`) ?? [MAX_PACKED, MAX_PACKED], this.freqWeights)
+            : (this.freqs[packed] as number);
+        bound.factor = Math.max(bound.factor, tfFactor(freq, doc.tokens.length, bound.avgdl));
+      }
       const cached = this.hits.get(term);
       if (cached !== undefined) this.hits.set(term, cached + 1);
       let tail = this.tails.get(term);
@@ -154,6 +169,7 @@ export class KeywordIndex {
    * The best `limit` docs of a scope (or tenant) for an OR of phrases (stemmed tokens, in query
    * order; a phrase may repeat, as in FTS5), scored as `-bm25(memories_fts, text, context)`. A
    * phrase of several tokens counts as present where all of them are (no positions are kept).
+   * Best first, equal scores by rowid; pruned as keyword-top-k.ts says, with the exhaustive scores.
    */
   search(
     phrases: ReadonlyArray<readonly string[]>,
@@ -168,39 +184,40 @@ export class KeywordIndex {
     if (wanted === undefined || this.liveDocs === 0 || limit <= 0) return [];
     if (this.scratch.length < this.docs) {
       this.scratch = new Float64Array(this.rowids.length);
+      this.marks = new Uint8Array(this.rowids.length);
       this.touched = new Int32Array(this.rowids.length);
     }
-    const { scopes, tenants, scratch, touched } = this;
+    const { scopes, tenants, rowids } = this;
     const freqs = this.freqTable(weights);
     const nRow = this.liveDocs;
     const norms = this.lengthNorms();
-    let nTouched = 0;
+    const scoring: ScoringPhrase[] = [];
     for (const phrase of phrases) {
       const segments = this.phrasePostings(phrase);
       const idf = this.idf(phrase, segments, nRow);
       if (idf === null) continue;
-      for (const segment of segments) {
-        const { docs, counts, size } = segment;
-        for (let i = 0; i < size; i++) {
-          const doc = docs[i] as number;
-          const docScope = scopes[doc] as number;
-          if (docScope < 0 || (byScope ? docScope !== wanted : tenants[doc] !== wanted)) continue;
-          if (allowed !== undefined && !allowed.has(this.rowids[doc] as number)) continue;
-          const packed = counts[i] as number;
-          let freq = freqs[packed] as number;
-          if (packed === OVERFLOW) freq = weightedFrequency(segment.exact(i), weights);
-          else if (Number.isNaN(freq)) freq = freqs[packed] = weightedFrequency([packed >>> 4, packed & 0xf], weights);
-          const part = idf * ((freq * (K1 + 1.0)) / (freq + (norms[doc] as number)));
-          const before = scratch[doc] as number;
-          if (before === 0) touched[nTouched++] = doc;
-          scratch[doc] = before + part;
-        }
-      }
+      const bound = phrase.length === 1 ? this.termBound(phrase[0] as string, segments, freqs, weights) : K1 + 1.0;
+      scoring.push({ segments, idf, bound: idf * bound, scanOnly: phrase.length > 1 });
     }
-    const best = topK(scratch, touched, nTouched, limit);
-    const hits = best.map((doc) => ({ rowid: this.rowids[doc] as number, score: scratch[doc] as number }));
-    for (let i = 0; i < nTouched; i++) scratch[touched[i] as number] = 0;
-    return hits;
+    const { docs, scores } = topDocs(
+      scoring,
+      {
+        scopes,
+        tenants,
+        byScope,
+        wanted,
+        allowed,
+        rowids,
+        norms,
+        freqs,
+        weights,
+        scratch: this.scratch,
+        mark: this.marks,
+        touched: this.touched,
+      },
+      limit,
+    );
+    return docs.map((doc, i) => ({ rowid: rowids[doc] as number, score: scores[i] as number }));
   }
 
   /**
@@ -234,9 +251,7 @@ export class KeywordIndex {
           const i = unordered ? (unordered.get(doc) ?? -1) : indexOf(segment.docs, segment.size, doc);
           if (i < 0) continue;
           const packed = segment.counts[i] as number;
-          let freq = freqs[packed] as number;
-          if (packed === OVERFLOW) freq = weightedFrequency(segment.exact(i), weights);
-          else if (Number.isNaN(freq)) freq = freqs[packed] = weightedFrequency([packed >>> 4, packed & 0xf], weights);
+          const freq = packed === OVERFLOW ? weightedFrequency(segment.exact(i), weights) : (freqs[packed] as number);
           out[j] = (out[j] as number) + idf * ((freq * (K1 + 1.0)) / (freq + (norms[doc] as number)));
           break;
         }
@@ -316,6 +331,7 @@ export class KeywordIndex {
     this.overflow = overflow;
     this.tails = new Map();
     this.scratch = new Float64Array(0);
+    this.marks = new Uint8Array(0);
     this.touched = new Int32Array(0);
     // Doc numbers changed: per-doc caches go.
     this.normsFor = -1;
@@ -500,9 +516,36 @@ export class KeywordIndex {
     return this.norms;
   }
 
+  /**
+   * At most what a posting of `term` adds, over idf: its largest factor as found (`factors`),
+   * scaled to today's length average (a norm `k1 (1 - b) + k1 b len / avgdl` shrinks by at most
+   * old avgdl / new avgdl, and the factor grows by at most the inverse), never above k1 + 1.
+   */
+  private termBound(term: string, segments: readonly Segment[], freqs: Float64Array, weights: ColumnWeights): number {
+    const avgdl = this.liveTokens / this.liveDocs;
+    let found = this.factors.get(term);
+    if (found === undefined) {
+      let factor = 0;
+      for (const segment of segments) {
+        for (let i = 0; i < segment.size; i++) {
+          const packed = segment.counts[i] as number;
+          const freq = packed === OVERFLOW ? weightedFrequency(segment.exact(i), weights) : (freqs[packed] as number);
+          factor = Math.max(factor, tfFactor(freq, this.lengths[segment.docs[i] as number] as number, avgdl));
+        }
+      }
+      found = { factor, avgdl };
+      this.factors.set(term, found);
+    }
+    // A margin for rounding: the factor was computed in another order than scores are.
+    return Math.min(K1 + 1.0, (found.factor / Math.min(1, found.avgdl / avgdl)) * (1 + 1e-9));
+  }
+
   private freqTable(weights: ColumnWeights): Float64Array {
     if (this.freqWeights !== weights) {
-      this.freqs = new Float64Array(OVERFLOW + 1).fill(Number.NaN);
+      this.factors.clear();
+      // Every packed count filled at once (255 entries): no check for a missing one per posting.
+      this.freqs = new Float64Array(OVERFLOW + 1);
+      for (let packed = 0; packed < OVERFLOW; packed++) this.freqs[packed] = weightedFrequency([packed >>> 4, packed & 0xf], weights);
       this.freqWeights = weights;
     }
     return this.freqs;
@@ -642,4 +685,9 @@ function indexOf(docs: Int32Array, size: number, doc: number): number {
     else hi = mid - 1;
   }
   return -1;
+}
+
+/** BM25's term-frequency factor for a weighted frequency in a doc of `length` tokens, at length average `avgdl`. */
+function tfFactor(freq: number, length: number, avgdl: number): number {
+  return (freq * (K1 + 1.0)) / (freq + K1 * (1 - B + (B * length) / avgdl));
 }

@@ -1,6 +1,6 @@
 /**
  * The building blocks of KeywordIndex: what a document and a hit are, how per-posting counts
- * are packed, a growable postings tail, and top-k selection.
+ * are packed, and a growable postings tail.
  */
 
 /** Token counts of one memory, per indexed column, as the FTS5 tokenizer produces them. */
@@ -85,42 +85,4 @@ export function intern(ids: Map<string, number>, key: string): number {
     ids.set(key, id);
   }
   return id;
-}
-
-/** The `limit` docs of touched[0, n) with the highest scores, best first (a bounded min-heap). */
-export function topK(scores: Float64Array, touched: Int32Array, n: number, limit: number): number[] {
-  const heap: number[] = [];
-  let floor = Number.NEGATIVE_INFINITY;
-  for (let i = 0; i < n; i++) {
-    const doc = touched[i] as number;
-    const score = scores[doc] as number;
-    if (heap.length < limit) {
-      heap.push(doc);
-      let at = heap.length - 1;
-      while (at > 0) {
-        const parent = (at - 1) >> 1;
-        if (score >= (scores[heap[parent] as number] as number)) break;
-        heap[at] = heap[parent] as number;
-        at = parent;
-      }
-      heap[at] = doc;
-      if (heap.length === limit) floor = scores[heap[0] as number] as number;
-    } else if (score > floor) {
-      // Replace the root (the lowest kept) and sift down.
-      let at = 0;
-      for (;;) {
-        const left = 2 * at + 1;
-        if (left >= limit) break;
-        const right = left + 1;
-        let child = left;
-        if (right < limit && (scores[heap[right] as number] as number) < (scores[heap[left] as number] as number)) child = right;
-        if ((scores[heap[child] as number] as number) >= score) break;
-        heap[at] = heap[child] as number;
-        at = child;
-      }
-      heap[at] = doc;
-      floor = scores[heap[0] as number] as number;
-    }
-  }
-  return heap.sort((a, b) => (scores[b] as number) - (scores[a] as number));
 }

@@ -29,6 +29,11 @@ export class MemoryRecordCache {
     return { found, missing };
   }
 
+  /** Whether a record is cached (without touching its recency). */
+  has(tenantId: string, id: string): boolean {
+    return this.records.has(key(tenantId, id));
+  }
+
   remember(records: readonly CachedRecord[]): void {
     for (const cached of records) this.records.set(key(cached.record.tenantId, cached.record.id), cached);
   }

@@ -52,6 +52,62 @@ export interface MemoryRow {
   superseded_by: string | null;
 }
 
+/** The columns of MemoryRow, in the order `memoryRowOf` reads them: every memory column but the embedding (read only where it is used). */
+export const MEMORY_COLUMN_NAMES = [
+  'rowid',
+  'id',
+  'tenant_id',
+  'user_id',
+  'agent_id',
+  'namespace',
+  'session_id',
+  'kind',
+  'text',
+  'context',
+  'tags',
+  'importance',
+  'source',
+  'content_hash',
+  'metadata',
+  'embedding_model',
+  'created_at',
+  'updated_at',
+  'valid_from',
+  'valid_to',
+  'superseded_by',
+] as const satisfies ReadonlyArray<keyof MemoryRow>;
+
+/**
+ * A MemoryRow from a raw read (`.raw()`) of MEMORY_COLUMN_NAMES. better-sqlite3 builds a row
+ * object property by property; reading arrays and making the object here cost 12 instead of
+ * 16.5-19 µs a row (130 random rows of the 100k bench database, CPU time).
+ */
+export function memoryRowOf(values: readonly unknown[]): MemoryRow {
+  return {
+    rowid: values[0] as number,
+    id: values[1] as string,
+    tenant_id: values[2] as string,
+    user_id: values[3] as string,
+    agent_id: values[4] as string,
+    namespace: values[5] as string,
+    session_id: values[6] as string | null,
+    kind: values[7] as string,
+    text: values[8] as string,
+    context: values[9] as string | null,
+    tags: values[10] as string,
+    importance: values[11] as number,
+    source: values[12] as string,
+    content_hash: values[13] as string,
+    metadata: values[14] as string,
+    embedding_model: values[15] as string | null,
+    created_at: values[16] as number,
+    updated_at: values[17] as number,
+    valid_from: values[18] as number,
+    valid_to: values[19] as number | null,
+    superseded_by: values[20] as string | null,
+  };
+}
+
 export interface FactRow {
   tenant_id: string;
   id: string;

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import type Database from 'better-sqlite3';
 import type { MemoryFilter, ScoredId } from '../../spec/memory-store.js';
+import type { FilterCheck } from './filter-check.js';
 import { cachedStemmer, countAsciiTokens, isAscii } from './fts5-tokenizer.js';
 import { type IndexLog, LoggedIndex, type LogSpan } from './index-log.js';
 import { type ColumnWeights, type DocTokens, type KeywordDoc, KeywordIndex, type KeywordScope } from './keyword-index.js';
@@ -44,6 +45,7 @@ export class SqliteKeywords {
     private readonly sql: StatementCache,
     private readonly log: IndexLog,
     private readonly options: SqliteKeywordsOptions,
+    private readonly check: FilterCheck,
   ) {}
 
   /** Top-k by `-bm25(text, context)` within the filter; each term is matched as FTS5 matches `"term"`. */
@@ -55,11 +57,16 @@ export class SqliteKeywords {
     const scope: KeywordScope =
       filter.userId === undefined ? { tenantId: filter.tenantId } : { scopeKey: scopeKey(filter.tenantId, filter.userId) };
     const { where, params } = memoryFilterSql(filter, Date.now());
-    // json_each outer: the candidates are looked up by rowid, never a scan of the scope.
-    const check = this.sql.raw(`SELECT m.rowid, m.id FROM json_each(?) AS j CROSS JOIN memories m ON m.rowid = j.value WHERE ${where}`);
     const round = (limit: number, allowed?: ReadonlySet<number>): { passed: ScoredId[]; complete: boolean; kept: number } => {
       const hits = index.search(phrases, scope, this.options.weights, limit, allowed);
-      const ids = new Map(check.all(JSON.stringify(hits.map((hit) => hit.rowid)), ...params) as Array<[number, string]>);
+      const ids = new Map(
+        this.check(
+          hits.map((hit) => hit.rowid),
+          where,
+          params,
+          k,
+        ),
+      );
       const passed: ScoredId[] = [];
       for (const hit of hits) {
         const id = ids.get(hit.rowid);

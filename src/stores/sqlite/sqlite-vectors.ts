@@ -4,6 +4,7 @@ import type { MemoryRecord } from '../../spec/records.js';
 import { dot } from '../../util/vector-math.js';
 import { AnnIndex, type AnnRow } from './ann-index.js';
 import { AnnWorkerClient } from './ann-worker-client.js';
+import type { FilterCheck } from './filter-check.js';
 import { type IndexLog, LoggedIndex, type LogSpan } from './index-log.js';
 import { memoryFilterSql, scopeKey } from './memory-filter-sql.js';
 import { blobToVector } from './rows.js';
@@ -50,6 +51,7 @@ export class SqliteVectors {
     private readonly sql: StatementCache,
     private readonly log: IndexLog,
     private readonly options: SqliteVectorsOptions,
+    private readonly check: FilterCheck,
   ) {}
 
   onInsert(rowid: number, memory: NewMemory): void {
@@ -213,8 +215,6 @@ export class SqliteVectors {
     const ann = await this.ensureAnn(model, vector.length);
     const scope = scopeKey(filter.tenantId, filter.userId);
     const { where, params } = memoryFilterSql(filter, Date.now());
-    // json_each outer: the labels are looked up by rowid, never a scan of the scope.
-    const check = this.sql.raw(`SELECT m.rowid, m.id FROM json_each(?) AS j CROSS JOIN memories m ON m.rowid = j.value WHERE ${where}`);
     for (let fetch = k; ; fetch *= 4) {
       let hits: Awaited<ReturnType<AnnIndex['search']>>;
       try {
@@ -225,7 +225,7 @@ export class SqliteVectors {
       }
       if (hits.length === 0) return [];
       const similarity = new Map(hits.map((hit) => [hit.label, hit.similarity]));
-      const rows = check.all(JSON.stringify([...similarity.keys()]), ...params) as Array<[number, string]>;
+      const rows = this.check([...similarity.keys()], where, params, k);
       if (rows.length >= k || hits.length < fetch) {
         return rows
           .map(([rowid, id]) => ({ id, score: similarity.get(rowid) ?? 0 }))
