@@ -12,11 +12,25 @@
  * The store grows under the load (80% writes roughly triple the seeded 60 messages a user in a
  * 15 s run), and context and search cost grows with a user's memories: the report prints the
  * store's size at the start and the end of the timed load, so that runs are compared knowing it.
+ * `--memory off` serves every route in memory mode off (nothing stored or read, each add-message
+ * answers `skipped`): what is left is the HTTP stack alone (socket, routing, auth, rate limit,
+ * body parsing, zod, serialisation, logs, metrics), to tell its CPU a request from the core's.
+ * Measured so (2 cores, add-message only): 0.12-0.14 ms a request against 0.77-0.88 ms with memory on.
+ * `--rate R` is an open loop: R requests a second at evenly spaced times over at most
+ * `--connections` keep-alive sockets (node:http), each timed from the moment it was due, so that
+ * a slow server cannot slow the offered load down (no coordinated omission); a request waiting
+ * for a free socket counts that wait. (autocannon's own rate limit is not one: each connection
+ * sends its share of a second back to back and then pauses, so every second starts with a burst
+ * of all connections at once, a closed loop again; at 300 requests/s offered it measured p50
+ * ~60-100 ms while the event loop was free 99% of the time.)
+ * In the closed loop the latencies are queueing by Little's law (50 connections at X requests/s:
+ * a mean of 50/X s), so the p95 targets are for the open loop at the target rate (`--rate 1000`).
  * Writes bench/results/http-latest.json.
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import type { EventEmitter } from 'node:events';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Agent, request as httpRequest } from 'node:http';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -47,10 +61,14 @@ const { values: args } = parseArgs({
     workers: { type: 'string', default: '1' },
     /** Open loop: offer this many requests/s in total (autocannon overallRate) instead of as many as the server answers. */
     rate: { type: 'string' },
+    /** `off`: memory mode off (STRATA_WRITE/READ false): the HTTP stack's own cost, without the core's. */
+    memory: { type: 'string', default: 'on' },
   },
 });
 
 const MIX = parseMix(String(args.mix));
+if (args.memory !== 'on' && args.memory !== 'off') throw new Error(`--memory takes on or off, got "${args.memory}"`);
+const MEMORY_OFF = args.memory === 'off';
 
 function parseMix(text: string): Record<Route, number> {
   const parts = text.split(',').map(Number);
@@ -87,6 +105,7 @@ async function serve(): Promise<void> {
       logLevel: args['log-level'] as 'info',
       rateLimit: { enabled: true, max: 1_000_000, windowMs: 60_000 },
       workers: Number(args.workers),
+      ...(MEMORY_OFF ? { write: false, read: false } : {}),
     },
   });
   if (settings.workers > 1 && cluster.isPrimary) return servePrimary(settings, cluster, prepareDataDir);
@@ -140,7 +159,10 @@ async function servePrimary(
 
 function startServer(dataDir: string, profileDir: string | null): Promise<{ child: ChildProcess; ready: Ready }> {
   const execArgv = [...process.execArgv, ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])];
-  const serveArgs = ['--serve', '--data', dataDir, '--log-level', String(args['log-level']), '--workers', String(args.workers)];
+  const serveArgs = [
+    ...['--serve', '--data', dataDir, '--log-level', String(args['log-level'])],
+    ...['--workers', String(args.workers), '--memory', String(args.memory)],
+  ];
   const child = fork(new URL(import.meta.url).pathname, serveArgs, {
     execArgv,
     // pino writes its JSON lines to stdout: to /dev/null, so that formatting is measured and not a pipe.
@@ -234,18 +256,61 @@ interface LoadContext {
   startedAt?: number;
 }
 
-async function load(url: string, key: string, workload: Workload, seconds: number, random: () => number, label: string) {
-  const fresh = (): RouteStats => ({ latencies: [], statuses: {}, timeouts: 0 });
-  const stats: Record<Route, RouteStats> = { 'add-message': fresh(), context: fresh(), search: fresh() };
-  let sequence = 0;
+interface PlannedRequest {
+  readonly route: Route;
+  readonly path: string;
+  readonly body: string;
+}
+
+/** The next request of the mix (every one is a POST with a JSON body). */
+function planRequest(workload: Workload, random: () => number, clientMsgId: () => string): PlannedRequest {
   const pick = <T>(list: readonly T[]) => list[Math.floor(random() * list.length)] as T;
+  const draw = random();
+  const session = pick(workload.sessions);
+  if (draw < MIX['add-message']) {
+    const message = { role: 'user', content: sentence(random), clientMsgId: clientMsgId() };
+    return { route: 'add-message', path: `/v1/sessions/${session.id}/messages`, body: JSON.stringify({ messages: [message] }) };
+  }
+  if (draw < MIX['add-message'] + MIX.context) {
+    return { route: 'context', path: `/v1/sessions/${session.id}/context`, body: JSON.stringify({ query: pick(QUERIES) }) };
+  }
+  return { route: 'search', path: '/v1/search', body: JSON.stringify({ query: pick(QUERIES), userId: session.userId, k: 10 }) };
+}
+
+/** What one timed load reports besides the per-route stats (autocannon's totals, or the open loop's). */
+interface LoadTotals {
+  readonly start: Date;
+  /** Seconds. */
+  readonly duration: number;
+  readonly errors: number;
+  readonly timeouts: number;
+  readonly non2xx: number;
+  readonly latency: { readonly p50: number; readonly p99: number };
+}
+
+const freshStats = (): Record<Route, RouteStats> => ({
+  'add-message': { latencies: [], statuses: {}, timeouts: 0 },
+  context: { latencies: [], statuses: {}, timeouts: 0 },
+  search: { latencies: [], statuses: {}, timeouts: 0 },
+});
+
+async function load(
+  url: string,
+  key: string,
+  workload: Workload,
+  seconds: number,
+  random: () => number,
+  label: string,
+): Promise<{ stats: Record<Route, RouteStats>; result: LoadTotals }> {
+  if (args.rate !== undefined) return openLoad(url, key, workload, seconds, random, label, Number(args.rate));
+  const stats = freshStats();
+  let sequence = 0;
   const result = await autocannon({
     url,
     connections: Number(args.connections),
     duration: seconds,
     pipelining: 1,
     timeout: 10,
-    ...(args.rate === undefined ? {} : { overallRate: Number(args.rate) }),
     headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
     setupClient: (client) => {
       // autocannon's Client emits 'timeout' (not in its types); the context is the timed-out request's.
@@ -258,35 +323,10 @@ async function load(url: string, key: string, workload: Workload, seconds: numbe
     requests: [
       {
         setupRequest: (request, context: LoadContext) => {
-          const draw = random();
-          const session = pick(workload.sessions);
+          const planned = planRequest(workload, random, () => `${label}-${sequence++}`);
           context.startedAt = performance.now();
-          if (draw < MIX['add-message']) {
-            context.route = 'add-message';
-            const message = { role: 'user', content: sentence(random), clientMsgId: `${label}-${sequence++}` };
-            return {
-              ...request,
-              method: 'POST',
-              path: `/v1/sessions/${session.id}/messages`,
-              body: JSON.stringify({ messages: [message] }),
-            };
-          }
-          if (draw < MIX['add-message'] + MIX.context) {
-            context.route = 'context';
-            return {
-              ...request,
-              method: 'POST',
-              path: `/v1/sessions/${session.id}/context`,
-              body: JSON.stringify({ query: pick(QUERIES) }),
-            };
-          }
-          context.route = 'search';
-          return {
-            ...request,
-            method: 'POST',
-            path: '/v1/search',
-            body: JSON.stringify({ query: pick(QUERIES), userId: session.userId, k: 10 }),
-          };
+          context.route = planned.route;
+          return { ...request, method: 'POST', path: planned.path, body: planned.body };
         },
         onResponse: (status, _body, context: LoadContext) => {
           if (!context.route || context.startedAt === undefined) return;
@@ -298,6 +338,103 @@ async function load(url: string, key: string, workload: Workload, seconds: numbe
     ],
   });
   return { stats, result };
+}
+
+/**
+ * The open loop (`--rate`): a request is due every 1/rate s from the start, whether or not the
+ * earlier ones were answered; node:http's keep-alive agent holds at most `--connections` sockets
+ * and queues the rest. Latency runs from the due time to the end of the response.
+ */
+async function openLoad(
+  url: string,
+  key: string,
+  workload: Workload,
+  seconds: number,
+  random: () => number,
+  label: string,
+  rate: number,
+): Promise<{ stats: Record<Route, RouteStats>; result: LoadTotals }> {
+  if (!(rate > 0)) throw new Error(`--rate takes requests per second, got "${args.rate}"`);
+  const stats = freshStats();
+  const agent = new Agent({ keepAlive: true, maxSockets: Number(args.connections) });
+  const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+  const { hostname, port } = new URL(url);
+  let sequence = 0;
+  let errors = 0;
+  let timeouts = 0;
+  let inFlight = 0;
+  let drained: (() => void) | null = null;
+  const settle = () => {
+    inFlight -= 1;
+    if (inFlight === 0) drained?.();
+  };
+  const send = (planned: PlannedRequest, dueAt: number): void => {
+    inFlight += 1;
+    const request = httpRequest(
+      {
+        agent,
+        hostname,
+        port,
+        method: 'POST',
+        path: planned.path,
+        headers: { ...headers, 'content-length': Buffer.byteLength(planned.body) },
+      },
+      (response) => {
+        response.resume();
+        response.on('end', () => {
+          const route = stats[planned.route];
+          route.latencies.push(performance.now() - dueAt);
+          route.statuses[response.statusCode ?? 0] = (route.statuses[response.statusCode ?? 0] ?? 0) + 1;
+          settle();
+        });
+      },
+    );
+    request.setTimeout(10_000, () => {
+      stats[planned.route].timeouts++;
+      timeouts++;
+      request.destroy(new Error('timeout'));
+    });
+    request.on('error', () => {
+      errors++;
+      settle();
+    });
+    request.end(planned.body);
+  };
+  const started = performance.now();
+  const startedAt = new Date();
+  const total = Math.round(rate * seconds);
+  let sent = 0;
+  await new Promise<void>((resolve) => {
+    const tick = (): void => {
+      const due = Math.min(total, Math.floor(((performance.now() - started) / 1000) * rate) + 1);
+      for (; sent < due; sent++)
+        send(
+          planRequest(workload, random, () => `${label}-${sequence++}`),
+          started + (sent * 1000) / rate,
+        );
+      if (sent < total) setTimeout(tick, 1);
+      else resolve();
+    };
+    tick();
+  });
+  if (inFlight > 0) await new Promise<void>((resolve) => (drained = resolve));
+  agent.destroy();
+  const latencies = ROUTES.flatMap((route) => stats[route].latencies).sort((a, b) => a - b);
+  const non2xx = ROUTES.reduce(
+    (sum, route) => sum + Object.entries(stats[route].statuses).reduce((n, [status, count]) => n + (status.startsWith('2') ? 0 : count), 0),
+    0,
+  );
+  return {
+    stats,
+    result: {
+      start: startedAt,
+      duration: (performance.now() - started) / 1000,
+      errors,
+      timeouts,
+      non2xx,
+      latency: { p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99) },
+    },
+  };
 }
 
 /** Busy CPU time of the whole machine so far, in ms (all cores, every process). */
@@ -344,20 +481,20 @@ async function main(): Promise<void> {
     const client = new StrataClient({ baseUrl: ready.url, apiKey: ready.key });
     const seedStarted = performance.now();
     const workload = await seed(client, random);
-    const seeded = workload.sessions.length * Number(args['messages-per-session']);
+    // With memory off nothing is stored (every add-message answers 200 skipped).
+    const seeded = MEMORY_OFF ? 0 : workload.sessions.length * Number(args['messages-per-session']);
     console.log(
       `server ${ready.url} (pid ${ready.pid}); seeded ${seeded} messages in ${workload.sessions.length} sessions of ${workload.users.length} users in ${round((performance.now() - seedStarted) / 1000, 1)} s`,
     );
-    // Every add-message answered 2xx stored one new message (its clientMsgId is unique).
-    const stored = (stats: Record<Route, RouteStats>) =>
-      Object.entries(stats['add-message'].statuses).reduce((sum, [status, n]) => sum + (status.startsWith('2') ? n : 0), 0);
+    // Every add-message answered 201 stored one new message (its clientMsgId is unique; 200 is a replay or skipped).
+    const stored = (stats: Record<Route, RouteStats>) => stats['add-message'].statuses['201'] ?? 0;
     let messagesAtStart = seeded;
     if (Number(args.warmup) > 0) {
       const warmup = await load(ready.url, ready.key, workload, Number(args.warmup), random, 'warmup');
       messagesAtStart += stored(warmup.stats);
     }
     child.send({ type: 'reset-cpu' });
-    const offered = args.rate === undefined ? 'closed loop' : `open loop at ${args.rate} requests/s offered`;
+    const offered = args.rate === undefined ? 'closed loop' : `open loop at ${args.rate} requests/s offered, evenly spaced`;
     console.log(
       `load: ${args.connections} connections for ${seconds} s, ${mixLabel()}, ${offered}; ${args.workers} server process(es) ...`,
     );
@@ -409,6 +546,7 @@ async function main(): Promise<void> {
         logLevel: args['log-level'],
         workers: Number(args.workers),
         offeredRate: args.rate === undefined ? null : Number(args.rate),
+        memory: MEMORY_OFF ? 'off (HTTP stack alone: nothing stored or read)' : 'on',
         auth: 'api key (sha256), per-key rate limit on',
       },
       total: {
@@ -424,6 +562,8 @@ async function main(): Promise<void> {
       cpu: {
         serverPercent: round((serverCpuMs / (elapsed * 1000)) * 100, 1),
         serverMsPerRequest: round(serverCpuMs / Math.max(1, total), 3),
+        // Kernel time (socket I/O, SQLite's reads and writes of pages) apart from user time.
+        serverSystemMsPerRequest: round(server.cpuSystemMs / Math.max(1, total), 3),
         generatorPercent: round((generatorCpuMs / (elapsed * 1000)) * 100, 1),
         otherProcessesCores: round(othersCores),
         serverRssMiB: round(server.rssMiB, 1),
@@ -443,10 +583,16 @@ async function main(): Promise<void> {
 interface Printed {
   readonly total: { requests: number; perSecond: number };
   readonly routes: Record<Route, ReturnType<typeof summarize>>;
-  readonly cpu: { serverPercent: number; serverMsPerRequest: number; generatorPercent: number; serverRssMiB: number };
+  readonly cpu: {
+    serverPercent: number;
+    serverMsPerRequest: number;
+    serverSystemMsPerRequest: number;
+    generatorPercent: number;
+    serverRssMiB: number;
+  };
   readonly targets: Record<string, boolean>;
   readonly note: string;
-  readonly settings: { durationS: number; messagesAtStart: number; messagesAtEnd: number; users: number };
+  readonly settings: { durationS: number; messagesAtStart: number; messagesAtEnd: number; users: number; memory: string };
 }
 
 function print(report: Printed): void {
@@ -463,9 +609,10 @@ function print(report: Printed): void {
   console.log(
     `store: ${messagesAtStart} messages at the start of the timed load, ${messagesAtEnd} at its end (${Math.round(messagesAtStart / users)} → ${Math.round(messagesAtEnd / users)} a user)\n`,
   );
-  const { serverPercent, serverMsPerRequest, generatorPercent, serverRssMiB } = report.cpu;
+  if (report.settings.memory !== 'on') console.log(`memory ${report.settings.memory}`);
+  const { serverPercent, serverMsPerRequest, serverSystemMsPerRequest, generatorPercent, serverRssMiB } = report.cpu;
   console.log(
-    `CPU: server ${serverPercent}% of one core (${serverMsPerRequest} ms a request), load generator ${generatorPercent}%; server RSS ${serverRssMiB} MiB`,
+    `CPU: server ${serverPercent}% of one core (${serverMsPerRequest} ms a request, ${serverSystemMsPerRequest} of it system), load generator ${generatorPercent}%; server RSS ${serverRssMiB} MiB`,
   );
   console.log(`Note: ${report.note}; the numbers include the generator's share.`);
   for (const [target, met] of Object.entries(report.targets)) console.log(`  ${met ? 'met ' : 'MISS'}  ${target}`);
