@@ -19,6 +19,14 @@ export interface RetrievalSettings {
   /** Candidates fetched from each signal per result wanted (at least `minCandidates`). */
   readonly candidateMultiplier: number;
   readonly minCandidates: number;
+  /**
+   * Vector candidates fetched at least (keyword candidates stay at `minCandidates`). A paraphrase
+   * that shares no word with the question ("practice exams" for "mocks") enters the pool only
+   * through the vector list, where the sentence vector often ranks it low (cosine -0.02 for that
+   * one); the soft match then lifts it, but only if it is a candidate. Set to 50 when latency
+   * matters more.
+   */
+  readonly minVectorCandidates: number;
   /** Half-life of the recency signal, in days. */
   readonly recencyHalfLifeDays: number;
   readonly recencyWeight: number;
@@ -68,6 +76,7 @@ export const DEFAULT_RETRIEVAL: RetrievalSettings = {
   rrfK: 60,
   candidateMultiplier: 2,
   minCandidates: 50,
+  minVectorCandidates: 50,
   recencyHalfLifeDays: 30,
   recencyWeight: 0.05,
   presentRecencyWeight: 0.25,
@@ -134,6 +143,7 @@ export async function hybridSearch(
 ): Promise<SearchOutcome> {
   const terms = queryTerms(request.query);
   const candidates = Math.max(settings.minCandidates, request.k * settings.candidateMultiplier);
+  const vectorCandidates = Math.max(settings.minVectorCandidates, candidates);
   const wantKeyword = request.mode !== 'vector';
   const wantVector = request.mode !== 'keyword';
   const [keyword, vector] = await Promise.all([
@@ -141,7 +151,7 @@ export async function hybridSearch(
     wantVector
       ? embedder
           .embedOne(request.query)
-          .then((query) => store.vectorSearch(request.filter, query, embedder.modelId, candidates, { exact: request.exactVectors }))
+          .then((query) => store.vectorSearch(request.filter, query, embedder.modelId, vectorCandidates, { exact: request.exactVectors }))
       : Promise.resolve([]),
   ]);
   const fused = fuse(keyword, vector, {
