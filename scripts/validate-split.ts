@@ -33,6 +33,21 @@ function merge(name: string, set: readonly Scenario[]): Scenario {
   );
   return { id: `merged-${name}`, userId: `u-merged-${name}`, agentId: 'agent-merged', sessions, questions };
 }
+/**
+ * How well maxRelevance separates answerable questions from abstentions, whatever the threshold:
+ * the share of (answerable, abstention) pairs in which the answerable one scores higher (ties
+ * count half). 1 separates perfectly, 0.5 is chance. The abstention count alone rewards a
+ * threshold that abstains on everything; this does not.
+ */
+function relevanceAuc(outcomes: readonly QuestionOutcome[]): number {
+  const abstentions = outcomes.filter((o) => o.abstention).map((o) => o.maxRelevance);
+  const answerable = outcomes.filter((o) => !o.abstention).map((o) => o.maxRelevance);
+  let wins = 0;
+  for (const x of answerable) for (const y of abstentions) wins += x > y ? 1 : x === y ? 0.5 : 0;
+  const pairs = answerable.length * abstentions.length;
+  return pairs === 0 ? 1 : wins / pairs;
+}
+
 for (const config of configs) {
   for (const [half, set] of Object.entries(halves)) {
     const outcomes: QuestionOutcome[] = [];
@@ -41,8 +56,9 @@ for (const config of configs) {
     }
     const report = summarise(outcomes, 0, { scenarios: set.length, consistent: 0 });
     const o = report.overall;
+    const a = report.abstention;
     console.log(
-      `${JSON.stringify(config)} ${half}: R@5 ${pct(o.recall5)} R@10 ${pct(o.recall10)} all@10 ${pct(o.allEvidence10)} contain ${pct(o.containment)} msgs@10 ${o.covered10.toFixed(1)} abstained ${report.abstention.correct}/${report.abstention.questions}`,
+      `${JSON.stringify(config)} ${half}: R@5 ${pct(o.recall5)} R@10 ${pct(o.recall10)} all@10 ${pct(o.allEvidence10)} contain ${pct(o.containment)} msgs@10 ${o.covered10.toFixed(1)} abstained ${a.correct}/${a.questions} answerable relevant ${a.answerableRelevant}/${a.answerable} relevance AUC ${relevanceAuc(outcomes).toFixed(3)}`,
     );
   }
 }
