@@ -61,6 +61,8 @@ export interface CreateMemoryOptions {
   readonly retrieval?: Partial<RetrievalSettings> | undefined;
   /** Scopes with at most this many vectors are searched exactly (SQLite). */
   readonly exactSearchThreshold?: number | undefined;
+  /** HNSW graphs on a worker thread (default) or on the caller's thread (false: less memory, slower writes; SQLite). */
+  readonly annThread?: boolean | undefined;
   readonly maxTextLength?: number | undefined;
   readonly clock?: (() => number) | undefined;
   /**
@@ -249,6 +251,7 @@ async function defaultStore(options: CreateMemoryOptions): Promise<MemoryStoreV1
   return new SqliteStore({
     path: options.path ?? './strata.db',
     exactSearchThreshold: options.exactSearchThreshold,
+    annThread: options.annThread,
     maxTextLength: options.maxTextLength,
   });
 }

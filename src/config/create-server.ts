@@ -70,6 +70,7 @@ export async function createServer(settings: ServerSettings, options: CreateServ
     ...(settings.qdrantUrl ? { qdrant: { url: settings.qdrantUrl, apiKey: settings.qdrantApiKey } } : {}),
     mode: modeFromFlags(settings.write, settings.read),
     readDeadlineMs: settings.readDeadlineMs,
+    annThread: settings.annThread,
     redaction: settings.redaction,
     metrics,
     logger: settings.logLevel === 'silent' ? undefined : createTurnLogger({ level: settings.logLevel }),

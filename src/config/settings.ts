@@ -75,6 +75,8 @@ export const ServerSettingsSchema = z
     read: bool('read').default(true),
     /** Deadline of getContext and search, ms (0: none). */
     readDeadlineMs: int('readDeadlineMs', 0, 60_000).default(250),
+    /** HNSW graphs on a worker thread (faster writes) or, false, on the serving thread (less memory); SQLite store. */
+    annThread: bool('annThread').default(true),
     /** Bearer token for GET /metrics; without it /metrics needs an admin API key (or is open with auth off). */
     metricsToken: secret('metricsToken').optional(),
     /** Push the metrics to an OpenTelemetry collector too: its OTLP/HTTP metrics URL (http://collector:4318/v1/metrics). */
@@ -152,6 +154,7 @@ export const SettingsLayerSchema = z.strictObject({
   write: bool('write').optional(),
   read: bool('read').optional(),
   readDeadlineMs: int('readDeadlineMs', 0, 60_000).optional(),
+  annThread: bool('annThread').optional(),
   metricsToken: secret('metricsToken').optional(),
   otlpMetricsUrl: z.url({ protocol: /^https?$/, error: 'otlpMetricsUrl must be an http(s) URL' }).optional(),
   redaction: z

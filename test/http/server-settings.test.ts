@@ -46,6 +46,7 @@ describe('server settings', () => {
       write: true,
       read: true,
       readDeadlineMs: 250,
+      annThread: true,
       redaction: { enabled: true, style: 'tag', types: ['email', 'phone', 'card', 'iban', 'ip'], phoneCountries: ['US'] },
       store: 'sqlite',
       pgPoolMax: 10,
@@ -105,6 +106,11 @@ describe('server settings', () => {
     expect(problems(() => loadSettings({ flags: { workers: 'many' as unknown as number } }))).toEqual([
       '--workers: workers must be an integer from 1 to 64',
     ]);
+  });
+
+  it('annThread: STRATA_ANN_THREAD, a boolean', () => {
+    expect(loadSettings({ env: { STRATA_ANN_THREAD: 'false' } }).annThread).toBe(false);
+    expect(problems(() => loadSettings({ env: { STRATA_ANN_THREAD: 'sometimes' } }))[0]).toMatch(/^STRATA_ANN_THREAD: /);
   });
 
   it('--no-auth binds to loopback only', () => {

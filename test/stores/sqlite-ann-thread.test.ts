@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { NewMemory } from '../../src/spec/memory-store.js';
 import { AnnWorkerClient } from '../../src/stores/sqlite/ann-worker-client.js';
 import { SqliteStore } from '../../src/stores/sqlite/sqlite-store.js';
@@ -96,8 +96,8 @@ describe('read-your-writes through the HNSW thread', () => {
     dir.cleanup();
   });
 
-  async function open(): Promise<SqliteStore> {
-    const store = new SqliteStore({ path, exactSearchThreshold: 10 });
+  async function open(annThread = true): Promise<SqliteStore> {
+    const store = new SqliteStore({ path, exactSearchThreshold: 10, annThread });
     await store.open();
     stores.push(store);
     return store;
@@ -142,5 +142,27 @@ describe('read-your-writes through the HNSW thread', () => {
       expect((await reopened.vectorSearch(filter, memory.embedding as Float32Array, MODEL, 1))[0]?.id).toBe(memory.id);
     }
     expect((await reopened.vectorSearch(filter, victim.embedding as Float32Array, MODEL, 5)).map((hit) => hit.id)).not.toContain(victim.id);
+  });
+
+  it('annThread: false runs the graphs on the caller thread: no thread is asked for, and the graph answers, persists and forgets', async () => {
+    const acquire = vi.spyOn(AnnWorkerClient, 'acquire');
+    try {
+      const store = await open(false);
+      const batch = memories(vectors(300, 31));
+      await store.insertMemories(batch);
+      const probe = batch[150]?.embedding as Float32Array;
+      const exact = await store.vectorSearch(filter, probe, MODEL, 10, { exact: true });
+      expect((await store.vectorSearch(filter, probe, MODEL, 10)).map((hit) => hit.id)).toEqual(exact.map((hit) => hit.id));
+      const victim = batch.at(-1) as NewMemory;
+      await store.deleteMemories('default', [victim.id]);
+      expect((await store.vectorSearch(filter, victim.embedding as Float32Array, MODEL, 5)).map((hit) => hit.id)).not.toContain(victim.id);
+      await store.close();
+      stores.splice(0);
+      const reopened = await open(false);
+      expect((await reopened.vectorSearch(filter, batch[7]?.embedding as Float32Array, MODEL, 1))[0]?.id).toBe(batch[7]?.id);
+      expect(acquire).not.toHaveBeenCalled();
+    } finally {
+      acquire.mockRestore();
+    }
   });
 });

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AnnWorkerClient } from './ann-worker-client.js';
+import type { AnnRunner } from './ann-worker-client.js';
 
 export interface AnnRow {
   readonly label: number;
@@ -62,7 +62,7 @@ export class AnnIndex {
   private constructor(
     readonly model: string,
     readonly dims: number,
-    private readonly thread: AnnWorkerClient,
+    private readonly thread: AnnRunner,
     options: Partial<AnnOptions>,
     capacity: number,
   ) {
@@ -76,7 +76,7 @@ export class AnnIndex {
    * rows queued for it stay bounded (the caller reads each page when asked, holding no cursor open).
    */
   static async build(
-    thread: AnnWorkerClient,
+    thread: AnnRunner,
     model: string,
     dims: number,
     pages: Iterable<readonly AnnRow[]>,
@@ -101,7 +101,7 @@ export class AnnIndex {
    * with the seq it was saved at (the caller catches it up), or null when missing or unreadable.
    */
   static async load(
-    thread: AnnWorkerClient,
+    thread: AnnRunner,
     dir: string,
     model: string,
     dims: number,

@@ -45,7 +45,27 @@ export interface AnnWorkerData {
 }
 
 /** Ops without the id a request gets. */
-type Request = AnnOp extends infer O ? (O extends { id: number } ? Omit<O, 'id'> : never) : never;
+export type AnnRequest = AnnOp extends infer O ? (O extends { id: number } ? Omit<O, 'id'> : never) : never;
+
+/**
+ * What runs the hnswlib calls AnnIndex decides, in the order they are posted: the process's
+ * HNSW thread (AnnWorkerClient), or the caller's own thread (InlineAnnGraphs, ann-inline.ts).
+ */
+export interface AnnRunner {
+  /** False once the runner died or was stopped: acquire another. */
+  readonly alive: boolean;
+  /** A graph number for `init` or `load`. */
+  newGraph(): number;
+  /** True when the graph's runner died or one of its ops failed: its state is unknown. */
+  failed(graph: number): boolean;
+  /** Queues an op that is not answered. */
+  post(op: Exclude<AnnOp, { id: number }>): void;
+  /** Queues an op and resolves with its answer, which comes after every op queued before it. */
+  request<T>(op: AnnRequest): Promise<T>;
+  /** Backpressure for a writer: resolves once the runner is not too far behind. */
+  settle(): Promise<void>;
+  release(): void;
+}
 
 // Backlog bounds, in queued inserts and removes. The thread applies an insert in ~190 µs at 100k
 // vectors, so 256 queued are ~50 ms of work: a search posted behind them waits at most that, and
@@ -69,7 +89,7 @@ const waitAsync = (Atomics as unknown as { waitAsync: WaitAsync }).waitAsync;
  * message per microtask; the thread runs them in order. A thread that dies fails what waits on
  * it, and every graph it held reports failed: the owner rebuilds them on a new thread.
  */
-export class AnnWorkerClient {
+export class AnnWorkerClient implements AnnRunner {
   private static shared: AnnWorkerClient | null = null;
 
   private readonly worker: Worker;
@@ -143,7 +163,7 @@ export class AnnWorkerClient {
   }
 
   /** Queues an op and resolves with its answer, which comes after every op queued before it. */
-  request<T>(op: Request): Promise<T> {
+  request<T>(op: AnnRequest): Promise<T> {
     if (this.dead) return Promise.reject(this.dead);
     const id = this.nextId++;
     return this.waitFor(

@@ -83,6 +83,12 @@ export interface SqliteStoreOptions {
    * rebuilt on open, in milliseconds).
    */
   readonly exactSearchThreshold?: number;
+  /**
+   * HNSW inserts and searches on a worker thread shared by the process (default), or on the
+   * caller's thread (false): the thread takes the inserts off the writer (ingest at 100k about
+   * 2,100 -> 2,700 msgs/s) for a second V8 heap and malloc arena (peak RSS +20-120 MiB).
+   */
+  readonly annThread?: boolean | undefined;
   readonly maxTextLength?: number;
   /**
    * Directory for the persisted in-process indexes (HNSW graphs, keyword index); default
@@ -155,7 +161,12 @@ export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1, Reembed
     const threshold = this.options.exactSearchThreshold ?? 2_000;
     const indexDir = this.options.indexDir ?? (inMemory ? null : `${this.options.path}.vectors`);
     const check: FilterCheck = (rowids, where, params, keep) => this.checkRows(rowids, where, params, keep);
-    this.vectors = new SqliteVectors(this.sql, this.log, { exactThreshold: threshold, indexDir }, check);
+    this.vectors = new SqliteVectors(
+      this.sql,
+      this.log,
+      { exactThreshold: threshold, indexDir, annThread: this.options.annThread ?? true },
+      check,
+    );
     this.keywords = new SqliteKeywords(this.db, this.sql, this.log, { threshold, weights: KEYWORD_WEIGHTS, indexDir }, check);
     this.opened = true;
   }

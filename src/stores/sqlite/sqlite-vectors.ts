@@ -3,7 +3,8 @@ import type { MemoryFilter, NewMemory, ScoredId } from '../../spec/memory-store.
 import type { MemoryRecord } from '../../spec/records.js';
 import { dot } from '../../util/vector-math.js';
 import { AnnIndex, type AnnRow } from './ann-index.js';
-import { AnnWorkerClient } from './ann-worker-client.js';
+import { InlineAnnGraphs } from './ann-inline.js';
+import { type AnnRunner, AnnWorkerClient } from './ann-worker-client.js';
 import type { FilterCheck } from './filter-check.js';
 import { type IndexLog, LoggedIndex, type LogSpan } from './index-log.js';
 import { memoryFilterSql, scopeKey } from './memory-filter-sql.js';
@@ -14,6 +15,8 @@ import type { StatementCache } from './statement-cache.js';
 export interface SqliteVectorsOptions {
   readonly exactThreshold: number;
   readonly indexDir: string | null;
+  /** HNSW graphs on the process's worker thread; false: on this thread (see SqliteStoreOptions.annThread). */
+  readonly annThread: boolean;
 }
 
 /** A model's vectors: the main column's, then the secondary ones of migration 0004 (never both for one memory). */
@@ -42,7 +45,7 @@ export class SqliteVectors {
   private readonly loading = new Map<string, Promise<AnnIndex>>();
   /** Bumped by forget(): a load that began before it is discarded. */
   private generation = 0;
-  private thread: AnnWorkerClient | null = null;
+  private thread: AnnRunner | null = null;
   private readonly scopeCounts = new Map<string, number>();
   /** Small scopes' vectors for exact search (scope-vectors.ts): 16k vectors, about 8 MiB at 100 dims. */
   private readonly scopeVectors = new ScopeVectorCache(16_384);
@@ -277,7 +280,7 @@ export class SqliteVectors {
   }
 
   /** The persisted graph caught up with the log, or null when missing, unreadable or stale. */
-  private async loadAnn(thread: AnnWorkerClient, model: string, dims: number): Promise<AnnIndex | null> {
+  private async loadAnn(thread: AnnRunner, model: string, dims: number): Promise<AnnIndex | null> {
     const { indexDir } = this.options;
     if (!indexDir) return null;
     // Streamed, not read into an array: at 100k+ rows the array and its strings were a peak of tens of MiB at load.
@@ -295,12 +298,12 @@ export class SqliteVectors {
     return null;
   }
 
-  private acquireThread(): AnnWorkerClient {
+  private acquireThread(): AnnRunner {
     if (this.thread && !this.thread.alive) {
       this.thread.release();
       this.thread = null;
     }
-    this.thread ??= AnnWorkerClient.acquire();
+    this.thread ??= this.options.annThread ? AnnWorkerClient.acquire() : new InlineAnnGraphs();
     return this.thread;
   }
 
@@ -344,7 +347,7 @@ export class SqliteVectors {
    * A graph of every vector of the model, in the order of MODEL_ROWS (rowid within each part),
    * read a page at a time: the thread is waited on between pages, with no statement open.
    */
-  private async build(thread: AnnWorkerClient, model: string, dims: number): Promise<AnnIndex> {
+  private async build(thread: AnnRunner, model: string, dims: number): Promise<AnnIndex> {
     const seq = this.log.head();
     const expected = (this.sql.raw(MODEL_COUNT).get(model, model) as [number])[0];
     const primary = this.sql.raw(
