@@ -7,6 +7,7 @@
 import { renameSync, writeFileSync } from 'node:fs';
 import hnswlib from 'hnswlib-node';
 import type { AnnWireOp } from './ann-worker-client.js';
+import { RowidMap } from './rowid-map.js';
 
 interface Graph {
   readonly index: hnswlib.HierarchicalNSW;
@@ -14,7 +15,7 @@ interface Graph {
    * Scope number of each live label: the filter of a search in one scope among several. Null
    * while the graph holds one scope (no search filters): 100k entries are ~5-10 MiB.
    */
-  scopeOf: Map<number, number> | null;
+  scopeOf: RowidMap | null;
 }
 
 /** The op's vector as hnswlib takes it. */
@@ -72,7 +73,7 @@ export class GraphTable {
     }
     switch (op.op) {
       case 'scopes':
-        graph.scopeOf ??= new Map();
+        graph.scopeOf ??= new RowidMap();
         for (let i = 0; i < op.labels.length; i++) graph.scopeOf.set(op.labels[i] as number, op.scopes[i] as number);
         return null;
       case 'resize':

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AnnRunner } from './ann-worker-client.js';
+import { RowidMap } from './rowid-map.js';
 
 export interface AnnRow {
   readonly label: number;
@@ -44,7 +45,7 @@ const ORPHAN = -1;
  */
 export class AnnIndex {
   /** Live labels and their scope numbers. */
-  private readonly scopeOf = new Map<number, number>();
+  private readonly scopeOf = new RowidMap();
   /** Labels present in the graph but marked deleted. */
   private readonly deleted = new Set<number>();
   private readonly scopeIds = new Map<string, number>();
@@ -244,10 +245,10 @@ export class AnnIndex {
     const labels = new Float64Array(this.scopeOf.size);
     const scopes = new Int32Array(this.scopeOf.size);
     let i = 0;
-    for (const [label, scope] of this.scopeOf) {
+    this.scopeOf.forEach((label, scope) => {
       labels[i] = label;
       scopes[i++] = scope;
-    }
+    });
     this.thread.post({ op: 'scopes', graph: this.graph, labels, scopes });
   }
 

@@ -13,6 +13,7 @@ import {
   weightedFrequency,
 } from './keyword-postings.js';
 import { type ScoringPhrase, topDocs } from './keyword-top-k.js';
+import { RowidMap } from './rowid-map.js';
 
 export type { ColumnWeights, DocTokens, KeywordDoc, KeywordHit, KeywordScope } from './keyword-postings.js';
 
@@ -43,7 +44,7 @@ export class KeywordIndex {
   private docs = 0;
   private liveDocs = 0;
   private liveTokens = 0;
-  private readonly docOf = new Map<number, number>();
+  private readonly docOf = new RowidMap();
   private scopeIds = new Map<string, number>();
   private tenantIds = new Map<string, number>();
   // Base postings (CSR): term i's postings are [offsets[i], offsets[i + 1]).
