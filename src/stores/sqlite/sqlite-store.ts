@@ -233,7 +233,6 @@ export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1, Reembed
       .immediate();
   }
 
-  /** Before a read served from the caches: another connection's commit since the last check empties them. */
   /**
    * FilterCheck for the keyword and vector indexes: the rows are read whole (json_each outer:
    * looked up by rowid, never a scan of the scope) and the first `keep` that pass go into the
@@ -256,6 +255,7 @@ export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1, Reembed
     return passed;
   }
 
+  /** Before a read served from the caches: another connection's commit since the last check empties them. */
   private checkCaches(): void {
     const version = (this.sql.raw('PRAGMA data_version').get() as [number])[0];
     if (version !== this.version) {
