@@ -1,5 +1,5 @@
 import { GraphTable } from './ann-graphs.js';
-import type { AnnOp, AnnRequest, AnnRunner, AnnWireOp } from './ann-worker-client.js';
+import { type AnnOp, type AnnRequest, type AnnRunner, type AnnWireOp, packOps } from './ann-worker-client.js';
 
 /**
  * Runs the HNSW graphs' ops on the caller's thread, at once, as the store did before the HNSW
@@ -50,10 +50,7 @@ export class InlineAnnGraphs implements AnnRunner {
   }
 
   private run(op: AnnOp): unknown {
-    if (!('vector' in op)) return this.graphs.run(op, EMPTY);
-    const { vector, ...rest } = op;
-    return this.graphs.run({ ...rest, at: 0, dims: vector.length } as AnnWireOp, vector);
+    const { ops, vectors } = packOps([op]);
+    return this.graphs.run(ops[0] as AnnWireOp, vectors);
   }
 }
-
-const EMPTY = new Float32Array(0);

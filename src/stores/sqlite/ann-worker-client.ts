@@ -210,20 +210,9 @@ export class AnnWorkerClient implements AnnRunner {
   private flush(): void {
     this.flushQueued = false;
     if (this.queue.length === 0 || this.dead) return;
-    const queued = this.queue;
+    const batch = packOps(this.queue);
     this.queue = [];
-    let floats = 0;
-    for (const op of queued) if ('vector' in op) floats += op.vector.length;
-    const vectors = new Float32Array(floats);
-    let at = 0;
-    const ops = queued.map((op): AnnWireOp => {
-      if (!('vector' in op)) return op;
-      const { vector, ...rest } = op;
-      vectors.set(vector, at);
-      at += vector.length;
-      return { ...rest, at: at - vector.length, dims: vector.length };
-    });
-    this.worker.postMessage({ ops, vectors } satisfies AnnBatch, [vectors.buffer]);
+    this.worker.postMessage(batch, [batch.vectors.buffer as ArrayBuffer]);
   }
 
   private onReply(reply: AnnReply): void {
@@ -244,6 +233,22 @@ export class AnnWorkerClient implements AnnRunner {
     this.pending.clear();
     this.queue = [];
   }
+}
+
+/** Ops as the graphs take them (ann-graphs.ts): their vectors copied into one buffer, each op keeping its slice's offset. */
+export function packOps(queued: readonly AnnOp[]): AnnBatch {
+  let floats = 0;
+  for (const op of queued) if ('vector' in op) floats += op.vector.length;
+  const vectors = new Float32Array(floats);
+  let at = 0;
+  const ops = queued.map((op): AnnWireOp => {
+    if (!('vector' in op)) return op;
+    const { vector, ...rest } = op;
+    vectors.set(vector, at);
+    at += vector.length;
+    return { ...rest, at: at - vector.length, dims: vector.length };
+  });
+  return { ops, vectors };
 }
 
 /**
