@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type { Worker } from 'node:worker_threads';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { NewMemory } from '../../src/spec/memory-store.js';
 import { AnnWorkerClient } from '../../src/stores/sqlite/ann-worker-client.js';
@@ -142,6 +143,30 @@ describe('read-your-writes through the HNSW thread', () => {
       expect((await reopened.vectorSearch(filter, memory.embedding as Float32Array, MODEL, 1))[0]?.id).toBe(memory.id);
     }
     expect((await reopened.vectorSearch(filter, victim.embedding as Float32Array, MODEL, 5)).map((hit) => hit.id)).not.toContain(victim.id);
+  });
+
+  it('a thread that dies under a loaded graph: the searches after it still answer, as exact search does, and the next acquire starts a new thread', async () => {
+    const store = await open();
+    const batch = memories(vectors(200, 41));
+    await store.insertMemories(batch);
+    const probe = batch[60]?.embedding as Float32Array;
+    const exact = (await store.vectorSearch(filter, probe, MODEL, 10, { exact: true })).map((hit) => hit.id);
+    expect((await store.vectorSearch(filter, probe, MODEL, 10)).map((hit) => hit.id)).toEqual(exact);
+
+    // The thread is private to the client: stopped from outside, as a crash of the add-on would.
+    const dying = AnnWorkerClient.acquire();
+    const exited = new Promise((resolve) => (dying as unknown as { worker: Worker }).worker.once('exit', resolve));
+    await (dying as unknown as { worker: Worker }).worker.terminate();
+    await exited;
+    expect(dying.alive).toBe(false);
+    dying.release();
+
+    expect((await store.vectorSearch(filter, probe, MODEL, 10)).map((hit) => hit.id)).toEqual(exact);
+    expect((await store.vectorSearch(filter, probe, MODEL, 10)).map((hit) => hit.id)).toEqual(exact);
+    const fresh = AnnWorkerClient.acquire();
+    expect(fresh).not.toBe(dying);
+    expect(fresh.alive).toBe(true);
+    fresh.release();
   });
 
   it('annThread: false runs the graphs on the caller thread: no thread is asked for, and the graph answers, persists and forgets', async () => {
