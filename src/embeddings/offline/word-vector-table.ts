@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { StrataError } from '../../errors/strata-error.js';
+import { WordRows } from './word-rows.js';
 
 /**
  * The committed word-vector asset (assets/wordvec/, built by scripts/build-word-vectors.mjs):
@@ -26,8 +27,8 @@ export interface WordVectorManifest {
 export interface WordVectorTable {
   readonly manifest: WordVectorManifest;
   readonly dimensions: number;
-  /** Word -> row. */
-  readonly rows: ReadonlyMap<string, number>;
+  /** Word -> row (off the heap: word-rows.ts). */
+  readonly rows: WordRows;
   /** Row-major int8 vectors: row r is `vectors[r * dimensions ... (r + 1) * dimensions)`. */
   readonly vectors: Int8Array;
   /** Per-row dequantisation scale: value = vectors[i] * scales[row]. */
@@ -81,13 +82,9 @@ export function loadWordVectorTable(dir: URL = DEFAULT_WORD_VECTOR_DIR): WordVec
   const vectorStart = bin.byteOffset + HEADER_BYTES + count * 8;
   const vectors = new Int8Array(bin.buffer, vectorStart, count * dimensions);
 
-  const words = readAsset(dir, 'words.txt').toString('utf8').split('\n');
-  const rows = new Map<string, number>();
-  for (let row = 0; row < count; row++) {
-    const word = words[row];
-    if (word === undefined || word.length === 0) throw assetError(dir, 'words.txt is shorter than the vectors');
-    rows.set(word, row);
-  }
+  const words = readAsset(dir, 'words.txt').toString('utf8').split('\n', count);
+  if (words.length < count || words.some((word) => word.length === 0)) throw assetError(dir, 'words.txt is shorter than the vectors');
+  const rows = WordRows.of(words);
 
   const commonComponent = Float32Array.from(manifest.commonComponent.vector);
   if (commonComponent.length !== dimensions) throw assetError(dir, 'common component has the wrong length');
