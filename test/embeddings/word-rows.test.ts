@@ -6,7 +6,7 @@ import { DEFAULT_WORD_VECTOR_DIR, loadWordVectorTable } from '../../src/embeddin
 /** The Map the table used to build: each word set to its row, so a repeated word keeps its last row. */
 function mapOf(words: readonly string[]): Map<string, number> {
   const map = new Map<string, number>();
-  words.forEach((word, row) => map.set(word, row));
+  for (const [row, word] of words.entries()) map.set(word, row);
   return map;
 }
 
