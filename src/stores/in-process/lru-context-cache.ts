@@ -26,8 +26,19 @@ export class LruContextCache implements ContextCacheV1 {
     },
   });
 
-  constructor(options: { maxEntries?: number | undefined } = {}) {
-    this.entries = new LRUCache<string, Entry>({ max: options.maxEntries ?? 1_000 });
+  /**
+   * `maxBytes` bounds the payloads held (two bytes a character, the worst case on the V8 heap;
+   * default 4 MiB, a few hundred 2,000-token contexts), `maxEntries` their number (default 1,000).
+   * Counted in entries alone, 1,000 contexts were ~20 MiB of live heap, which a long-running
+   * process's old generation multiplies before it collects. A hit needs the same session state
+   * within the TTL (30 s): the entries that serve are the recent ones.
+   */
+  constructor(options: { maxEntries?: number | undefined; maxBytes?: number | undefined } = {}) {
+    this.entries = new LRUCache<string, Entry>({
+      max: options.maxEntries ?? 1_000,
+      maxSize: options.maxBytes ?? 4 * 2 ** 20,
+      sizeCalculation: (entry, key) => 2 * (entry.payload.length + key.length) + 64,
+    });
   }
 
   async open(): Promise<void> {}
