@@ -156,7 +156,7 @@ export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1, Reembed
     this.tails = new SessionTails();
     this.records = new MemoryRecordCache();
     this.log.prune();
-    this.facts = new SqliteFacts(this.db);
+    this.facts = new SqliteFacts(this.db, this.sql);
     const inMemory = this.options.path === ':memory:' || this.options.path === '';
     const threshold = this.options.exactSearchThreshold ?? 2_000;
     const indexDir = this.options.indexDir ?? (inMemory ? null : `${this.options.path}.vectors`);
