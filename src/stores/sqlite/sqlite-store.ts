@@ -600,19 +600,35 @@ export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1, Reembed
 
   async getEmbeddings(tenantId: string, ids: readonly string[], model?: string): Promise<Map<string, Float32Array>> {
     if (model !== undefined) {
-      const rows = this.sql
-        .get(
-          `SELECT m.id, CASE WHEN m.embedding_model = ? THEN m.embedding
-                  ELSE (SELECT e.vector FROM memory_embeddings e WHERE e.model = ? AND e.memory_rowid = m.rowid) END AS embedding
-             FROM memories m WHERE m.tenant_id = ? AND m.id IN (SELECT value FROM json_each(?))`,
-        )
-        .all(model, model, tenantId, JSON.stringify(ids)) as Array<{ id: string; embedding: Buffer | null }>;
-      return new Map(rows.flatMap((row) => (row.embedding ? [[row.id, blobToVector(row.embedding)] as const] : [])));
+      // MMR asks for the vectors of candidates just hydrated (their records cached) from a scope
+      // exact search just scored (its vectors cached): reading them again from the table was a
+      // tenth of a small user's search.
+      this.checkCaches();
+      const cached = this.vectors.cachedVectors(
+        this.records.locate(tenantId, ids).found.map(({ record }) => record),
+        model,
+      );
+      if (cached.size === ids.length) return cached;
+      const rest = cached.size === 0 ? ids : ids.filter((id) => !cached.has(id));
+      for (const [id, vector] of this.readEmbeddings(tenantId, rest, model)) cached.set(id, vector);
+      return cached;
     }
     const rows = this.sql
       .get(`SELECT id, embedding FROM memories WHERE tenant_id = ? AND embedding IS NOT NULL AND id IN (SELECT value FROM json_each(?))`)
       .all(tenantId, JSON.stringify(ids)) as Array<{ id: string; embedding: Buffer }>;
     return new Map(rows.map((row) => [row.id, blobToVector(row.embedding)]));
+  }
+
+  /** The vectors of `model` of these memories from the table: the main column's, or the secondary ones. */
+  private readEmbeddings(tenantId: string, ids: readonly string[], model: string): Array<readonly [string, Float32Array]> {
+    const rows = this.sql
+      .get(
+        `SELECT m.id, CASE WHEN m.embedding_model = ? THEN m.embedding
+                  ELSE (SELECT e.vector FROM memory_embeddings e WHERE e.model = ? AND e.memory_rowid = m.rowid) END AS embedding
+             FROM memories m WHERE m.tenant_id = ? AND m.id IN (SELECT value FROM json_each(?))`,
+      )
+      .all(model, model, tenantId, JSON.stringify(ids)) as Array<{ id: string; embedding: Buffer | null }>;
+    return rows.flatMap((row) => (row.embedding ? [[row.id, blobToVector(row.embedding)] as const] : []));
   }
 
   async listMemories(filter: MemoryFilter, page: Page): Promise<MemoryRecord[]> {
