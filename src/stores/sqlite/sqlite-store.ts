@@ -160,7 +160,7 @@ export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1, Reembed
     const inMemory = this.options.path === ':memory:' || this.options.path === '';
     const threshold = this.options.exactSearchThreshold ?? 2_000;
     const indexDir = this.options.indexDir ?? (inMemory ? null : `${this.options.path}.vectors`);
-    const check: FilterCheck = (rowids, where, params, keep) => this.checkRows(rowids, where, params, keep);
+    const check: FilterCheck = (rowids, filter, now, keep) => this.checkRows(rowids, filter, now, keep);
     this.vectors = new SqliteVectors(
       this.sql,
       this.log,
@@ -234,23 +234,38 @@ export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1, Reembed
   }
 
   /**
-   * FilterCheck for the keyword and vector indexes: the rows are read whole (json_each outer:
-   * looked up by rowid, never a scan of the scope) and the first `keep` that pass go into the
-   * record cache, so that hydrating the search's candidates reads nothing again. At 100k
-   * memories a check of [rowid, id] cost 4.3 us a row and hydrating by id 12 more; reading the
-   * rows whole here, 8.
+   * FilterCheck for the keyword and vector indexes. Cached records are checked in process (the
+   * records of a small user's candidates usually are: the last search of the scope hydrated
+   * them); the other rows are read whole (json_each outer: looked up by rowid, never a scan of
+   * the scope) and the first `keep` that pass go into the record cache, so that hydrating the
+   * search's candidates reads nothing again. At 100k memories a check of [rowid, id] cost 4.3 us
+   * a row and hydrating by id 12 more; reading the rows whole here, 8.
    */
-  private checkRows(rowids: readonly number[], where: string, params: readonly unknown[], keep: number): Array<readonly [number, string]> {
+  private checkRows(rowids: readonly number[], filter: MemoryFilter, now: number, keep: number): Array<readonly [number, string]> {
     this.checkCaches();
-    const rows = this.sql
-      .raw(`SELECT ${MEMORY_COLUMNS_M} FROM json_each(?) AS j CROSS JOIN memories m ON m.rowid = j.value WHERE ${where}`)
-      .all(JSON.stringify(rowids), ...params) as unknown[][];
+    const cached = rowids.map((rowid) => this.records.atRowid(rowid));
+    const missing = rowids.filter((_, i) => cached[i] === undefined);
+    const read = new Map<number, unknown[]>();
+    if (missing.length > 0) {
+      const { where, params } = memoryFilterSql(filter, now);
+      const rows = this.sql
+        .raw(`SELECT ${MEMORY_COLUMNS_M} FROM json_each(?) AS j CROSS JOIN memories m ON m.rowid = j.value WHERE ${where}`)
+        .all(JSON.stringify(missing), ...params) as unknown[][];
+      for (const values of rows) read.set(values[0] as number, values);
+    }
+    const passed: Array<readonly [number, string]> = [];
     const fresh: CachedRecord[] = [];
-    const passed = rows.map((values, i) => {
-      const [rowid, id, tenantId] = values as [number, string, string];
-      if (i < keep && !this.records.has(tenantId, id)) fresh.push({ record: toMemory(memoryRowOf(values)), rowid });
-      return [rowid, id] as const;
-    });
+    for (const [i, rowid] of rowids.entries()) {
+      const hit = cached[i];
+      if (hit) {
+        if (matchesFilter(hit.record, filter, now)) passed.push([rowid, hit.record.id]);
+        continue;
+      }
+      const values = read.get(rowid);
+      if (!values) continue;
+      if (passed.length < keep) fresh.push({ record: toMemory(memoryRowOf(values)), rowid });
+      passed.push([rowid, values[1] as string]);
+    }
     this.records.remember(fresh);
     return passed;
   }

@@ -242,7 +242,7 @@ export class SqliteVectors {
   private async annSearch(filter: MemoryFilter, vector: Float32Array, model: string, k: number): Promise<ScoredId[] | null> {
     const ann = await this.ensureAnn(model, vector.length);
     const scope = scopeKey(filter.tenantId, filter.userId);
-    const { where, params } = memoryFilterSql(filter, Date.now());
+    const now = Date.now();
     for (let fetch = k; ; fetch *= 4) {
       let hits: Awaited<ReturnType<AnnIndex['search']>>;
       try {
@@ -253,7 +253,7 @@ export class SqliteVectors {
       }
       if (hits.length === 0) return [];
       const similarity = new Map(hits.map((hit) => [hit.label, hit.similarity]));
-      const rows = this.check([...similarity.keys()], where, params, k);
+      const rows = this.check([...similarity.keys()], filter, now, k);
       if (rows.length >= k || hits.length < fetch) {
         return rows
           .map(([rowid, id]) => ({ id, score: similarity.get(rowid) ?? 0 }))
