@@ -1,4 +1,3 @@
-import { LRUCache } from 'lru-cache';
 import { WORD_VECTOR_DEFAULTS } from '../embeddings/offline/word-vector-embedder.js';
 import { loadWordVectorTable, type WordVectorTable } from '../embeddings/offline/word-vector-table.js';
 import { dot as dotProduct } from '../util/vector-math.js';
@@ -31,8 +30,11 @@ export class SoftMatcher {
   private readonly unit = new Map<string, Float32Array | null>();
   /** Rarity weights of the words seen (prepare, feedback terms), emptied like `unit`. */
   private readonly weights = new Map<string, number>();
-  /** Content words of the texts scored (see wordsOf): 16k texts, a few MB. */
-  private readonly textWords = new LRUCache<string, readonly string[]>({ max: 16_384 });
+  /**
+   * Content words of the texts scored (see wordsOf), emptied when it holds MAX_MEMO_TEXTS (a few
+   * MB). A Map, not an LRU: lru-cache's bookkeeping cost more than the lookup it guards.
+   */
+  private readonly textWords = new Map<string, readonly string[]>();
   private readonly maxProbability: number;
 
   constructor(
@@ -62,6 +64,7 @@ export class SoftMatcher {
     let words = this.textWords.get(text);
     if (words === undefined) {
       words = splitContentWords(text);
+      if (this.textWords.size >= MAX_MEMO_TEXTS) this.textWords.clear();
       this.textWords.set(text, words);
     }
     return words;
@@ -184,6 +187,7 @@ export class SoftMatcher {
 const MAX_UNIT_WORDS = 16_384;
 /** Longer texts are split each time rather than memoised. */
 const MAX_MEMO_TEXT = 4_096;
+const MAX_MEMO_TEXTS = 16_384;
 
 /**
  * The distinct content words of a text in order of first appearance (possessives stripped, stop
