@@ -193,8 +193,11 @@ export async function hybridSearch(
   }
   const span = newest - oldest;
   const newnessOf = (memory: MemoryRecord): number => (span > 0 ? Math.min(1, Math.max(0, (memory.createdAt - oldest) / span)) : 1);
-  // RRF treats the soft match as a third ranking; weighted fusion adds it as an absolute score.
-  const softRank = new Map([...scored].sort((a, b) => b.softMatch - a.softMatch).map((item, i) => [item.memory.id, i + 1]));
+  // RRF treats the soft match as a third ranking; weighted fusion adds it as an absolute score (and needs no ranking).
+  const softRank =
+    settings.fusion === 'rrf'
+      ? new Map([...scored].sort((a, b) => b.softMatch - a.softMatch).map((item, i) => [item.memory.id, i + 1]))
+      : new Map<string, number>();
   const combine = (fusedScore: number, softMatch: number, recency: number, memory: MemoryRecord): number => {
     const time = present
       ? settings.recencyWeight * recency + settings.presentRecencyWeight * newnessOf(memory)

@@ -28,6 +28,13 @@ export class SoftMatcher {
    * `similarities` 6.5% of a search profile at 100k memories.
    */
   private readonly unit = new Map<string, Float32Array | null>();
+  /** Rarity weights of the words seen (prepare, feedback terms), emptied like `unit`. */
+  private readonly weights = new Map<string, number>();
+  /**
+   * Content words of the texts scored (see wordsOf), emptied when it holds MAX_MEMO_TEXTS (a few
+   * MB). A Map, not an LRU: lru-cache's bookkeeping cost more than the lookup it guards.
+   */
+  private readonly textWords = new Map<string, readonly string[]>();
   private readonly maxProbability: number;
 
   constructor(
@@ -44,14 +51,23 @@ export class SoftMatcher {
    * hundreds of candidates per query.
    */
   contentWords(text: string): string[] {
-    const words = text.toLowerCase().match(WORD) ?? [];
-    const out = new Set<string>();
-    for (const raw of words) {
-      // Possessives and contractions: "biscuit's" -> biscuit, "don't" -> don't stays one stop-ish word.
-      const word = baseWord(raw);
-      if (isContentWord(word)) out.add(word);
+    return [...this.wordsOf(text)];
+  }
+
+  /**
+   * contentWords, shared and memoised by text: every search scores its candidates' texts and
+   * contexts, and a user's searches keep meeting the same ones (splitting them again was about a
+   * tenth of a small user's search).
+   */
+  private wordsOf(text: string): readonly string[] {
+    if (text.length > MAX_MEMO_TEXT) return splitContentWords(text);
+    let words = this.textWords.get(text);
+    if (words === undefined) {
+      words = splitContentWords(text);
+      if (this.textWords.size >= MAX_MEMO_TEXTS) this.textWords.clear();
+      this.textWords.set(text, words);
     }
-    return [...out];
+    return words;
   }
 
   prepare(query: string): PreparedQuery {
@@ -83,41 +99,15 @@ export class SoftMatcher {
   private best(query: PreparedQuery, text: string): Float32Array {
     const best = new Float32Array(query.words.length);
     if (query.totalWeight === 0) return best;
-    // contentWords without its Set: a repeated word only takes the max again, and the memo
-    // answers stop words too, so each word costs one lookup.
-    const lower = text.toLowerCase();
-    // ASCII text (nine in ten candidates at 100k memories) is split by char codes into the words
-    // WORD matches: the regex with its Unicode classes, and its array of matches, cost more.
-    if (NON_ASCII.test(lower)) {
-      for (const raw of lower.match(WORD) ?? []) this.take(query, best, raw);
-      return best;
-    }
-    const n = lower.length;
-    let i = 0;
-    while (i < n) {
-      if (!isAsciiWordChar(lower.charCodeAt(i))) {
-        i++;
-        continue;
-      }
-      const start = i;
-      do i++;
-      while (i < n && isAsciiWordChar(lower.charCodeAt(i)));
-      // An apostrophe and letters after it stay in the word ("don't", "biscuit's"), as in WORD.
-      if (i + 1 < n && lower.charCodeAt(i) === 39 && isLowerLetter(lower.charCodeAt(i + 1))) {
-        i += 2;
-        while (i < n && isLowerLetter(lower.charCodeAt(i))) i++;
-      }
-      this.take(query, best, lower.slice(start, i));
-    }
+    for (const word of this.wordsOf(text)) this.take(query, best, word);
     return best;
   }
 
-  /** Raises `best` to the word's similarities. Most words resemble no query word: memoised as null, they cost one lookup. */
-  private take(query: PreparedQuery, best: Float32Array, raw: string): void {
-    const word = baseWord(raw);
+  /** Raises `best` to the (content) word's similarities. Most words resemble no query word: memoised as null, they cost one lookup. */
+  private take(query: PreparedQuery, best: Float32Array, word: string): void {
     let sims = query.memo.get(word);
     if (sims === undefined) {
-      sims = isContentWord(word) ? this.similarities(query, word) : null;
+      sims = this.similarities(query, word);
       query.memo.set(word, sims);
     }
     if (sims === null) return;
@@ -183,13 +173,58 @@ export class SoftMatcher {
   }
 
   private weightOf(word: string): number {
+    const known = this.weights.get(word);
+    if (known !== undefined) return known;
     const row = this.table.rows.get(word);
     const p = WORD_VECTOR_DEFAULTS.probabilityOverrides[word] ?? (row === undefined ? 0 : (this.table.probabilities[row] ?? 0));
-    return this.options.sifA / (this.options.sifA + Math.min(p, this.maxProbability));
+    const weight = this.options.sifA / (this.options.sifA + Math.min(p, this.maxProbability));
+    if (this.weights.size >= MAX_UNIT_WORDS) this.weights.clear();
+    this.weights.set(word, weight);
+    return weight;
   }
 }
 
 const MAX_UNIT_WORDS = 16_384;
+/** Longer texts are split each time rather than memoised. */
+const MAX_MEMO_TEXT = 4_096;
+const MAX_MEMO_TEXTS = 16_384;
+
+/**
+ * The distinct content words of a text in order of first appearance (possessives stripped, stop
+ * words and single letters dropped). ASCII text (nine in ten candidates at 100k memories) is
+ * split by char codes into the words WORD matches: the regex with its Unicode classes, and its
+ * array of matches, cost more.
+ */
+function splitContentWords(text: string): string[] {
+  const lower = text.toLowerCase();
+  const out = new Set<string>();
+  const add = (raw: string): void => {
+    const word = baseWord(raw);
+    if (isContentWord(word)) out.add(word);
+  };
+  if (NON_ASCII.test(lower)) {
+    for (const raw of lower.match(WORD) ?? []) add(raw);
+    return [...out];
+  }
+  const n = lower.length;
+  let i = 0;
+  while (i < n) {
+    if (!isAsciiWordChar(lower.charCodeAt(i))) {
+      i++;
+      continue;
+    }
+    const start = i;
+    do i++;
+    while (i < n && isAsciiWordChar(lower.charCodeAt(i)));
+    // An apostrophe and letters after it stay in the word ("don't", "biscuit's"), as in WORD.
+    if (i + 1 < n && lower.charCodeAt(i) === 39 && isLowerLetter(lower.charCodeAt(i + 1))) {
+      i += 2;
+      while (i < n && isLowerLetter(lower.charCodeAt(i))) i++;
+    }
+    add(lower.slice(start, i));
+  }
+  return [...out];
+}
 
 const WORD = /[\p{L}\p{N}]+(?:['’]\p{L}+)?/gu;
 const NON_ASCII = /[\u0080-\uffff]/;

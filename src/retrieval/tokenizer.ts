@@ -6,9 +6,17 @@ import { countTokens as countO200k } from 'gpt-tokenizer/encoding/o200k_base';
 export interface TokenCounter {
   readonly name: string;
   count(text: string): number;
+  /**
+   * True when a text cut right after a newline, where the next character is neither whitespace
+   * nor '/', counts as the sum of its parts: no pre-tokenizer piece spans such a cut (o200k's
+   * pieces that take a newline extend only over whitespace, newlines and '/'). The context
+   * builder then counts its packed text from memoised per-line counts.
+   */
+  readonly additiveAtNewlines?: boolean;
 }
 
 export const o200kTokenCounter: TokenCounter = {
   name: 'o200k_base',
   count: (text: string): number => (text.length === 0 ? 0 : countO200k(text)),
+  additiveAtNewlines: true,
 };

@@ -57,10 +57,26 @@ describe('soft match word splitting', () => {
     }
   });
 
+  it('splits a text once for all queries: scores equal those of a text never seen, and contentWords hands out copies', () => {
+    const text = "Biscuit's vet moved the appointment; the physician's note is at the desk";
+    const long = `${'filler words only '.repeat(300)}${text}`;
+    const first = matcher.contentWords(text);
+    first.push('mutated');
+    expect(matcher.contentWords(text)).not.toContain('mutated');
+    for (const question of ['When is the vet appointment?', 'what did the doctor write', 'desk']) {
+      const seen = matcher.score(matcher.prepare(question), text);
+      expect(matcher.score(matcher.prepare(question), text)).toBe(seen);
+      // A fresh string of the same text (not the memoised key object), and one too long to memoise.
+      expect(matcher.score(matcher.prepare(question), `${text} `.trimEnd())).toBe(seen);
+      expect(matcher.score(matcher.prepare(question), long)).toBe(matcher.score(matcher.prepare(question), `filler words only ${text}`));
+    }
+  });
+
   it('memoises a word that resembles no query word as null, a related one with its similarities', () => {
     const query = matcher.prepare('doctor appointment');
     matcher.score(query, 'the physician saw zebras');
-    expect(query.memo.get('the')).toBeNull();
+    // Stop words leave with the text's split (memoised per text): the query's memo never sees them.
+    expect(query.memo.has('the')).toBe(false);
     expect(query.memo.get('zebras')).toBeNull();
     const physician = query.memo.get('physician');
     expect(physician?.[0]).toBeGreaterThan(0);

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { MemoryFilter } from '../../src/spec/memory-store.js';
 import type { MessageRecord } from '../../src/spec/records.js';
 import { SqliteRetention } from '../../src/stores/sqlite/sqlite-retention.js';
 import { SqliteStore } from '../../src/stores/sqlite/sqlite-store.js';
@@ -206,6 +207,32 @@ describe('SQLite memory record cache', () => {
     } finally {
       await c.close();
     }
+  });
+
+  // The check of keyword and ANN candidates answers cached records in process (the filter on
+  // the cached columns); every change the cache is kept exact for must show in the next check.
+  it("checks cached candidates in process, following this process's and another connection's changes", async () => {
+    const filter = { tenantId: T, userId: 'u' };
+    const ids = async (extra: Partial<MemoryFilter> = {}): Promise<string[]> =>
+      (await a.keywordSearch({ ...filter, ...extra }, ['text'], 10)).map((hit) => hit.id).sort();
+    await a.getMemories(T, ['mem_1', 'mem_2']);
+    // Cached, so checked from the cache: a row rewritten behind the store's back (no data_version move) is not seen.
+    a.internals.db.prepare(`UPDATE memories SET tags = '["hidden"]' WHERE id = 'mem_2'`).run();
+    expect(await ids({ tags: ['hidden'] })).toEqual([]);
+    await a.updateMemory(T, 'mem_1', { tags: ['red'], updatedAt: Date.now() });
+    expect(await ids({ tags: ['red'] })).toEqual(['mem_1']);
+    await b.updateMemory(T, 'mem_2', { tags: ['blue'], updatedAt: Date.now() });
+    expect(await ids({ tags: ['blue'] })).toEqual(['mem_2']);
+    await a.getMemories(T, ['mem_1', 'mem_2']);
+    await a.updateMemory(T, 'mem_1', { validTo: Date.now() - 1, updatedAt: Date.now() });
+    expect(await ids()).toEqual(['mem_2']);
+    await b.updateMemory(T, 'mem_2', { supersededBy: 'mem_1', updatedAt: Date.now() });
+    expect(await ids()).toEqual([]);
+    expect(await ids({ includeSuperseded: true })).toEqual(['mem_1', 'mem_2']);
+    await a.getMemories(T, ['mem_1', 'mem_2']);
+    expect(await a.keywordSearch({ tenantId: 'other-tenant', userId: 'u', includeSuperseded: true }, ['text'], 10)).toEqual([]);
+    await a.deleteMemories(T, ['mem_1']);
+    expect(await ids({ includeSuperseded: true })).toEqual(['mem_2']);
   });
 
   // keywordScores takes rowids and filter columns from the cache: a record changed or removed

@@ -127,6 +127,44 @@ describe('SQLite exact search from cached scope vectors', () => {
     await b.deleteMemories(T, [(memories[1] as NewMemory).id]);
     expect((await a.vectorSearch(scope, vectorOf(1), MODEL, 20)).map((hit) => hit.id)).not.toContain((memories[1] as NewMemory).id);
   });
+
+  // getEmbeddings with a model answers from the cached scope for the records it holds (MMR after a search).
+  it('getEmbeddings of a searched scope answers as the table does, through writes of both connections', async () => {
+    const other = { tenantId: T, userId: 'u2' };
+    for (const memory of memories.slice(0, 10)) await a.insertMemory(memory);
+    await a.insertMemory({ ...memoryOf(other), id: 'mem-u2', embedding: vectorOf(50), embeddingModel: MODEL });
+    await a.insertMemory({ ...memoryOf(scope), id: 'mem-no-vector' });
+    const ids = [...memories.slice(0, 10).map((memory) => memory.id), 'mem-u2', 'mem-no-vector', 'mem-missing'];
+    const truth = async (): Promise<Map<string, Float32Array>> => {
+      const fresh = new SqliteStore({ path: join(dir.dir, 'scopes.db') });
+      await fresh.open();
+      try {
+        return await fresh.getEmbeddings(T, ids, MODEL);
+      } finally {
+        await fresh.close();
+      }
+    };
+    const check = async (): Promise<void> => {
+      await a.vectorSearch(scope, vectorOf(1), MODEL, 5);
+      await a.getMemories(T, ids);
+      const got = await a.getEmbeddings(T, ids, MODEL);
+      const expected = await truth();
+      expect(new Set(got.keys())).toEqual(new Set(expected.keys()));
+      for (const [id, vector] of expected) expect(got.get(id), id).toEqual(vector);
+    };
+    await check();
+    expect((await truth()).size).toBe(11);
+    await a.updateMemory(T, (memories[2] as NewMemory).id, { embedding: vectorOf(77), embeddingModel: MODEL, updatedAt: NOW });
+    await check();
+    await a.insertMemory({ ...memoryOf(scope), id: 'mem-late', embedding: vectorOf(78), embeddingModel: MODEL });
+    ids.push('mem-late');
+    await check();
+    await b.updateMemory(T, (memories[3] as NewMemory).id, { embedding: vectorOf(79), embeddingModel: MODEL, updatedAt: NOW });
+    await check();
+    // A vector handed out is a copy: changing it changes neither the cache nor the next answer.
+    (await a.getEmbeddings(T, ids, MODEL)).get((memories[0] as NewMemory).id)?.fill(0);
+    await check();
+  });
 });
 
 describe('ScopeVectorCache budget', () => {

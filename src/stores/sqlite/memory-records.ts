@@ -7,14 +7,24 @@ import type { MemoryRecord } from '../../spec/records.js';
  * Exact, not a time-to-live cache: the store drops an entry when this process writes that
  * memory, and everything when another connection commits (`PRAGMA data_version`), an erase
  * runs, or a sibling module (consolidation, retention, restore) commits through the store.
- * Records are shared read-only objects. Bounded by an estimate of the bytes held (4 MB: about 2,500 turns; at 100k memories a bigger one bought no CPU and cost resident memory).
+ * Records are shared read-only objects. Bounded by an estimate of the bytes held (32 MB: about
+ * 18,000 turns by the estimate, which is ~1.4x the measured 1.3 KB a bench turn holds). At 100k
+ * memories of one user 4 MB bought as much as more; but many small users' searches each hydrate
+ * their whole scope, and bench:http's 50 users (4k-11k memories) missed most of their records at
+ * 4 MB: every search read its ~100 candidates from the table again (1.7 -> 1.1 ms a keyword search).
  */
 export class MemoryRecordCache {
+  /** The same entries by rowid: keyword and ANN candidates come as rowids. */
+  private readonly byRowid = new Map<number, CachedRecord>();
   private readonly records = new LRUCache<string, CachedRecord>({
     // Bytes a record holds on the V8 heap, roughly: its strings (two bytes a character at worst)
     // and about a kilobyte of objects (metadata, tags, source, the record itself).
-    maxSize: 4_000_000,
+    maxSize: 32_000_000,
     sizeCalculation: ({ record: m }) => 2 * (m.text.length + (m.context?.length ?? 0)) + 1_000 + 64 * m.source.length,
+    // Evicted, deleted, replaced or cleared: out of the rowid map too (unless a newer entry took the rowid).
+    dispose: (cached) => {
+      if (this.byRowid.get(cached.rowid) === cached) this.byRowid.delete(cached.rowid);
+    },
   });
 
   /** The cached records of these ids with their rowids (in the order asked), and the ids not cached. */
@@ -29,13 +39,23 @@ export class MemoryRecordCache {
     return { found, missing };
   }
 
+  /** The cached record of a rowid, if any (touching its recency). */
+  atRowid(rowid: number): CachedRecord | undefined {
+    const cached = this.byRowid.get(rowid);
+    return cached && this.records.get(key(cached.record.tenantId, cached.record.id));
+  }
+
   /** Whether a record is cached (without touching its recency). */
   has(tenantId: string, id: string): boolean {
     return this.records.has(key(tenantId, id));
   }
 
   remember(records: readonly CachedRecord[]): void {
-    for (const cached of records) this.records.set(key(cached.record.tenantId, cached.record.id), cached);
+    for (const cached of records) {
+      this.records.set(key(cached.record.tenantId, cached.record.id), cached);
+      // An entry alone over the budget is not kept.
+      if (this.records.peek(key(cached.record.tenantId, cached.record.id)) === cached) this.byRowid.set(cached.rowid, cached);
+    }
   }
 
   forget(tenantId: string, ids: readonly string[]): void {
@@ -44,6 +64,7 @@ export class MemoryRecordCache {
 
   clear(): void {
     this.records.clear();
+    this.byRowid.clear();
   }
 }
 

@@ -7,6 +7,8 @@ export class ScopeVectors {
   readonly ids: string[] = [];
   readonly rows: FilterColumns[] = [];
   vectors: Float32Array;
+  /** Position of each id, built on the first `vectorOf`. */
+  private positions: Map<string, number> | null = null;
 
   constructor(readonly dims: number) {
     this.vectors = new Float32Array(dims * 16);
@@ -24,8 +26,15 @@ export class ScopeVectors {
       this.vectors = grown;
     }
     this.vectors.set(vector.subarray(0, this.dims), at);
+    this.positions?.set(id, this.ids.length);
     this.ids.push(id);
     this.rows.push(row);
+  }
+
+  /** The memory's position in `vectors` (in units of `dims`), -1 when the scope holds no vector for it. */
+  positionOf(id: string): number {
+    if (!this.positions) this.positions = new Map(this.ids.map((each, i) => [each, i]));
+    return this.positions.get(id) ?? -1;
   }
 }
 
@@ -48,6 +57,11 @@ export class ScopeVectorCache {
 
   get(model: string, tenantId: string, userId: string): ScopeVectors | undefined {
     return this.entries.get(keyOf(model, tenantId, userId));
+  }
+
+  /** As `get`, without making the entry the most recently used. */
+  peek(model: string, tenantId: string, userId: string): ScopeVectors | undefined {
+    return this.entries.peek(keyOf(model, tenantId, userId));
   }
 
   /** Keeps a scope's entry just read from the table (unless it alone is over the budget). */

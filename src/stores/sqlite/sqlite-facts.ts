@@ -2,16 +2,24 @@ import type Database from 'better-sqlite3';
 import type { FactFilter, NewFact, SetFactResult } from '../../spec/memory-store.js';
 import type { FactRecord, FactRule, Scope } from '../../spec/records.js';
 import { type FactRow, toFact } from './rows.js';
+import type { StatementCache } from './statement-cache.js';
 
-/** Bi-temporal facts on SQLite: valid time (validFrom/validTo) and transaction time (recordedAt). */
+/**
+ * Bi-temporal facts on SQLite: valid time (validFrom/validTo) and transaction time (recordedAt).
+ * Statements come from the store's cache: every getContext reads the user's facts, and
+ * preparing the statement each time cost as much as running it.
+ */
 export class SqliteFacts {
-  constructor(private readonly db: Database.Database) {}
+  constructor(
+    private readonly db: Database.Database,
+    private readonly sql: StatementCache,
+  ) {}
 
   set(fact: NewFact): SetFactResult {
     const scope = [fact.tenantId, fact.userId, fact.agentId ?? '', fact.namespace ?? '', fact.subject, fact.key];
     const run = this.db.transaction((): SetFactResult => {
-      const versions = this.db
-        .prepare(
+      const versions = this.sql
+        .get(
           `SELECT * FROM facts WHERE tenant_id = ? AND user_id = ? AND agent_id = ? AND namespace = ?
              AND subject = ? AND key = ? ORDER BY valid_from, recorded_at`,
         )
@@ -28,9 +36,7 @@ export class SqliteFacts {
       }
       let closed: FactRecord | null = null;
       if (previous && (previous.valid_to === null || previous.valid_to > fact.validFrom)) {
-        this.db
-          .prepare('UPDATE facts SET valid_to = ? WHERE tenant_id = ? AND id = ?')
-          .run(fact.validFrom, previous.tenant_id, previous.id);
+        this.sql.get('UPDATE facts SET valid_to = ? WHERE tenant_id = ? AND id = ?').run(fact.validFrom, previous.tenant_id, previous.id);
         closed = toFact({ ...previous, valid_to: fact.validFrom });
       }
       const row: FactRow = {
@@ -47,8 +53,8 @@ export class SqliteFacts {
         recorded_at: fact.recordedAt,
         source: fact.source,
       };
-      this.db
-        .prepare(
+      this.sql
+        .get(
           `INSERT INTO facts (tenant_id, id, user_id, agent_id, namespace, subject, key, value, valid_from, valid_to, recorded_at, source)
            VALUES (@tenant_id, @id, @user_id, @agent_id, @namespace, @subject, @key, @value, @valid_from, @valid_to, @recorded_at, @source)`,
         )
@@ -74,15 +80,15 @@ export class SqliteFacts {
       clauses.push('valid_from <= ? AND (valid_to IS NULL OR valid_to > ?)');
       params.push(at, at);
     }
-    const rows = this.db
-      .prepare(`SELECT * FROM facts WHERE ${clauses.join(' AND ')} ORDER BY subject, key, valid_from, recorded_at`)
+    const rows = this.sql
+      .get(`SELECT * FROM facts WHERE ${clauses.join(' AND ')} ORDER BY subject, key, valid_from, recorded_at`)
       .all(...params) as FactRow[];
     return rows.map((row) => toFact(row, this.getRule(filter, row.subject, row.key)));
   }
 
   setRule(scope: Scope, subject: string, key: string, rule: FactRule): void {
-    this.db
-      .prepare(
+    this.sql
+      .get(
         `INSERT INTO fact_rules (tenant_id, user_id, agent_id, namespace, subject, key, rule) VALUES (?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (tenant_id, user_id, agent_id, namespace, subject, key) DO UPDATE SET rule = excluded.rule`,
       )
@@ -90,10 +96,8 @@ export class SqliteFacts {
   }
 
   getRule(scope: Scope, subject: string, key: string): FactRule | null {
-    const row = this.db
-      .prepare(
-        `SELECT rule FROM fact_rules WHERE tenant_id = ? AND user_id = ? AND agent_id = ? AND namespace = ? AND subject = ? AND key = ?`,
-      )
+    const row = this.sql
+      .get(`SELECT rule FROM fact_rules WHERE tenant_id = ? AND user_id = ? AND agent_id = ? AND namespace = ? AND subject = ? AND key = ?`)
       .get(scope.tenantId, scope.userId, scope.agentId ?? '', scope.namespace ?? '', subject, key) as { rule: string } | undefined;
     return row ? (JSON.parse(row.rule) as FactRule) : null;
   }

@@ -56,14 +56,14 @@ export class SqliteKeywords {
     const index = this.ensure();
     const scope: KeywordScope =
       filter.userId === undefined ? { tenantId: filter.tenantId } : { scopeKey: scopeKey(filter.tenantId, filter.userId) };
-    const { where, params } = memoryFilterSql(filter, Date.now());
+    const now = Date.now();
     const round = (limit: number, allowed?: ReadonlySet<number>): { passed: ScoredId[]; complete: boolean; kept: number } => {
       const hits = index.search(phrases, scope, this.options.weights, limit, allowed);
       const ids = new Map(
         this.check(
           hits.map((hit) => hit.rowid),
-          where,
-          params,
+          filter,
+          now,
           k,
         ),
       );
@@ -80,6 +80,7 @@ export class SqliteKeywords {
     if (!result.complete && result.kept < 0.5) {
       // A narrow filter (a session, tags, a time window): resolve it in SQL on its indexes and
       // score only what it keeps, rather than paging through the scope's best matches.
+      const { where, params } = memoryFilterSql(filter, now);
       const allowed = this.sql.raw(`SELECT m.rowid FROM memories m WHERE ${where} LIMIT ?`).all(...params, NARROW + 1) as Array<[number]>;
       if (allowed.length <= NARROW) return round(k, new Set(allowed.map(([rowid]) => rowid))).passed;
     }

@@ -156,11 +156,11 @@ export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1, Reembed
     this.tails = new SessionTails();
     this.records = new MemoryRecordCache();
     this.log.prune();
-    this.facts = new SqliteFacts(this.db);
+    this.facts = new SqliteFacts(this.db, this.sql);
     const inMemory = this.options.path === ':memory:' || this.options.path === '';
     const threshold = this.options.exactSearchThreshold ?? 2_000;
     const indexDir = this.options.indexDir ?? (inMemory ? null : `${this.options.path}.vectors`);
-    const check: FilterCheck = (rowids, where, params, keep) => this.checkRows(rowids, where, params, keep);
+    const check: FilterCheck = (rowids, filter, now, keep) => this.checkRows(rowids, filter, now, keep);
     this.vectors = new SqliteVectors(
       this.sql,
       this.log,
@@ -234,23 +234,38 @@ export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1, Reembed
   }
 
   /**
-   * FilterCheck for the keyword and vector indexes: the rows are read whole (json_each outer:
-   * looked up by rowid, never a scan of the scope) and the first `keep` that pass go into the
-   * record cache, so that hydrating the search's candidates reads nothing again. At 100k
-   * memories a check of [rowid, id] cost 4.3 us a row and hydrating by id 12 more; reading the
-   * rows whole here, 8.
+   * FilterCheck for the keyword and vector indexes. Cached records are checked in process (the
+   * records of a small user's candidates usually are: the last search of the scope hydrated
+   * them); the other rows are read whole (json_each outer: looked up by rowid, never a scan of
+   * the scope) and the first `keep` that pass go into the record cache, so that hydrating the
+   * search's candidates reads nothing again. At 100k memories a check of [rowid, id] cost 4.3 us
+   * a row and hydrating by id 12 more; reading the rows whole here, 8.
    */
-  private checkRows(rowids: readonly number[], where: string, params: readonly unknown[], keep: number): Array<readonly [number, string]> {
+  private checkRows(rowids: readonly number[], filter: MemoryFilter, now: number, keep: number): Array<readonly [number, string]> {
     this.checkCaches();
-    const rows = this.sql
-      .raw(`SELECT ${MEMORY_COLUMNS_M} FROM json_each(?) AS j CROSS JOIN memories m ON m.rowid = j.value WHERE ${where}`)
-      .all(JSON.stringify(rowids), ...params) as unknown[][];
+    const cached = rowids.map((rowid) => this.records.atRowid(rowid));
+    const missing = rowids.filter((_, i) => cached[i] === undefined);
+    const read = new Map<number, unknown[]>();
+    if (missing.length > 0) {
+      const { where, params } = memoryFilterSql(filter, now);
+      const rows = this.sql
+        .raw(`SELECT ${MEMORY_COLUMNS_M} FROM json_each(?) AS j CROSS JOIN memories m ON m.rowid = j.value WHERE ${where}`)
+        .all(JSON.stringify(missing), ...params) as unknown[][];
+      for (const values of rows) read.set(values[0] as number, values);
+    }
+    const passed: Array<readonly [number, string]> = [];
     const fresh: CachedRecord[] = [];
-    const passed = rows.map((values, i) => {
-      const [rowid, id, tenantId] = values as [number, string, string];
-      if (i < keep && !this.records.has(tenantId, id)) fresh.push({ record: toMemory(memoryRowOf(values)), rowid });
-      return [rowid, id] as const;
-    });
+    for (const [i, rowid] of rowids.entries()) {
+      const hit = cached[i];
+      if (hit) {
+        if (matchesFilter(hit.record, filter, now)) passed.push([rowid, hit.record.id]);
+        continue;
+      }
+      const values = read.get(rowid);
+      if (!values) continue;
+      if (passed.length < keep) fresh.push({ record: toMemory(memoryRowOf(values)), rowid });
+      passed.push([rowid, values[1] as string]);
+    }
     this.records.remember(fresh);
     return passed;
   }
@@ -600,19 +615,35 @@ export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1, Reembed
 
   async getEmbeddings(tenantId: string, ids: readonly string[], model?: string): Promise<Map<string, Float32Array>> {
     if (model !== undefined) {
-      const rows = this.sql
-        .get(
-          `SELECT m.id, CASE WHEN m.embedding_model = ? THEN m.embedding
-                  ELSE (SELECT e.vector FROM memory_embeddings e WHERE e.model = ? AND e.memory_rowid = m.rowid) END AS embedding
-             FROM memories m WHERE m.tenant_id = ? AND m.id IN (SELECT value FROM json_each(?))`,
-        )
-        .all(model, model, tenantId, JSON.stringify(ids)) as Array<{ id: string; embedding: Buffer | null }>;
-      return new Map(rows.flatMap((row) => (row.embedding ? [[row.id, blobToVector(row.embedding)] as const] : [])));
+      // MMR asks for the vectors of candidates just hydrated (their records cached) from a scope
+      // exact search just scored (its vectors cached): reading them again from the table was a
+      // tenth of a small user's search.
+      this.checkCaches();
+      const cached = this.vectors.cachedVectors(
+        this.records.locate(tenantId, ids).found.map(({ record }) => record),
+        model,
+      );
+      if (cached.size === ids.length) return cached;
+      const rest = cached.size === 0 ? ids : ids.filter((id) => !cached.has(id));
+      for (const [id, vector] of this.readEmbeddings(tenantId, rest, model)) cached.set(id, vector);
+      return cached;
     }
     const rows = this.sql
       .get(`SELECT id, embedding FROM memories WHERE tenant_id = ? AND embedding IS NOT NULL AND id IN (SELECT value FROM json_each(?))`)
       .all(tenantId, JSON.stringify(ids)) as Array<{ id: string; embedding: Buffer }>;
     return new Map(rows.map((row) => [row.id, blobToVector(row.embedding)]));
+  }
+
+  /** The vectors of `model` of these memories from the table: the main column's, or the secondary ones. */
+  private readEmbeddings(tenantId: string, ids: readonly string[], model: string): Array<readonly [string, Float32Array]> {
+    const rows = this.sql
+      .get(
+        `SELECT m.id, CASE WHEN m.embedding_model = ? THEN m.embedding
+                  ELSE (SELECT e.vector FROM memory_embeddings e WHERE e.model = ? AND e.memory_rowid = m.rowid) END AS embedding
+             FROM memories m WHERE m.tenant_id = ? AND m.id IN (SELECT value FROM json_each(?))`,
+      )
+      .all(model, model, tenantId, JSON.stringify(ids)) as Array<{ id: string; embedding: Buffer | null }>;
+    return rows.flatMap((row) => (row.embedding ? [[row.id, blobToVector(row.embedding)] as const] : []));
   }
 
   async listMemories(filter: MemoryFilter, page: Page): Promise<MemoryRecord[]> {

@@ -71,6 +71,31 @@ export class SqliteVectors {
     this.scopeVectors.dropScope(tenantId, userId);
   }
 
+  /**
+   * The vectors of `model` the cached small scopes hold for these records (their main column:
+   * a scope's entry has no secondary vectors), by id; records of scopes not cached are left out.
+   */
+  cachedVectors(records: readonly MemoryRecord[], model: string): Map<string, Float32Array> {
+    const hits: Array<{ id: string; entry: ScopeVectors; at: number }> = [];
+    for (const record of records) {
+      if (record.embeddingModel !== model) continue;
+      const entry = this.scopeVectors.peek(model, record.tenantId, record.userId);
+      const at = entry ? entry.positionOf(record.id) : -1;
+      if (entry && at >= 0) hits.push({ id: record.id, entry, at });
+    }
+    const found = new Map<string, Float32Array>();
+    if (hits.length === 0) return found;
+    // Copies in one buffer (the caller may write to them): a typed array each cost more than the copy.
+    const dims = (hits[0] as (typeof hits)[number]).entry.dims;
+    const out = new Float32Array(hits.length * dims);
+    for (const [i, { id, entry, at }] of hits.entries()) {
+      if (entry.dims !== dims) continue;
+      out.set(entry.vectors.subarray(at * dims, (at + 1) * dims), i * dims);
+      found.set(id, out.subarray(i * dims, (i + 1) * dims));
+    }
+    return found;
+  }
+
   /** After changes this process cannot place (another process's commit, a sibling module's write). */
   dropCached(): void {
     this.scopeVectors.clear();
@@ -217,7 +242,7 @@ export class SqliteVectors {
   private async annSearch(filter: MemoryFilter, vector: Float32Array, model: string, k: number): Promise<ScoredId[] | null> {
     const ann = await this.ensureAnn(model, vector.length);
     const scope = scopeKey(filter.tenantId, filter.userId);
-    const { where, params } = memoryFilterSql(filter, Date.now());
+    const now = Date.now();
     for (let fetch = k; ; fetch *= 4) {
       let hits: Awaited<ReturnType<AnnIndex['search']>>;
       try {
@@ -228,7 +253,7 @@ export class SqliteVectors {
       }
       if (hits.length === 0) return [];
       const similarity = new Map(hits.map((hit) => [hit.label, hit.similarity]));
-      const rows = this.check([...similarity.keys()], where, params, k);
+      const rows = this.check([...similarity.keys()], filter, now, k);
       if (rows.length >= k || hits.length < fetch) {
         return rows
           .map(([rowid, id]) => ({ id, score: similarity.get(rowid) ?? 0 }))
