@@ -7,11 +7,7 @@ import type { MemoryRecord } from '../../spec/records.js';
  * Exact, not a time-to-live cache: the store drops an entry when this process writes that
  * memory, and everything when another connection commits (`PRAGMA data_version`), an erase
  * runs, or a sibling module (consolidation, retention, restore) commits through the store.
- * Records are shared read-only objects. Bounded by an estimate of the bytes held (32 MB: about
- * 18,000 turns by the estimate, which is ~1.4x the measured 1.3 KB a bench turn holds). At 100k
- * memories of one user 4 MB bought as much as more; but many small users' searches each hydrate
- * their whole scope, and bench:http's 50 users (4k-11k memories) missed most of their records at
- * 4 MB: every search read its ~100 candidates from the table again (1.7 -> 1.1 ms a keyword search).
+ * Records are shared read-only objects. Bounded by an estimate of the bytes held (4 MB: about 2,500 turns; at 100k memories a bigger one bought no CPU and cost resident memory).
  */
 export class MemoryRecordCache {
   /** The same entries by rowid: keyword and ANN candidates come as rowids. */
@@ -19,7 +15,7 @@ export class MemoryRecordCache {
   private readonly records = new LRUCache<string, CachedRecord>({
     // Bytes a record holds on the V8 heap, roughly: its strings (two bytes a character at worst)
     // and about a kilobyte of objects (metadata, tags, source, the record itself).
-    maxSize: 32_000_000,
+    maxSize: 4_000_000,
     sizeCalculation: ({ record: m }) => 2 * (m.text.length + (m.context?.length ?? 0)) + 1_000 + 64 * m.source.length,
     // Evicted, deleted, replaced or cleared: out of the rowid map too (unless a newer entry took the rowid).
     dispose: (cached) => {
