@@ -236,10 +236,11 @@ export async function buildContext(
 
 /**
  * Token counts of item texts and of the packed text's lines, one LRU per tokenizer (texts up to
- * 2,048 characters, 16,384 of them or 8 MB of their strings). An item and its line are two
- * entries: at 8,192 a user's memories and lines of the bench's 50 users did not fit, and counted
- * twice as often. An agent asks for the context of the same session turn after turn,
- * and most items come back: the recent turns, the facts, the memories of the topic at hand.
+ * 2,048 characters, 4,096 of them or 2 MB of their strings). An agent asks for the context of
+ * the same session turn after turn, and most items come back: the recent turns, the facts, the
+ * memories of the topic at hand. A larger memo (16,384 texts, 8 MB) saved CPU on the HTTP bench's
+ * 50 users but is live heap, which the old generation multiplies: serving peak RSS at 100k rose
+ * by tens of MiB.
  */
 const MEMO_MAX_CHARS = 2048;
 const memos = new WeakMap<TokenCounter, LRUCache<string, number>>();
@@ -247,7 +248,7 @@ const memos = new WeakMap<TokenCounter, LRUCache<string, number>>();
 function memoisedCount(counter: TokenCounter): (text: string) => number {
   let memo = memos.get(counter);
   if (!memo) {
-    memo = new LRUCache<string, number>({ max: 16_384, maxSize: 8_000_000, sizeCalculation: (_count, text) => 2 * text.length + 100 });
+    memo = new LRUCache<string, number>({ max: 4_096, maxSize: 2_000_000, sizeCalculation: (_count, text) => 2 * text.length + 100 });
     memos.set(counter, memo);
   }
   const counts = memo;

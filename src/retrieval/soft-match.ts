@@ -187,7 +187,7 @@ export class SoftMatcher {
 const MAX_UNIT_WORDS = 16_384;
 /** Longer texts are split each time rather than memoised. */
 const MAX_MEMO_TEXT = 4_096;
-const MAX_MEMO_TEXTS = 16_384;
+const MAX_MEMO_TEXTS = 4_096;
 
 /**
  * The distinct content words of a text in order of first appearance (possessives stripped, stop
