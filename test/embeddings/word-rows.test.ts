@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { WordRows } from '../../src/embeddings/offline/word-rows.js';
 import { DEFAULT_WORD_VECTOR_DIR, loadWordVectorTable } from '../../src/embeddings/offline/word-vector-table.js';
+import { seededRandom } from '../helpers/seeded-random.js';
 
 /** The Map the table used to build: each word set to its row, so a repeated word keeps its last row. */
 function mapOf(words: readonly string[]): Map<string, number> {
@@ -10,23 +11,11 @@ function mapOf(words: readonly string[]): Map<string, number> {
   return map;
 }
 
-/** mulberry32 */
-function rng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
-
 describe('WordRows', () => {
   it('answers as a Map of the same words, for random vocabularies with repeats, unicode and misses', () => {
     const alphabet = ['a', 'b', 'c', 'é', 'ß', '東', '😀', '-', "'", '0'];
     for (let seed = 1; seed <= 40; seed++) {
-      const next = rng(seed);
+      const next = seededRandom(seed);
       const word = (): string => {
         const length = 1 + Math.floor(next() * 6);
         let out = '';

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seededRandom } from '../helpers/seeded-random.js';
 import { expectProblem, type HttpFixture, httpFixture, json, type Method, tenantCounts } from './http-fixture.js';
 
 let f: HttpFixture;
@@ -118,18 +119,6 @@ describe('requests the API refuses: 4xx application/problem+json, nothing change
   });
 });
 
-/** A small seeded PRNG, so that a failing fuzz case can be replayed. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const HOSTILE: unknown[] = [
   null,
   true,
@@ -193,7 +182,7 @@ const QUERY_KEYS = ['limit', 'cursor', 'userId', 'kinds', 'tags', 'since', 'unti
 
 describe('fuzz: no user input produces a 500', () => {
   it('hostile values in every body field, whole bodies of the wrong type, hostile query strings and paths', async () => {
-    const random = prng(20260301);
+    const random = seededRandom(20260301);
     const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
     const cases: Array<{ method: Method; url: string; payload?: unknown; raw?: string }> = [];
     for (const route of BODY_ROUTES) {

@@ -1,20 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { RowidMap } from '../../src/stores/sqlite/rowid-map.js';
+import { seededRandom } from '../helpers/seeded-random.js';
 
 // The keyword index (rowid -> doc) and the ANN index (label -> scope) keep their maps in a
 // RowidMap; these tests hold it to a plain Map under the same random operations, dense (the
 // typed-array path) and sparse (the fallback), including the switch between the two.
-
-/** A small deterministic generator (mulberry32), so a failure replays. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 function entries(map: RowidMap): Array<[number, number]> {
   const out: Array<[number, number]> = [];
@@ -25,7 +15,7 @@ function entries(map: RowidMap): Array<[number, number]> {
 }
 
 function replay(keyOf: (next: () => number, step: number) => number, seed: number): void {
-  const next = random(seed);
+  const next = seededRandom(seed);
   const map = new RowidMap();
   const model = new Map<number, number>();
   for (let step = 0; step < 20_000; step++) {
