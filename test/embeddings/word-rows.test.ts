@@ -1,4 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { WordRows } from '../../src/embeddings/offline/word-rows.js';
 import { DEFAULT_WORD_VECTOR_DIR, loadWordVectorTable } from '../../src/embeddings/offline/word-vector-table.js';
@@ -39,5 +42,29 @@ describe('WordRows', () => {
     const map = mapOf(words);
     for (const [word, row] of map) expect(table.rows.get(word)).toBe(row);
     for (const miss of ['', 'zzzqqqxx', 'The', 'strata-not-a-word']) expect(table.rows.get(miss)).toBe(map.get(miss));
+  });
+});
+
+describe('loadWordVectorTable: a words.txt that does not cover the vectors', () => {
+  const broken = (words: (lines: string[]) => string[]): URL => {
+    const dir = mkdtempSync(join(tmpdir(), 'strata-wordvec-'));
+    for (const name of ['manifest.json', 'vectors.bin']) copyFileSync(new URL(name, DEFAULT_WORD_VECTOR_DIR), join(dir, name));
+    const lines = readFileSync(new URL('words.txt', DEFAULT_WORD_VECTOR_DIR), 'utf8').split('\n');
+    writeFileSync(join(dir, 'words.txt'), words(lines).join('\n'));
+    return pathToFileURL(`${dir}/`);
+  };
+
+  it.each([
+    ['a line short', (lines: string[]) => lines.slice(0, loadWordVectorTable().manifest.count - 1)],
+    ['an empty line', (lines: string[]) => ['', ...lines.slice(1)]],
+  ])('%s: EMBEDDING_FAILED, no table', (_, words) => {
+    const dir = broken(words);
+    try {
+      expect(() => loadWordVectorTable(dir)).toThrowError(
+        expect.objectContaining({ code: 'EMBEDDING_FAILED', message: 'words.txt is shorter than the vectors' }),
+      );
+    } finally {
+      rmSync(fileURLToPath(dir), { recursive: true, force: true });
+    }
   });
 });
