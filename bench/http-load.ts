@@ -94,6 +94,9 @@ interface Stopped {
 
 async function serve(): Promise<void> {
   const cluster = (await import('node:cluster')).default;
+  // As the CLI does at start (src/cli/main.ts).
+  const { applyHeapPolicy, heapGrowthFromEnv } = await import('../src/config/heap-policy.js');
+  applyHeapPolicy(heapGrowthFromEnv());
   const { loadSettings } = await import('../src/config/load-settings.js');
   const { createServer, prepareDataDir } = await import('../src/config/create-server.js');
   const settings = loadSettings({

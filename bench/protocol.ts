@@ -1,8 +1,12 @@
 import type { BenchStore } from './bench-store.js';
 import type { Latency } from './stats.js';
 
-/** What the orchestrator (run.ts) asks a worker process (worker.ts) to do. */
-export type PhaseRequest =
+/**
+ * What the orchestrator (run.ts) asks a worker process (worker.ts) to do. Every phase runs under
+ * the CLI's heap policy (src/config/heap-policy.ts, as `strata serve` does) unless
+ * `heapGrowthPercent` says otherwise; `0` is V8's own policy.
+ */
+export type PhaseRequest = { readonly heapGrowthPercent?: number } & (
   | { readonly phase: 'embedder'; readonly seed: number }
   | {
       readonly phase: 'ingest';
@@ -28,7 +32,8 @@ export type PhaseRequest =
       readonly sessions: number;
       /** Also check keyword search against FTS5's bm25 (indexes the scope into a scratch FTS5 table). */
       readonly verifyKeywords?: boolean;
-    };
+    }
+);
 
 export interface CorpusPosition {
   readonly session: number;

@@ -14,6 +14,8 @@ export interface ScaleResult {
   readonly ingest: IngestResult;
   readonly ann: ServeResult;
   readonly exact: ServeResult;
+  /** The ANN phase again under V8's own heap policy (heapGrowthPercent 0), for its peak RSS. */
+  readonly annV8Heap?: ServeResult;
   /** Mean overlap of the hybrid top-10 lists, ANN vs exact. */
   readonly hybridTop10Agreement: number;
 }
@@ -151,6 +153,12 @@ export function renderReport(report: BenchReport): string {
     }
     rows.push(['  peak RSS MiB (serving)', fmt(ann.peakRssMiB), fmt(exact.peakRssMiB), `<= ${TARGETS.peakRssMiB}`]);
     rows.push(['  peak RSS MiB (ingest process)', fmt(ingest.peakRssMiB), '', `<= ${TARGETS.peakRssMiB}`]);
+    if (scale.annV8Heap) {
+      // The lines above run under the CLI's heap policy (src/config/heap-policy.ts); this is the same
+      // ANN phase under V8's own, as in a program that embeds the library without the policy.
+      rows.push(["    serving under V8's own heap growth: peak RSS MiB", fmt(scale.annV8Heap.peakRssMiB), '', '']);
+      rows.push(['    ... search / context p95, ms', `${fmt(scale.annV8Heap.search.p95)} / ${fmt(scale.annV8Heap.context.p95)}`, '', '']);
+    }
     rows.push([
       '  open / warm indexes / first search, ms',
       `${fmt(ann.openMs)} / ${fmt(ann.warmMs)} / ${fmt(ann.firstSearchMs)}`,

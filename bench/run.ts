@@ -112,11 +112,22 @@ async function main(): Promise<void> {
       // The FTS5 cross-check reads the SQLite file: SQLite only.
       verifyKeywords: store.kind === 'sqlite' && target === scales[0],
     });
+    progress(`serve (ANN, V8's own heap growth) at ${target.toLocaleString('en-US')}`);
+    const annV8Heap = await runPhase<ServeResult>({
+      phase: 'serve',
+      path,
+      store,
+      seed,
+      mode: 'ann',
+      queries,
+      sessions,
+      heapGrowthPercent: 0,
+    });
     progress(`serve (exact baseline) at ${target.toLocaleString('en-US')}`);
     // Exact search reads every vector of the scope from SQLite: fewer queries above 10k keep the run short.
     const baselineQueries = target > 10_000 ? Math.min(queries, 60) : queries;
     const exact = await runPhase<ServeResult>({ phase: 'serve', path, store, seed, mode: 'exact', queries: baselineQueries, sessions });
-    results.push({ memories: ingest.memories, ingest, ann, exact, hybridTop10Agreement: overlap(ann.top10, exact.top10) });
+    results.push({ memories: ingest.memories, ingest, ann, exact, annV8Heap, hybridTop10Agreement: overlap(ann.top10, exact.top10) });
   }
   if (store.kind === 'postgres' && !values.keep) await dropSchema(store.url, store.schema);
   if (store.kind === 'sqlite-redis') await dropRedisPrefix(store.redisUrl, store.prefix);

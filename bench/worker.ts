@@ -5,6 +5,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { createMemory } from '../src/config/create-memory.js';
+import { applyHeapPolicy, heapGrowthFromEnv } from '../src/config/heap-policy.js';
 import type { MemoryService } from '../src/core/memory-service.js';
 import { queryTerms } from '../src/retrieval/query-terms.js';
 import { KEYWORD_WEIGHTS } from '../src/stores/sqlite/sqlite-store.js';
@@ -18,6 +19,8 @@ const TENANT = 'default';
 
 async function main(): Promise<void> {
   const request = JSON.parse(process.argv[2] ?? '{}') as PhaseRequest;
+  // As the CLI does at start (strata serve): the phase's peak RSS is the served process's.
+  applyHeapPolicy(request.heapGrowthPercent ?? heapGrowthFromEnv());
   let result: PhaseResult;
   if (request.phase === 'embedder') result = await embedderPhase(request.seed);
   else if (request.phase === 'ingest') result = await ingestPhase(request);

@@ -1,5 +1,6 @@
 export type { CreateMemoryOptions, QdrantOptions } from './config/create-memory.js';
 export { createMemory } from './config/create-memory.js';
+export { applyHeapPolicy, DEFAULT_HEAP_GROWTH_PERCENT } from './config/heap-policy.js';
 export type { ConsolidationCounts, ConsolidationHooks, ConsolidatorOptions } from './core/consolidation/consolidator.js';
 export type { ValidationResult } from './core/fact-rules.js';
 export { MemoryService } from './core/memory-service.js';

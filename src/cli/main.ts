@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { applyHeapPolicy, heapGrowthFromEnv } from '../config/heap-policy.js';
 import { fail } from './cli-context.js';
 import { addCommand } from './commands/add.js';
 import { backfillCommand } from './commands/backfill.js';
@@ -52,6 +53,8 @@ export function buildProgram(): Command {
 export async function main(argv: readonly string[]): Promise<void> {
   const program = buildProgram();
   try {
+    // At start, so that it bounds the old-generation garbage of everything the command does (heap-policy.ts).
+    applyHeapPolicy(heapGrowthFromEnv());
     await program.parseAsync([...argv]);
   } catch (error) {
     fail(error, program.opts<{ json?: boolean }>().json === true);
