@@ -1,3 +1,4 @@
+import { WordRows } from '../embeddings/offline/word-rows.js';
 import { WORD_VECTOR_DEFAULTS } from '../embeddings/offline/word-vector-embedder.js';
 import { loadWordVectorTable, type WordVectorTable } from '../embeddings/offline/word-vector-table.js';
 import { dot as dotProduct } from '../util/vector-math.js';
@@ -8,8 +9,12 @@ export interface PreparedQuery {
   readonly vectors: ReadonlyArray<Float32Array | null>;
   readonly weights: readonly number[];
   readonly totalWeight: number;
-  /** Per document word: its similarity to each query word (memoised across documents; `null` where all are 0, as for stop words). */
-  readonly memo: Map<string, Float32Array | null>;
+  /** Vocabulary row of each query word, -1 for a word the table lacks (a name, an identifier). */
+  readonly rows: Int32Array;
+  /** Indexes of the query words without a row: a text's word matches them only by being the same word. */
+  readonly unknown: readonly number[];
+  /** Per vocabulary row of a document word: its similarity to each query word (memoised across documents; `null` where all are 0). */
+  readonly rowMemo: Map<number, Float32Array | null>;
 }
 
 /**
@@ -22,19 +27,17 @@ export interface PreparedQuery {
  */
 export class SoftMatcher {
   private readonly table: WordVectorTable;
-  /**
-   * Unit vectors of the words seen, emptied when it holds MAX_UNIT_WORDS (about 8 MB): a query
-   * reads a few thousand distinct words; recomputing them for every query (tried) made
-   * `similarities` 6.5% of a search profile at 100k memories.
-   */
-  private readonly unit = new Map<string, Float32Array | null>();
-  /** Rarity weights of the words seen (prepare, feedback terms), emptied like `unit`. */
+  /** Rarity weights of the words seen (prepare, feedback terms), emptied when it holds MAX_WEIGHTS. */
   private readonly weights = new Map<string, number>();
   /**
-   * Content words of the texts scored (see wordsOf), emptied when it holds MAX_MEMO_TEXTS (a few
-   * MB). A Map, not an LRU: lru-cache's bookkeeping cost more than the lookup it guards.
+   * The content words of the texts scored, as vocabulary rows (see TextWords), emptied when it
+   * holds MAX_MEMO_TEXTS: a small user's searches keep meeting the same candidates. A Map, not an
+   * LRU: lru-cache's bookkeeping cost more than the lookup it guards.
    */
-  private readonly textWords = new Map<string, readonly string[]>();
+  private readonly textWords = new Map<string, TextWords>();
+  private readonly stopRows: WordRows;
+  /** A row's unit vector is computed here: caching them was 16k Float32Arrays (~6.5 MB) of live heap. */
+  private readonly scratch: Float32Array;
   private readonly maxProbability: number;
 
   constructor(
@@ -43,6 +46,8 @@ export class SoftMatcher {
   ) {
     this.table = table ?? loadWordVectorTable();
     this.maxProbability = this.table.probabilities[0] ?? 0.05;
+    this.stopRows = WordRows.of([...STOPWORDS]);
+    this.scratch = new Float32Array(this.table.dimensions);
   }
 
   /**
@@ -51,30 +56,67 @@ export class SoftMatcher {
    * hundreds of candidates per query.
    */
   contentWords(text: string): string[] {
-    return [...this.wordsOf(text)];
+    return splitContentWords(text);
   }
 
   /**
-   * contentWords, shared and memoised by text: every search scores its candidates' texts and
-   * contexts, and a user's searches keep meeting the same ones (splitting them again was about a
-   * tenth of a small user's search).
+   * A text's content words as vocabulary rows, memoised by text. ASCII text (nine in ten
+   * candidates at 100k memories) is scanned in place: each word is looked up in the stop words
+   * and the vocabulary without being cut out of the text, so a text costs one lower-casing and no
+   * string per word (splitting it into strings was about 60% of the soft match at 100k memories).
    */
-  private wordsOf(text: string): readonly string[] {
-    if (text.length > MAX_MEMO_TEXT) return splitContentWords(text);
-    let words = this.textWords.get(text);
-    if (words === undefined) {
-      words = splitContentWords(text);
+  private wordsOf(text: string): TextWords {
+    const memoise = text.length <= MAX_MEMO_TEXT;
+    if (memoise) {
+      const known = this.textWords.get(text);
+      if (known !== undefined) return known;
+    }
+    const words = this.rowsOf(text);
+    if (memoise) {
       if (this.textWords.size >= MAX_MEMO_TEXTS) this.textWords.clear();
       this.textWords.set(text, words);
     }
     return words;
   }
 
+  private rowsOf(text: string): TextWords {
+    const lower = text.toLowerCase();
+    const rows: number[] = [];
+    let unknown: string[] | null = null;
+    if (NON_ASCII.test(lower)) {
+      for (const word of splitContentWords(text)) {
+        const row = this.table.rows.rowOf(word, 0, word.length);
+        if (row >= 0) rows.push(row);
+        else (unknown ??= []).push(word);
+      }
+      return { rows, unknown };
+    }
+    forEachAsciiWord(lower, (start, end) => {
+      // isContentWord: no single letters, no stop words.
+      if (end - start <= 1 || this.stopRows.rowOf(lower, start, end) >= 0) return;
+      const row = this.table.rows.rowOf(lower, start, end);
+      if (row >= 0) rows.push(row);
+      else (unknown ??= []).push(lower.slice(start, end));
+    });
+    return { rows, unknown };
+  }
+
   prepare(query: string): PreparedQuery {
     const words = this.contentWords(query);
     const vectors = words.map((word) => this.vectorOf(word));
     const weights = words.map((word) => this.weightOf(word));
-    return { words, vectors, weights, totalWeight: weights.reduce((a, b) => a + b, 0), memo: new Map() };
+    const rows = Int32Array.from(words, (word) => this.table.rows.rowOf(word, 0, word.length));
+    const unknown: number[] = [];
+    for (let i = 0; i < rows.length; i++) if ((rows[i] as number) < 0) unknown.push(i);
+    return {
+      words,
+      vectors,
+      weights,
+      totalWeight: weights.reduce((a, b) => a + b, 0),
+      rows,
+      unknown,
+      rowMemo: new Map(),
+    };
   }
 
   /** Share of the query's weighted words the text covers, in [0, 1]. */
@@ -99,19 +141,20 @@ export class SoftMatcher {
   private best(query: PreparedQuery, text: string): Float32Array {
     const best = new Float32Array(query.words.length);
     if (query.totalWeight === 0) return best;
-    for (const word of this.wordsOf(text)) this.take(query, best, word);
-    return best;
-  }
-
-  /** Raises `best` to the (content) word's similarities. Most words resemble no query word: memoised as null, they cost one lookup. */
-  private take(query: PreparedQuery, best: Float32Array, word: string): void {
-    let sims = query.memo.get(word);
-    if (sims === undefined) {
-      sims = this.similarities(query, word);
-      query.memo.set(word, sims);
+    const { rows, unknown } = this.wordsOf(text);
+    for (const row of rows) {
+      // Most words resemble no query word: memoised as null, they cost one lookup.
+      let sims = query.rowMemo.get(row);
+      if (sims === undefined) {
+        sims = this.similarities(query, row);
+        query.rowMemo.set(row, sims);
+      }
+      if (sims === null) continue;
+      for (let i = 0; i < best.length; i++) if ((sims[i] as number) > (best[i] as number)) best[i] = sims[i] as number;
     }
-    if (sims === null) return;
-    for (let i = 0; i < best.length; i++) if ((sims[i] as number) > (best[i] as number)) best[i] = sims[i] as number;
+    // A word the table lacks has no vector: it matches the same query word only.
+    if (unknown !== null) for (const i of query.unknown) if (unknown.includes(query.words[i] as string)) best[i] = 1;
+    return best;
   }
 
   private cover(query: PreparedQuery, best: Float32Array): number {
@@ -121,20 +164,20 @@ export class SoftMatcher {
     return covered / query.totalWeight;
   }
 
-  /** The word's similarity to each query word; null when it is 0 for all of them. */
-  private similarities(query: PreparedQuery, word: string): Float32Array | null {
+  /** The similarity of the vocabulary word at `row` to each query word; null when it is 0 for all of them. */
+  private similarities(query: PreparedQuery, row: number): Float32Array | null {
     const sims = new Float32Array(query.words.length);
-    const vector = this.vectorOf(word);
+    const vector = this.unitVector(row, this.scratch);
     const floor = this.options.floor;
     let any = false;
     for (let i = 0; i < query.words.length; i++) {
-      if (query.words[i] === word) {
+      if (query.rows[i] === row) {
         sims[i] = 1;
         any = true;
         continue;
       }
       const other = query.vectors[i];
-      if (!vector || !other) continue;
+      if (!other) continue;
       const dot = dotProduct(vector, other);
       // Below the floor, similarity is noise; above it, rescale to (0, 1].
       if (dot > floor) {
@@ -146,25 +189,22 @@ export class SoftMatcher {
   }
 
   private vectorOf(word: string): Float32Array | null {
-    const cached = this.unit.get(word);
-    if (cached !== undefined) return cached;
-    const row = this.table.rows.get(word);
-    let vector: Float32Array | null = null;
-    if (row !== undefined) {
-      const dims = this.table.dimensions;
-      vector = new Float32Array(dims);
-      let norm = 0;
-      for (let d = 0; d < dims; d++) {
-        const value = this.table.vectors[row * dims + d] as number;
-        vector[d] = value;
-        norm += value * value;
-      }
-      const inverse = norm > 0 ? 1 / Math.sqrt(norm) : 0;
-      for (let d = 0; d < dims; d++) vector[d] = (vector[d] as number) * inverse;
+    const row = this.table.rows.rowOf(word, 0, word.length);
+    return row < 0 ? null : this.unitVector(row, new Float32Array(this.table.dimensions));
+  }
+
+  /** The row's vector, scaled to unit length, written into `out`. */
+  private unitVector(row: number, out: Float32Array): Float32Array {
+    const dims = this.table.dimensions;
+    let norm = 0;
+    for (let d = 0; d < dims; d++) {
+      const value = this.table.vectors[row * dims + d] as number;
+      out[d] = value;
+      norm += value * value;
     }
-    if (this.unit.size >= MAX_UNIT_WORDS) this.unit.clear();
-    this.unit.set(word, vector);
-    return vector;
+    const inverse = norm > 0 ? 1 / Math.sqrt(norm) : 0;
+    for (let d = 0; d < dims; d++) out[d] = (out[d] as number) * inverse;
+    return out;
   }
 
   /** Rarity weight a / (a + p(w)) in (0, 1]; unknown words (names, identifiers) weigh as the rarest. */
@@ -178,13 +218,19 @@ export class SoftMatcher {
     const row = this.table.rows.get(word);
     const p = WORD_VECTOR_DEFAULTS.probabilityOverrides[word] ?? (row === undefined ? 0 : (this.table.probabilities[row] ?? 0));
     const weight = this.options.sifA / (this.options.sifA + Math.min(p, this.maxProbability));
-    if (this.weights.size >= MAX_UNIT_WORDS) this.weights.clear();
+    if (this.weights.size >= MAX_WEIGHTS) this.weights.clear();
     this.weights.set(word, weight);
     return weight;
   }
 }
 
-const MAX_UNIT_WORDS = 16_384;
+/** A text's content words: rows of the vocabulary, and the words it lacks (null: none). */
+interface TextWords {
+  readonly rows: readonly number[];
+  readonly unknown: readonly string[] | null;
+}
+
+const MAX_WEIGHTS = 16_384;
 /** Longer texts are split each time rather than memoised. */
 const MAX_MEMO_TEXT = 4_096;
 const MAX_MEMO_TEXTS = 4_096;
@@ -206,6 +252,18 @@ function splitContentWords(text: string): string[] {
     for (const raw of lower.match(WORD) ?? []) add(raw);
     return [...out];
   }
+  forEachAsciiWord(lower, (start, end) => {
+    const word = lower.slice(start, end);
+    if (isContentWord(word)) out.add(word);
+  });
+  return [...out];
+}
+
+/**
+ * Calls `visit` with the range of each word of an ASCII lower-cased text that WORD would match,
+ * its possessive 's off (baseWord): by char codes, cutting nothing out.
+ */
+function forEachAsciiWord(lower: string, visit: (start: number, end: number) => void): void {
   const n = lower.length;
   let i = 0;
   while (i < n) {
@@ -221,9 +279,8 @@ function splitContentWords(text: string): string[] {
       i += 2;
       while (i < n && isLowerLetter(lower.charCodeAt(i))) i++;
     }
-    add(lower.slice(start, i));
+    visit(start, i - start >= 3 && lower.charCodeAt(i - 1) === 115 && lower.charCodeAt(i - 2) === 39 ? i - 2 : i);
   }
-  return [...out];
 }
 
 const WORD = /[\p{L}\p{N}]+(?:['’]\p{L}+)?/gu;

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { loadWordVectorTable } from '../../src/embeddings/offline/word-vector-table.js';
 import { defaultSoftMatcher } from '../../src/retrieval/soft-match.js';
+import { dot } from '../../src/util/vector-math.js';
+import { seededRandom } from '../helpers/seeded-random.js';
 
 describe('soft match', () => {
   const matcher = defaultSoftMatcher();
@@ -72,13 +75,80 @@ describe('soft match word splitting', () => {
     }
   });
 
-  it('memoises a word that resembles no query word as null, a related one with its similarities', () => {
+  it('memoises a word that resembles no query word as null, a related one with its similarities (by vocabulary row)', () => {
+    const rows = loadWordVectorTable().rows;
     const query = matcher.prepare('doctor appointment');
     matcher.score(query, 'the physician saw zebras');
     // Stop words leave with the text's split (memoised per text): the query's memo never sees them.
-    expect(query.memo.has('the')).toBe(false);
-    expect(query.memo.get('zebras')).toBeNull();
-    const physician = query.memo.get('physician');
+    expect(query.rowMemo.has(rows.get('the') as number)).toBe(false);
+    expect(query.rowMemo.get(rows.get('zebras') as number)).toBeNull();
+    const physician = query.rowMemo.get(rows.get('physician') as number);
     expect(physician?.[0]).toBeGreaterThan(0);
+  });
+});
+
+describe('soft match against a reference (words as strings, vectors normalised per use)', () => {
+  const matcher = defaultSoftMatcher();
+  const table = loadWordVectorTable();
+  const unit = (word: string): Float32Array | null => {
+    const row = table.rows.get(word);
+    if (row === undefined) return null;
+    const dims = table.dimensions;
+    const out = new Float32Array(dims);
+    let norm = 0;
+    for (let d = 0; d < dims; d++) {
+      out[d] = table.vectors[row * dims + d] as number;
+      norm += (out[d] as number) ** 2;
+    }
+    const inverse = norm > 0 ? 1 / Math.sqrt(norm) : 0;
+    for (let d = 0; d < dims; d++) out[d] = (out[d] as number) * inverse;
+    return out;
+  };
+  /** The soft match as the module described it before texts were scanned by vocabulary row. */
+  const reference = (question: string, text: string): number => {
+    const query = matcher.prepare(question);
+    if (query.totalWeight === 0) return 0;
+    const best = new Float32Array(query.words.length);
+    for (const word of matcher.contentWords(text)) {
+      const vector = unit(word);
+      query.words.forEach((queryWord, i) => {
+        let sim = 0;
+        if (queryWord === word) sim = 1;
+        else {
+          const other = unit(queryWord);
+          if (vector && other) {
+            const cos = dot(vector, other);
+            if (cos > 0.35) sim = (cos - 0.35) / (1 - 0.35);
+          }
+        }
+        if (Math.fround(sim) > (best[i] as number)) best[i] = sim;
+      });
+    }
+    let covered = 0;
+    best.forEach((value, i) => {
+      covered += (query.weights[i] as number) * value;
+    });
+    return covered / query.totalWeight;
+  };
+
+  it('gives the same scores, exactly, on random texts of vocabulary words, stop words, names, possessives, digits and non-ASCII words', () => {
+    const pool = [
+      ...['doctor', 'physician', 'appointment', 'vet', 'dog', 'beagle', 'ferry', 'harbour', 'budget', 'rent', 'flat'],
+      ...['the', 'and', 'of', 'what', 'when', 'it', 'is', 'a', 'I', 'was', "don't", "won't", "it's"],
+      ...['Biscuit', 'Zanzibar', 'Kib-Tek', 'zqxv12', 'harbor-dispatch', 'ANNA', 'NodeJS', 'x', 'b'],
+      ...["Biscuit's", "doctor's", "dogs'", "rock'n'roll", "o'clock", '9am', '12B', '555-0199', '2026', 'v2.0_beta'],
+      ...['café', 'naïve', 'Flåm', '東京', 'Balık', 'İstanbul', '’s', 'doctor’s'],
+      ...[',', '.', ';', '?', '!', '(', ')', ':', '/', "'", '"', '-', '\n'],
+    ];
+    for (let seed = 1; seed <= 60; seed++) {
+      const next = seededRandom(seed);
+      const words = (n: number): string =>
+        Array.from({ length: n }, () => pool[Math.floor(next() * pool.length)] as string).join(next() < 0.5 ? ' ' : '');
+      const question = words(2 + Math.floor(next() * 6));
+      for (let t = 0; t < 20; t++) {
+        const text = words(Math.floor(next() * 25));
+        expect(matcher.score(matcher.prepare(question), text), `${question} | ${text}`).toBe(reference(question, text));
+      }
+    }
   });
 });

@@ -33,6 +33,13 @@ describe('WordRows', () => {
         expect(rows.get(probe)).toBe(map.get(probe));
         expect(rows.has(probe)).toBe(map.has(probe));
       }
+      // rowOf: the same answers for a word inside a longer text, without cutting it out.
+      const text = Array.from({ length: 30 }, word).join(' ');
+      for (let probe = 0; probe < 200; probe++) {
+        const start = Math.floor(next() * text.length);
+        const end = start + Math.floor(next() * Math.min(8, text.length - start + 1));
+        expect(rows.rowOf(text, start, end)).toBe(map.get(text.slice(start, end)) ?? -1);
+      }
     }
   });
 

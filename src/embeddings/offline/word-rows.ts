@@ -42,42 +42,50 @@ export class WordRows {
   }
 
   get(word: string): number | undefined {
-    const slot = this.find(word);
-    const value = this.slots[slot] as number;
-    return value === 0 ? undefined : value - 1;
+    const row = this.rowOf(word, 0, word.length);
+    return row < 0 ? undefined : row;
   }
 
   has(word: string): boolean {
-    return (this.slots[this.find(word)] as number) !== 0;
+    return this.rowOf(word, 0, word.length) >= 0;
+  }
+
+  /**
+   * The row of the word `text[start, end)`, or -1: a word inside a longer text, looked up
+   * without cutting it out (the soft match scans candidate texts this way, allocating nothing).
+   */
+  rowOf(text: string, start: number, end: number): number {
+    return (this.slots[this.find(text, start, end)] as number) - 1;
   }
 
   private insert(word: string, row: number): void {
-    this.slots[this.find(word)] = row + 1;
+    this.slots[this.find(word, 0, word.length)] = row + 1;
   }
 
-  /** The slot holding `word`, or the empty slot where it would go. */
-  private find(word: string): number {
-    let slot = hash(word) & this.mask;
+  /** The slot holding `text[start, end)`, or the empty slot where it would go. */
+  private find(text: string, start: number, end: number): number {
+    let slot = hash(text, start, end) & this.mask;
     for (;;) {
       const value = this.slots[slot] as number;
-      if (value === 0 || this.equals(value - 1, word)) return slot;
+      if (value === 0 || this.equals(value - 1, text, start, end)) return slot;
       slot = (slot + 1) & this.mask;
     }
   }
 
-  private equals(row: number, word: string): boolean {
-    const start = this.starts[row] as number;
-    if ((this.starts[row + 1] as number) - start !== word.length) return false;
-    for (let i = 0; i < word.length; i++) if (this.units[start + i] !== word.charCodeAt(i)) return false;
+  private equals(row: number, text: string, start: number, end: number): boolean {
+    const at = this.starts[row] as number;
+    const length = end - start;
+    if ((this.starts[row + 1] as number) - at !== length) return false;
+    for (let i = 0; i < length; i++) if (this.units[at + i] !== text.charCodeAt(start + i)) return false;
     return true;
   }
 }
 
-/** FNV-1a over UTF-16 code units, 32 bits. */
-function hash(word: string): number {
+/** FNV-1a over the UTF-16 code units of `text[start, end)`, 32 bits. */
+function hash(text: string, start: number, end: number): number {
   let h = 0x811c9dc5;
-  for (let i = 0; i < word.length; i++) {
-    h ^= word.charCodeAt(i);
+  for (let i = start; i < end; i++) {
+    h ^= text.charCodeAt(i);
     h = Math.imul(h, 0x01000193);
   }
   return h >>> 0;
