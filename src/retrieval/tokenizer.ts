@@ -15,8 +15,14 @@ export interface TokenCounter {
   readonly additiveAtNewlines?: boolean;
 }
 
+/**
+ * Special-token markup in stored text ("<|endoftext|>" pasted into a message) is counted as the
+ * ordinary text it is: gpt-tokenizer's default throws on it, which failed getContext.
+ */
+const AS_TEXT = { disallowedSpecial: new Set<string>() };
+
 export const o200kTokenCounter: TokenCounter = {
   name: 'o200k_base',
-  count: (text: string): number => (text.length === 0 ? 0 : countO200k(text)),
+  count: (text: string): number => (text.length === 0 ? 0 : countO200k(text, AS_TEXT)),
   additiveAtNewlines: true,
 };

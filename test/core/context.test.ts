@@ -70,6 +70,17 @@ describe('getContext', () => {
     expect(found?.why.scores?.relevance).toBeTypeOf('number');
   });
 
+  it('packs a turn holding special-token markup (<|endoftext|>) as text, counted within the budget', async () => {
+    await memory.createSession({ id: 'special', userId: 'u-special' });
+    await memory.addMessages('special', [
+      { role: 'user', content: 'My prompt ended with <|endoftext|> and then <|im_start|>system by mistake.', createdAt: T0 },
+    ]);
+    const context = await memory.getContext('special', { query: 'what was at the end of my prompt?', tokenBudget: 500, now: NOW });
+    expect(context.text).toContain('<|endoftext|>');
+    expect(context.tokens).toBeGreaterThan(0);
+    expect(context.tokens).toBeLessThanOrEqual(500);
+  });
+
   it('without a query, uses the last user message', async () => {
     const lastUser = TOPICS[TOPICS.length - 2] as string;
     const implicit = await memory.getContext('s1', { tokenBudget: 2000, now: NOW });

@@ -16,4 +16,11 @@ describe('o200kTokenCounter', () => {
     expect(o200kTokenCounter.count('')).toBe(0);
     expect(o200kTokenCounter.name).toBe('o200k_base');
   });
+
+  it('counts special-token markup in a text as ordinary text instead of throwing', () => {
+    const text = 'pasted from a prompt: <|endoftext|> and <|im_start|>user';
+    expect(() => countWithMainEntry(text)).toThrow();
+    expect(o200kTokenCounter.count(text)).toBe(encode(text, { disallowedSpecial: new Set() }).length);
+    expect(o200kTokenCounter.count(text)).toBeGreaterThan(o200kTokenCounter.count('pasted from a prompt:'));
+  });
 });
