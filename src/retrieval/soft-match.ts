@@ -82,23 +82,23 @@ export class SoftMatcher {
   private rowsOf(text: string): TextWords {
     const lower = text.toLowerCase();
     const rows: number[] = [];
-    let unknown: string[] | null = null;
+    const unknown: string[] = [];
     if (NON_ASCII.test(lower)) {
       for (const word of splitContentWords(text)) {
         const row = this.table.rows.rowOf(word, 0, word.length);
         if (row >= 0) rows.push(row);
-        else (unknown ??= []).push(word);
+        else unknown.push(word);
       }
-      return { rows, unknown };
+      return { rows, unknown: unknown.length > 0 ? unknown : null };
     }
     forEachAsciiWord(lower, (start, end) => {
       // isContentWord: no single letters, no stop words.
       if (end - start <= 1 || this.stopRows.rowOf(lower, start, end) >= 0) return;
       const row = this.table.rows.rowOf(lower, start, end);
       if (row >= 0) rows.push(row);
-      else (unknown ??= []).push(lower.slice(start, end));
+      else unknown.push(lower.slice(start, end));
     });
-    return { rows, unknown };
+    return { rows, unknown: unknown.length > 0 ? unknown : null };
   }
 
   prepare(query: string): PreparedQuery {
