@@ -101,28 +101,11 @@ async function main(): Promise<void> {
     from = ingest.next;
     const sessions = from.offset > 0 ? from.session + 1 : from.session;
     progress(`serve (ANN) at ${target.toLocaleString('en-US')}`);
-    const ann = await runPhase<ServeResult>({
-      phase: 'serve',
-      path,
-      store,
-      seed,
-      mode: 'ann',
-      queries,
-      sessions,
-      // The FTS5 cross-check reads the SQLite file: SQLite only.
-      verifyKeywords: store.kind === 'sqlite' && target === scales[0],
-    });
+    const annRequest = { phase: 'serve', path, store, seed, mode: 'ann', queries, sessions } as const;
+    // The FTS5 cross-check reads the SQLite file: SQLite only.
+    const ann = await runPhase<ServeResult>({ ...annRequest, verifyKeywords: store.kind === 'sqlite' && target === scales[0] });
     progress(`serve (ANN, V8's own heap growth) at ${target.toLocaleString('en-US')}`);
-    const annV8Heap = await runPhase<ServeResult>({
-      phase: 'serve',
-      path,
-      store,
-      seed,
-      mode: 'ann',
-      queries,
-      sessions,
-      heapGrowthPercent: 0,
-    });
+    const annV8Heap = await runPhase<ServeResult>({ ...annRequest, heapGrowthPercent: 0 });
     progress(`serve (exact baseline) at ${target.toLocaleString('en-US')}`);
     // Exact search reads every vector of the scope from SQLite: fewer queries above 10k keep the run short.
     const baselineQueries = target > 10_000 ? Math.min(queries, 60) : queries;

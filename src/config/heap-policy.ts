@@ -26,7 +26,7 @@ export function heapGrowthFromEnv(env: NodeJS.ProcessEnv = process.env): number 
   const raw = env.STRATA_HEAP_GROWTH_PERCENT;
   if (raw === undefined || raw.trim() === '') return DEFAULT_HEAP_GROWTH_PERCENT;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0 || value > 300) {
+  if (!isGrowthPercent(value)) {
     throw new StrataError('INVALID_CONFIG', `STRATA_HEAP_GROWTH_PERCENT must be an integer from 0 (V8's own policy) to 300, not "${raw}"`, {
       details: { field: 'STRATA_HEAP_GROWTH_PERCENT', value: raw },
     });
@@ -39,7 +39,7 @@ export function heapGrowthFromEnv(env: NodeJS.ProcessEnv = process.env): number 
  * is. Takes effect from the next full collection. Returns the percent applied, or null.
  */
 export function applyHeapPolicy(percent: number = DEFAULT_HEAP_GROWTH_PERCENT): number | null {
-  if (!Number.isInteger(percent) || percent < 0 || percent > 300) {
+  if (!isGrowthPercent(percent)) {
     throw new StrataError('INVALID_CONFIG', `heap growth percent must be an integer from 0 to 300, not ${percent}`, {
       details: { field: 'heapGrowthPercent', value: percent },
     });
@@ -47,4 +47,9 @@ export function applyHeapPolicy(percent: number = DEFAULT_HEAP_GROWTH_PERCENT): 
   if (percent === 0) return null;
   setFlagsFromString(`--heap-growing-percent=${percent}`);
   return percent;
+}
+
+/** An integer from 0 (V8's own policy) to 300. */
+function isGrowthPercent(value: number): boolean {
+  return Number.isInteger(value) && value >= 0 && value <= 300;
 }

@@ -35,7 +35,6 @@ export class SoftMatcher {
    * LRU: lru-cache's bookkeeping cost more than the lookup it guards.
    */
   private readonly textWords = new Map<string, TextWords>();
-  private readonly stopRows: WordRows;
   /** A row's unit vector is computed here: caching them was 16k Float32Arrays (~6.5 MB) of live heap. */
   private readonly scratch: Float32Array;
   private readonly maxProbability: number;
@@ -46,7 +45,6 @@ export class SoftMatcher {
   ) {
     this.table = table ?? loadWordVectorTable();
     this.maxProbability = this.table.probabilities[0] ?? 0.05;
-    this.stopRows = WordRows.of([...STOPWORDS]);
     this.scratch = new Float32Array(this.table.dimensions);
   }
 
@@ -84,7 +82,7 @@ export class SoftMatcher {
     const rows: number[] = [];
     const unknown: string[] = [];
     if (NON_ASCII.test(lower)) {
-      for (const word of splitContentWords(text)) {
+      for (const word of unicodeContentWords(lower)) {
         const row = this.table.rows.rowOf(word, 0, word.length);
         if (row >= 0) rows.push(row);
         else unknown.push(word);
@@ -92,8 +90,7 @@ export class SoftMatcher {
       return { rows, unknown: unknown.length > 0 ? unknown : null };
     }
     forEachAsciiWord(lower, (start, end) => {
-      // isContentWord: no single letters, no stop words.
-      if (end - start <= 1 || this.stopRows.rowOf(lower, start, end) >= 0) return;
+      if (!isContentRange(lower, start, end)) return;
       const row = this.table.rows.rowOf(lower, start, end);
       if (row >= 0) rows.push(row);
       else unknown.push(lower.slice(start, end));
@@ -103,9 +100,9 @@ export class SoftMatcher {
 
   prepare(query: string): PreparedQuery {
     const words = this.contentWords(query);
-    const vectors = words.map((word) => this.vectorOf(word));
-    const weights = words.map((word) => this.weightOf(word));
     const rows = Int32Array.from(words, (word) => this.table.rows.rowOf(word, 0, word.length));
+    const vectors = Array.from(rows, (row) => (row < 0 ? null : this.unitVector(row, new Float32Array(this.table.dimensions))));
+    const weights = words.map((word) => this.weightOf(word));
     const unknown: number[] = [];
     for (let i = 0; i < rows.length; i++) if ((rows[i] as number) < 0) unknown.push(i);
     return {
@@ -188,11 +185,6 @@ export class SoftMatcher {
     return any ? sims : null;
   }
 
-  private vectorOf(word: string): Float32Array | null {
-    const row = this.table.rows.rowOf(word, 0, word.length);
-    return row < 0 ? null : this.unitVector(row, new Float32Array(this.table.dimensions));
-  }
-
   /** The row's vector, scaled to unit length, written into `out`. */
   private unitVector(row: number, out: Float32Array): Float32Array {
     const dims = this.table.dimensions;
@@ -230,6 +222,9 @@ interface TextWords {
   readonly unknown: readonly string[] | null;
 }
 
+/** The stop words, looked up by range (a word inside a text, not cut out). */
+const STOP_ROWS = WordRows.of([...STOPWORDS]);
+
 const MAX_WEIGHTS = 16_384;
 /** Longer texts are split each time rather than memoised. */
 const MAX_MEMO_TEXT = 4_096;
@@ -243,19 +238,21 @@ const MAX_MEMO_TEXTS = 4_096;
  */
 function splitContentWords(text: string): string[] {
   const lower = text.toLowerCase();
+  if (NON_ASCII.test(lower)) return unicodeContentWords(lower);
   const out = new Set<string>();
-  const add = (raw: string): void => {
-    const word = baseWord(raw);
-    if (isContentWord(word)) out.add(word);
-  };
-  if (NON_ASCII.test(lower)) {
-    for (const raw of lower.match(WORD) ?? []) add(raw);
-    return [...out];
-  }
   forEachAsciiWord(lower, (start, end) => {
-    const word = lower.slice(start, end);
-    if (isContentWord(word)) out.add(word);
+    if (isContentRange(lower, start, end)) out.add(lower.slice(start, end));
   });
+  return [...out];
+}
+
+/** splitContentWords of a lower-cased text with non-ASCII characters: by the Unicode regex. */
+function unicodeContentWords(lower: string): string[] {
+  const out = new Set<string>();
+  for (const raw of lower.match(WORD) ?? []) {
+    const word = baseWord(raw);
+    if (isContentRange(word, 0, word.length)) out.add(word);
+  }
   return [...out];
 }
 
@@ -302,9 +299,9 @@ function baseWord(raw: string): string {
   return mark === 39 || mark === 0x2019 ? raw.slice(0, -2) : raw;
 }
 
-/** Words the match counts: not single letters, not stop words. */
-function isContentWord(word: string): boolean {
-  return word.length > 1 && !STOPWORDS.has(word);
+/** Whether the word `text[start, end)` counts: not a single letter, not a stop word. */
+function isContentRange(text: string, start: number, end: number): boolean {
+  return end - start > 1 && STOP_ROWS.rowOf(text, start, end) < 0;
 }
 
 let shared: SoftMatcher | undefined;
