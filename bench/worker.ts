@@ -158,6 +158,7 @@ async function servePhase(request: Extract<PhaseRequest, { phase: 'serve' }>): P
   const searchCpu = process.cpuUsage();
   for (const query of queries) {
     const { ms, value } = await timed(() => memory.search(query, { userId: USER_ID, k: 10 }));
+    servedOrThrow('search', value);
     searchMs.push(ms);
     top10.push(value.results.map((r) => r.memory.id));
   }
@@ -172,6 +173,7 @@ async function servePhase(request: Extract<PhaseRequest, { phase: 'serve' }>): P
     const sessionId = benchSession(request.seed, pick.int(0, Math.max(0, request.sessions - 1))).id;
     const options = i % 2 === 0 ? { tokenBudget: 2000, query: queries[i] } : { tokenBudget: 2000 };
     const { ms, value } = await timed(() => memory.getContext(sessionId, options));
+    servedOrThrow('getContext', value);
     contextMs.push(ms);
     tokens.push(value.tokens);
   }
@@ -201,6 +203,14 @@ async function servePhase(request: Extract<PhaseRequest, { phase: 'serve' }>): P
     peakRssMiB: peak,
     vectorMode: mode,
   };
+}
+
+/**
+ * A read that fell back (an error or a deadline inside it: `used: false`) answered from the
+ * fallback path, whose latency is not the search's: the phase fails instead of reporting it.
+ */
+function servedOrThrow(operation: string, response: { used: boolean; reason: string | null }): void {
+  if (!response.used) throw new Error(`bench: a ${operation} fell back (reason ${response.reason}): its latency is not a measurement`);
 }
 
 /** The store calls one hybrid search makes, timed one by one (k = 50 candidates, as hybridSearch asks). */

@@ -21,6 +21,7 @@ const TIERS: Readonly<Record<string, StoreTier>> = {
   deleteMemories: 'semantic',
   keywordSearch: 'semantic',
   keywordScores: 'semantic',
+  storedWords: 'semantic',
   vectorSearch: 'semantic',
   setFact: 'facts',
   getFacts: 'facts',

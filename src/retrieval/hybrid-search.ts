@@ -1,5 +1,5 @@
 import type { Embedder } from '../embeddings/embedder.js';
-import type { MemoryFilter, MemoryStoreV1 } from '../spec/memory-store.js';
+import type { MemoryFilter, MemoryStoreV1, StoredWords } from '../spec/memory-store.js';
 import type { MemoryRecord } from '../spec/records.js';
 import { expectedAnswerType, holdsAnswerType } from './answer-type.js';
 import { type FeedbackSettings, feedbackTerms } from './feedback-terms.js';
@@ -175,8 +175,16 @@ export async function hybridSearch(
   const halfLifeMs = settings.recencyHalfLifeDays * 86_400_000;
   const present = asksForPresentState(request.query);
   const answerType = settings.answerTypeWeight > 0 ? expectedAnswerType(request.query) : null;
+  // The candidates' content words, when the store keeps them: scored without scanning the texts.
+  const stored = new Map<MemoryRecord, StoredWords>();
+  if (store.storedWords) {
+    const records = [...memories.values()];
+    store.storedWords(records).forEach((words, i) => {
+      if (words) stored.set(records[i] as MemoryRecord, words);
+    });
+  }
   const softOf = (memory: MemoryRecord): number => {
-    return matcher.scoreWithContext(prepared, memory.text, memory.context, settings.contextSoftWeight);
+    return matcher.scoreWithContext(prepared, memory.text, memory.context, settings.contextSoftWeight, stored.get(memory));
   };
   const recencyOf = (memory: MemoryRecord): number => 0.5 ** (Math.max(0, request.now - memory.createdAt) / halfLifeMs);
   const scored = fused.flatMap((candidate) => {

@@ -1,6 +1,9 @@
+import { createHash } from 'node:crypto';
+import { endianness } from 'node:os';
 import { WordRows } from '../embeddings/offline/word-rows.js';
 import { WORD_VECTOR_DEFAULTS } from '../embeddings/offline/word-vector-embedder.js';
 import { loadWordVectorTable, type WordVectorTable } from '../embeddings/offline/word-vector-table.js';
+import type { StoredWords } from '../spec/memory-store.js';
 import { dot as dotProduct } from '../util/vector-math.js';
 import { STOPWORDS } from './query-terms.js';
 
@@ -38,6 +41,7 @@ export class SoftMatcher {
   /** A row's unit vector is computed here: caching them was 16k Float32Arrays (~6.5 MB) of live heap. */
   private readonly scratch: Float32Array;
   private readonly maxProbability: number;
+  private fingerprint: string | undefined;
 
   constructor(
     table?: WordVectorTable,
@@ -118,40 +122,103 @@ export class SoftMatcher {
 
   /** Share of the query's weighted words the text covers, in [0, 1]. */
   score(query: PreparedQuery, text: string): number {
-    return this.cover(query, this.best(query, text));
+    return this.cover(query, this.best(query, text, null));
   }
 
   /**
    * Coverage by the text alone, and by the text with its neighbourhood (context), blended:
-   * `own + contextWeight * (withContext - own)`. Each text is tokenised once.
+   * `own + contextWeight * (withContext - own)`. Each text is tokenised once. `stored` holds the
+   * texts' words as `encode` wrote them (a store keeps them beside the memory): the same score,
+   * without scanning the texts.
    */
-  scoreWithContext(query: PreparedQuery, text: string, context: string | null, contextWeight: number): number {
-    const own = this.best(query, text);
+  scoreWithContext(query: PreparedQuery, text: string, context: string | null, contextWeight: number, stored?: StoredWords): number {
+    const own = this.best(query, text, stored?.text ?? null);
     const ownScore = this.cover(query, own);
     if (!context || contextWeight <= 0) return ownScore;
-    const around = this.best(query, context);
+    const around = this.best(query, context, stored?.context ?? null);
     for (let i = 0; i < around.length; i++) if ((own[i] as number) > (around[i] as number)) around[i] = own[i] as number;
     const aroundScore = this.cover(query, around);
     return ownScore + contextWeight * Math.max(0, aroundScore - ownScore);
   }
 
-  private best(query: PreparedQuery, text: string): Float32Array {
+  private best(query: PreparedQuery, text: string, stored: Uint8Array | null): Float32Array {
     const best = new Float32Array(query.words.length);
     if (query.totalWeight === 0) return best;
-    const { rows, unknown } = this.wordsOf(text);
-    for (const row of rows) {
-      // Most words resemble no query word: memoised as null, they cost one lookup.
-      let sims = query.rowMemo.get(row);
-      if (sims === undefined) {
-        sims = this.similarities(query, row);
-        query.rowMemo.set(row, sims);
-      }
-      if (sims === null) continue;
-      for (let i = 0; i < best.length; i++) if ((sims[i] as number) > (best[i] as number)) best[i] = sims[i] as number;
+    if (stored !== null) {
+      this.bestOfEncoded(query, int32View(stored), best);
+      return best;
     }
+    const { rows, unknown } = this.wordsOf(text);
+    for (const row of rows) this.raise(query, row, best);
     // A word the table lacks has no vector: it matches the same query word only.
     if (unknown !== null) for (const i of query.unknown) if (unknown.includes(query.words[i] as string)) best[i] = 1;
     return best;
+  }
+
+  /** best() over words as `encode` wrote them: rows, and each unknown word as -length then its code units, two an int. */
+  private bestOfEncoded(query: PreparedQuery, codes: Int32Array, best: Float32Array): void {
+    let at = 0;
+    while (at < codes.length) {
+      const code = codes[at++] as number;
+      if (code >= 0) {
+        this.raise(query, code, best);
+        continue;
+      }
+      const length = -code;
+      for (const i of query.unknown) if (sameUnits(query.words[i] as string, codes, at, length)) best[i] = 1;
+      at += (length + 1) >> 1;
+    }
+  }
+
+  /** Raises `best` to the similarities of the vocabulary word at `row` to the query's words. */
+  private raise(query: PreparedQuery, row: number, best: Float32Array): void {
+    // Most words resemble no query word: memoised as null, they cost one lookup.
+    let sims = query.rowMemo.get(row);
+    if (sims === undefined) {
+      sims = this.similarities(query, row);
+      query.rowMemo.set(row, sims);
+    }
+    if (sims === null) return;
+    for (let i = 0; i < best.length; i++) if ((sims[i] as number) > (best[i] as number)) best[i] = sims[i] as number;
+  }
+
+  /**
+   * A text's content words for storing beside it (see StoredWords), null for no text. Scored
+   * from these, a text scores as from its words: the encoding holds the rows of the words the
+   * vocabulary has and, for the others, their code units. The encoding of `a + '\n' + b` is
+   * that of `a` followed by that of `b` (a store appends to a memory's context this way).
+   */
+  encode(text: string | null): Buffer | null {
+    if (text === null || text.length === 0) return null;
+    const words = this.rowsOf(text);
+    // Each word once: scoring takes the best match of each query word.
+    const rows = [...new Set(words.rows)];
+    const unknown = [...new Set(words.unknown)];
+    let size = rows.length;
+    for (const word of unknown) size += 1 + ((word.length + 1) >> 1);
+    const codes = new Int32Array(size);
+    codes.set(rows);
+    let at = rows.length;
+    for (const word of unknown) {
+      codes[at++] = -word.length;
+      for (let i = 0; i < word.length; i += 2)
+        codes[at++] = word.charCodeAt(i) | ((i + 1 < word.length ? word.charCodeAt(i + 1) : 0) << 16);
+    }
+    return Buffer.from(codes.buffer, codes.byteOffset, codes.byteLength);
+  }
+
+  /**
+   * Names what `encode` depends on: the encoding, the vocabulary, the stop words and the byte
+   * order. Words stored under another fingerprint are not this matcher's: a store drops them.
+   */
+  get encodingFingerprint(): string {
+    this.fingerprint ??= createHash('sha256')
+      .update(
+        `strata-content-words@${ENCODING_VERSION}\n${endianness()}\n${this.table.manifest.assetHash}\n${[...STOPWORDS].sort().join(' ')}`,
+      )
+      .digest('hex')
+      .slice(0, 16);
+    return this.fingerprint;
   }
 
   private cover(query: PreparedQuery, best: Float32Array): number {
@@ -214,6 +281,29 @@ export class SoftMatcher {
     this.weights.set(word, weight);
     return weight;
   }
+}
+
+/** Bump when `encode`'s output for a text changes (word splitting, the encoding). */
+const ENCODING_VERSION = 1;
+
+/** An Int32Array over the bytes: a view when they are 4-aligned, else a copy. */
+function int32View(bytes: Uint8Array): Int32Array {
+  const count = bytes.byteLength >> 2;
+  if (bytes.byteOffset % 4 === 0) return new Int32Array(bytes.buffer, bytes.byteOffset, count);
+  // A copy (a Buffer's slice is a view).
+  const copy = new Uint8Array(count * 4);
+  copy.set(bytes.subarray(0, count * 4));
+  return new Int32Array(copy.buffer);
+}
+
+/** Whether `word` is the `length` code units packed two an int in codes[at...]. */
+function sameUnits(word: string, codes: Int32Array, at: number, length: number): boolean {
+  if (word.length !== length) return false;
+  for (let i = 0; i < length; i++) {
+    const packed = codes[at + (i >> 1)] as number;
+    if (word.charCodeAt(i) !== ((i & 1) === 0 ? packed & 0xffff : packed >>> 16)) return false;
+  }
+  return true;
 }
 
 /** A text's content words: rows of the vocabulary, and the words it lacks (null: none). */

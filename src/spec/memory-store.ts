@@ -81,6 +81,13 @@ export interface MemoryStoreV1 {
    * core takes keywordSearch's top candidates for the terms, which may miss some of `ids`.
    */
   keywordScores?(filter: MemoryFilter, terms: readonly string[], ids: readonly string[]): Promise<ScoredId[]>;
+  /**
+   * Optional: the content words a store keeps with each of these records (SoftMatcher.encode of
+   * its text and context), in order; undefined for a record without them. `memories` are records
+   * this store returned. Core's soft match scores from them instead of scanning the texts; without
+   * it (or for a record without them), it scans.
+   */
+  storedWords?(memories: readonly MemoryRecord[]): Array<StoredWords | undefined>;
   /** Cosine similarity against vectors of one embedding model; exact or ANN as the store sees fit. */
   vectorSearch(filter: MemoryFilter, vector: Float32Array, model: string, k: number, options?: VectorSearchOptions): Promise<ScoredId[]>;
   /** Rebuilds every derived index (keyword and vector) from the tables. */
@@ -158,6 +165,16 @@ export interface MessageQuery {
   readonly limit: number;
   /** `desc` returns the newest first. */
   readonly order: 'asc' | 'desc';
+}
+
+/**
+ * A memory's content words as the soft matcher encodes them (src/retrieval/soft-match.ts,
+ * SoftMatcher.encode), for its text and its context; null: not stored, the text is scanned.
+ * Which encoding wrote them is the store's to check (SoftMatcher.encodingFingerprint).
+ */
+export interface StoredWords {
+  readonly text: Uint8Array | null;
+  readonly context: Uint8Array | null;
 }
 
 export interface NewMemory extends Scope {

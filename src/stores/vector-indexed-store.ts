@@ -87,12 +87,14 @@ export class VectorIndexedStore implements MemoryStoreV1, ExternalWriteAwareV1, 
   /** Embedding models seen in writes and searches (an erased model still gets a fresh, empty collection). */
   private readonly models = new Map<string, number>();
   readonly keywordScores?: MemoryStoreV1['keywordScores'];
+  readonly storedWords?: MemoryStoreV1['storedWords'];
 
   constructor(private readonly options: VectorIndexedStoreOptions) {
     this.durable = options.durable;
     // Keyword scores come from the durable store, when it has them (core falls back without).
-    const { keywordScores } = options.durable;
+    const { keywordScores, storedWords } = options.durable;
     if (keywordScores) this.keywordScores = (filter, terms, ids) => keywordScores.call(options.durable, filter, terms, ids);
+    if (storedWords) this.storedWords = (memories) => storedWords.call(options.durable, memories);
     this.index = options.index;
     this.capabilities = options.durable.capabilities;
     this.clock = options.clock ?? Date.now;

@@ -152,3 +152,70 @@ describe('soft match against a reference (words as strings, vectors normalised p
     }
   });
 });
+
+describe('soft match from stored words (SoftMatcher.encode)', () => {
+  const matcher = defaultSoftMatcher();
+  const pool = [
+    ...['doctor', 'physician', 'appointment', 'vet', 'dog', 'beagle', 'ferry', 'harbour', 'budget', 'rent', 'flat'],
+    ...['the', 'and', 'of', 'what', 'when', 'it', 'is', 'a', 'I', 'was', "don't", "won't", "it's"],
+    ...['Biscuit', 'Zanzibar', 'Kib-Tek', 'zqxv12', 'harbor-dispatch', 'ANNA', 'NodeJS', 'x', 'b', 'Tomás', 'Zoë'],
+    ...["Biscuit's", "doctor's", "dogs'", "rock'n'roll", "o'clock", '9am', '12B', '555-0199', '2026', 'v2.0_beta'],
+    ...['café', 'naïve', 'Flåm', '東京', 'Balık', 'İstanbul', '’s', 'doctor’s', 'zqxvw', 'qwertyuiop'],
+    ...[',', '.', ';', '?', '!', '(', ')', ':', '/', "'", '"', '-', '\n'],
+  ];
+  const random = (seed: number) => {
+    const next = seededRandom(seed);
+    return (n: number): string =>
+      Array.from({ length: n }, () => pool[Math.floor(next() * pool.length)] as string).join(next() < 0.5 ? ' ' : '');
+  };
+
+  it('scores exactly as scanning the texts, for the text, the context and their blend (names and odd-length unknown words too)', () => {
+    for (let seed = 1; seed <= 60; seed++) {
+      const words = random(seed);
+      const question = words(2 + (seed % 6));
+      for (let t = 0; t < 15; t++) {
+        const text = words(t * 2);
+        const context = t % 3 === 0 ? null : words(t + 3);
+        const stored = { text: matcher.encode(text), context: matcher.encode(context) };
+        const scanned = matcher.scoreWithContext(matcher.prepare(question), text, context, 0.8);
+        expect(matcher.scoreWithContext(matcher.prepare(question), text, context, 0.8, stored), `${question} | ${text} | ${context}`).toBe(
+          scanned,
+        );
+      }
+    }
+  });
+
+  it('the query word that only a stored unknown word matches scores 1 for it, and a word of another length or letters does not', () => {
+    const query = matcher.prepare('zqxvw qwertyuiop');
+    expect(query.unknown).toEqual([0, 1]);
+    const score = (text: string): number => matcher.scoreWithContext(query, text, null, 0.8, { text: matcher.encode(text), context: null });
+    expect(score('met zqxvw today')).toBeCloseTo(0.5, 6);
+    expect(score('zqxvw and qwertyuiop')).toBeCloseTo(1, 6);
+    expect(score('zqxv zqxvwz qwertyuiox')).toBe(0);
+  });
+
+  it("encodes a + '\\n' + b as a's words then b's: a store appends a context line's words to the stored ones", () => {
+    for (let seed = 100; seed <= 140; seed++) {
+      const words = random(seed);
+      const question = words(4);
+      const a = words(8);
+      const b = words(6);
+      const joined = Buffer.concat([matcher.encode(a) ?? Buffer.alloc(0), matcher.encode(b) ?? Buffer.alloc(0)]);
+      const scanned = matcher.scoreWithContext(matcher.prepare(question), 'x', `${a}\n${b}`, 1);
+      expect(matcher.scoreWithContext(matcher.prepare(question), 'x', `${a}\n${b}`, 1, { text: null, context: joined })).toBe(scanned);
+    }
+  });
+
+  it('reads stored words at any byte offset (a blob inside a larger buffer), and encodes no text as null', () => {
+    const text = 'the physician moved the Zanzibar ferry appointment';
+    const encoded = matcher.encode(text) as Buffer;
+    const shifted = Buffer.alloc(encoded.length + 3);
+    encoded.copy(shifted, 3);
+    const query = matcher.prepare('doctor ferry zanzibar');
+    expect(matcher.scoreWithContext(query, text, null, 0.8, { text: shifted.subarray(3), context: null })).toBe(matcher.score(query, text));
+    expect(matcher.encode(null)).toBeNull();
+    expect(matcher.encode('')).toBeNull();
+    expect(matcher.encode('the and of')?.length).toBe(0);
+    expect(matcher.encodingFingerprint).toMatch(/^[0-9a-f]{16}$/);
+  });
+});

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MEMORY_COLUMN_NAMES, memoryRowOf } from '../../src/stores/sqlite/rows.js';
+import { MEMORY_COLUMN_NAMES, MEMORY_WORD_COLUMN_NAMES, memoryRowOf } from '../../src/stores/sqlite/rows.js';
 import { SqliteStore } from '../../src/stores/sqlite/sqlite-store.js';
 import { memoryOf } from '../../src/testing/store-fixtures.js';
 
@@ -39,8 +39,20 @@ describe('SQLite raw memory rows', () => {
     const objects = store.internals.db.prepare(sql).all() as Array<Record<string, unknown>>;
     const arrays = store.internals.db.prepare(sql).raw(true).all() as unknown[][];
     expect(objects).toHaveLength(2);
-    expect(arrays.map(memoryRowOf)).toEqual(objects);
+    // Read without the word columns, a row has them null.
+    expect(arrays.map(memoryRowOf)).toEqual(objects.map((object) => ({ ...object, text_words: null, context_words: null })));
     expect(objects[0]).toMatchObject({ session_id: 'session-1', context: 'previous turn: which ferry', valid_to: 1_800_000_000_003 });
+    // With the stored content words after the record's columns (a search's reads): those too, and null where none.
+    const scored = `SELECT ${[...MEMORY_COLUMN_NAMES, ...MEMORY_WORD_COLUMN_NAMES].join(', ')} FROM memories ORDER BY rowid`;
+    const withWords = store.internals.db.prepare(scored).all() as Array<Record<string, unknown>>;
+    expect((store.internals.db.prepare(scored).raw(true).all() as unknown[][]).map(memoryRowOf)).toEqual(withWords);
+    expect(withWords[0]?.text_words).toBeInstanceOf(Buffer);
+    expect(withWords[0]?.context_words).toBeInstanceOf(Buffer);
+    expect(withWords[1]?.context_words).toBeNull();
+    expect(arrays.map(memoryRowOf).map((row) => [row.text_words, row.context_words])).toEqual([
+      [null, null],
+      [null, null],
+    ]);
     // And the store's reads (raw) return the records as written.
     const [record] = await store.getMemories('t', [full.id]);
     expect(record).toMatchObject({ id: full.id, agentId: 'agent', namespace: 'ns', tags: ['travel', 'ferry'], source: ['msg_1', 'msg_2'] });

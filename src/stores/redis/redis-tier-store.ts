@@ -84,14 +84,16 @@ export class RedisTierStore implements MemoryStoreV1, ExternalWriteAwareV1 {
   readonly insertMemories?: MemoryStoreV1['insertMemories'];
   readonly appendTurnContext?: MemoryStoreV1['appendTurnContext'];
   readonly keywordScores?: MemoryStoreV1['keywordScores'];
+  readonly storedWords?: MemoryStoreV1['storedWords'];
 
   constructor(
     readonly durable: MemoryStoreV1,
     readonly connection: RedisConnection,
     private readonly options: RedisTierOptions = {},
   ) {
-    const { insertMemories, appendTurnContext, keywordScores } = durable;
+    const { insertMemories, appendTurnContext, keywordScores, storedWords } = durable;
     if (insertMemories) this.insertMemories = (memories) => insertMemories.call(durable, memories);
+    if (storedWords) this.storedWords = (memories) => storedWords.call(durable, memories);
     if (keywordScores) this.keywordScores = (filter, terms, ids) => keywordScores.call(durable, filter, terms, ids);
     if (appendTurnContext) {
       this.appendTurnContext = (tenantId, memoryId, line, nextTurn) => appendTurnContext.call(durable, tenantId, memoryId, line, nextTurn);

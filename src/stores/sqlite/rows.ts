@@ -50,6 +50,9 @@ export interface MemoryRow {
   valid_from: number;
   valid_to: number | null;
   superseded_by: string | null;
+  /** The stored content words (0006_content_words.sql), read where a search scores memories: MEMORY_WORD_COLUMN_NAMES. */
+  text_words?: Uint8Array | null;
+  context_words?: Uint8Array | null;
 }
 
 /** The columns of MemoryRow, in the order `memoryRowOf` reads them: every memory column but the embedding (read only where it is used). */
@@ -76,6 +79,9 @@ export const MEMORY_COLUMN_NAMES = [
   'valid_to',
   'superseded_by',
 ] as const satisfies ReadonlyArray<keyof MemoryRow>;
+
+/** Read after MEMORY_COLUMN_NAMES where the records go to a search (memoryRowOf reads them when present). */
+export const MEMORY_WORD_COLUMN_NAMES = ['text_words', 'context_words'] as const satisfies ReadonlyArray<keyof MemoryRow>;
 
 /**
  * A MemoryRow from a raw read (`.raw()`) of MEMORY_COLUMN_NAMES. better-sqlite3 builds a row
@@ -105,6 +111,8 @@ export function memoryRowOf(values: readonly unknown[]): MemoryRow {
     valid_from: values[18] as number,
     valid_to: values[19] as number | null,
     superseded_by: values[20] as string | null,
+    text_words: (values[21] as Uint8Array | null | undefined) ?? null,
+    context_words: (values[22] as Uint8Array | null | undefined) ?? null,
   };
 }
 

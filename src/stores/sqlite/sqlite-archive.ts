@@ -1,4 +1,5 @@
 import { StrataError } from '../../errors/strata-error.js';
+import { defaultSoftMatcher } from '../../retrieval/soft-match.js';
 import type { ArchivedFactRule, ArchiveRecords, ArchiveStoreV1 } from '../../spec/archive-store.js';
 import type { FactRecord, FactRule } from '../../spec/records.js';
 import { factValues, memoryValues, messageValues } from '../archive-values.js';
@@ -103,11 +104,14 @@ export class SqliteArchive implements ArchiveStoreV1 {
       }
       const memory = sql.get(
         `INSERT INTO memories (id, tenant_id, user_id, agent_id, namespace, session_id, kind, text, context, tags, importance, source,
-           content_hash, metadata, embedding, embedding_model, created_at, updated_at, valid_from, valid_to, superseded_by)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           content_hash, metadata, embedding, embedding_model, created_at, updated_at, valid_from, valid_to, superseded_by,
+           text_words, context_words)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       );
+      // Restored memories get their content words as written ones do (0006_content_words.sql).
+      const words = defaultSoftMatcher();
       for (const m of records.memories) {
-        conflictOn('memory', m.id, () => memory.run(...memoryValues(m)));
+        conflictOn('memory', m.id, () => memory.run(...memoryValues(m), words.encode(m.text), words.encode(m.context)));
       }
       const fact = sql.get(
         `INSERT INTO facts (tenant_id, id, user_id, agent_id, namespace, subject, key, value, valid_from, valid_to, recorded_at, source)

@@ -1,6 +1,7 @@
 import { rmSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { StrataError } from '../../errors/strata-error.js';
+import { defaultSoftMatcher, type SoftMatcher } from '../../retrieval/soft-match.js';
 import type { StoreCapabilities } from '../../spec/capabilities.js';
 import { matchesFilter } from '../../spec/memory-filter-match.js';
 import type { EmbeddedMemoryPage, EmbeddedMemoryScanV1 } from '../../spec/memory-scan.js';
@@ -23,6 +24,7 @@ import type {
   ScoredId,
   SessionFilter,
   SetFactResult,
+  StoredWords,
   VectorSearchOptions,
 } from '../../spec/memory-store.js';
 import type { FactRecord, FactRule, MemoryRecord, MessageRecord, Scope, SessionRecord } from '../../spec/records.js';
@@ -48,6 +50,7 @@ import { migrate } from './migrate.js';
 import {
   blobToVector,
   MEMORY_COLUMN_NAMES,
+  MEMORY_WORD_COLUMN_NAMES,
   type MemoryRow,
   type MessageRow,
   memoryRowOf,
@@ -73,6 +76,9 @@ type TurnContextRow = Pick<MemoryRow, 'rowid' | 'tenant_id' | 'user_id' | 'text'
 
 const MEMORY_COLUMNS = MEMORY_COLUMN_NAMES.join(', ');
 const MEMORY_COLUMNS_M = MEMORY_COLUMN_NAMES.map((column) => `m.${column}`).join(', ');
+/** The record columns and the stored content words: what a search reads of its candidates. */
+const SCORED_COLUMNS = [...MEMORY_COLUMN_NAMES, ...MEMORY_WORD_COLUMN_NAMES].join(', ');
+const SCORED_COLUMNS_M = [...MEMORY_COLUMN_NAMES, ...MEMORY_WORD_COLUMN_NAMES].map((column) => `m.${column}`).join(', ');
 
 export interface SqliteStoreOptions {
   /** Database file, or `:memory:`. */
@@ -117,6 +123,10 @@ export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1, Reembed
   private records!: MemoryRecordCache;
   /** PRAGMA data_version when the caches were last known good (it moves on other connections' commits). */
   private version = -1;
+  /** Content words stored with the records this store hands out (storedWords), by record. */
+  private readonly words = new WeakMap<MemoryRecord, StoredWords>();
+  /** Encodes the content words stored with each text (the search's soft matcher: its vocabulary). */
+  private matcher!: SoftMatcher;
   private opened = false;
   private readonly reembed = new SqliteReembed(
     () => this.internals,
@@ -151,6 +161,8 @@ export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1, Reembed
     // written many times between checkpoints is copied back once.
     this.db.pragma('wal_autocheckpoint = 8192');
     migrate(this.db);
+    this.matcher = defaultSoftMatcher();
+    this.dropForeignWords();
     this.sql = new StatementCache(this.db);
     this.log = new IndexLog(this.sql);
     this.tails = new SessionTails();
@@ -249,7 +261,7 @@ export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1, Reembed
     if (missing.length > 0) {
       const { where, params } = memoryFilterSql(filter, now);
       const rows = this.sql
-        .raw(`SELECT ${MEMORY_COLUMNS_M} FROM json_each(?) AS j CROSS JOIN memories m ON m.rowid = j.value WHERE ${where}`)
+        .raw(`SELECT ${SCORED_COLUMNS_M} FROM json_each(?) AS j CROSS JOIN memories m ON m.rowid = j.value WHERE ${where}`)
         .all(JSON.stringify(missing), ...params) as unknown[][];
       for (const values of rows) read.set(values[0] as number, values);
     }
@@ -263,11 +275,50 @@ export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1, Reembed
       }
       const values = read.get(rowid);
       if (!values) continue;
-      if (passed.length < keep) fresh.push({ record: toMemory(memoryRowOf(values)), rowid });
+      if (passed.length < keep) fresh.push({ record: this.scoredRecord(memoryRowOf(values)), rowid });
       passed.push([rowid, values[1] as string]);
     }
     this.records.remember(fresh);
     return passed;
+  }
+
+  /**
+   * The content words stored with these records (as this store returned them from getMemories),
+   * for the soft match of a search; undefined for a record without them.
+   */
+  storedWords(memories: readonly MemoryRecord[]): Array<StoredWords | undefined> {
+    return memories.map((memory) => this.words.get(memory));
+  }
+
+  /** A record for a search: the stored content words go with it (storedWords). */
+  private scoredRecord(row: MemoryRow): MemoryRecord {
+    const record = toMemory(row);
+    const text = row.text_words instanceof Uint8Array ? row.text_words : null;
+    const context = row.context_words instanceof Uint8Array ? row.context_words : null;
+    if (text !== null || context !== null) this.words.set(record, { text, context });
+    return record;
+  }
+
+  /**
+   * Stored content words are the matcher's encoding of the text: a file whose words another
+   * encoding wrote (another vocabulary, stop-word list or byte order) has them cleared, and the
+   * searches scan those texts until they are written again. Once per open.
+   */
+  private dropForeignWords(): void {
+    const fingerprint = this.matcher.encodingFingerprint;
+    this.db
+      .transaction(() => {
+        const row = this.db.prepare('SELECT fingerprint FROM content_words_state WHERE id = 1').get() as
+          | { fingerprint: string }
+          | undefined;
+        if (row?.fingerprint === fingerprint) return;
+        if (row !== undefined)
+          this.db.exec(
+            'UPDATE memories SET text_words = NULL, context_words = NULL WHERE text_words IS NOT NULL OR context_words IS NOT NULL',
+          );
+        this.db.prepare('INSERT OR REPLACE INTO content_words_state (id, fingerprint) VALUES (1, ?)').run(fingerprint);
+      })
+      .immediate();
   }
 
   /** Before a read served from the caches: another connection's commit since the last check empties them. */
@@ -528,11 +579,15 @@ export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1, Reembed
       .get(
         `INSERT INTO memories (id, tenant_id, user_id, agent_id, namespace, session_id, kind, text, context, tags,
            importance, source, content_hash, metadata, embedding, embedding_model, created_at, updated_at, valid_from, valid_to,
-           superseded_by)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           superseded_by, text_words, context_words)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       // The archive's column order; a new memory was last updated when it was made and supersedes nothing yet.
-      .run(...memoryValues({ ...memory, updatedAt: memory.createdAt, supersededBy: null }));
+      .run(
+        ...memoryValues({ ...memory, updatedAt: memory.createdAt, supersededBy: null }),
+        this.matcher.encode(memory.text),
+        this.matcher.encode(memory.context),
+      );
     return Number(info.lastInsertRowid);
   }
 
@@ -543,8 +598,14 @@ export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1, Reembed
       sets.push(`${column} = ?`);
       params.push(value);
     };
-    if (patch.text !== undefined) assign('text', patch.text);
-    if (patch.context !== undefined) assign('context', patch.context);
+    if (patch.text !== undefined) {
+      assign('text', patch.text);
+      assign('text_words', this.matcher.encode(patch.text));
+    }
+    if (patch.context !== undefined) {
+      assign('context', patch.context);
+      assign('context_words', this.matcher.encode(patch.context));
+    }
     if (patch.tags !== undefined) assign('tags', JSON.stringify(patch.tags));
     if (patch.importance !== undefined) assign('importance', patch.importance);
     if (patch.metadata !== undefined) assign('metadata', JSON.stringify(patch.metadata));
@@ -583,14 +644,21 @@ export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1, Reembed
 
   /** appendTurnContext's write, inside the caller's transaction; undefined when the tenant has no such turn. */
   private appendTurnContextRow(tenantId: string, memoryId: string, line: string, nextTurn: string): TurnContextRow | undefined {
-    return this.sql
-      .get(
-        `UPDATE memories SET context = CASE WHEN context IS NULL OR context = '' THEN ? ELSE context || char(10) || ? END,
+    const words = this.matcher.encode(line) ?? Buffer.alloc(0);
+    return (
+      this.sql
+        .get(
+          `UPDATE memories SET context = CASE WHEN context IS NULL OR context = '' THEN ? ELSE context || char(10) || ? END,
+           context_words = CASE WHEN context IS NULL OR context = '' THEN ?
+                                WHEN context_words IS NULL THEN NULL ELSE CAST(context_words || ? AS BLOB) END,
            metadata = json_set(metadata, '$.nextTurn', ?)
          WHERE tenant_id = ? AND id = ? AND kind = 'turn'
          RETURNING rowid, tenant_id, user_id, text, context`,
-      )
-      .get(line, line, nextTurn, tenantId, memoryId) as TurnContextRow | undefined;
+        )
+        // The words of context + '\n' + line are the context's, then the line's (SoftMatcher.encode).
+        // || makes text of two blobs: cast back, it is their bytes end to end.
+        .get(line, line, words, words, nextTurn, tenantId, memoryId) as TurnContextRow | undefined
+    );
   }
 
   async getMemories(tenantId: string, ids: readonly string[]): Promise<MemoryRecord[]> {
@@ -601,11 +669,11 @@ export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1, Reembed
     if (missing.length > 0) {
       // Raw rows: a search hydrates a hundred-odd candidates, and better-sqlite3's row objects cost a third of each read.
       const rows = this.sql
-        .raw(`SELECT ${MEMORY_COLUMNS} FROM memories WHERE tenant_id = ? AND id IN (SELECT value FROM json_each(?))`)
+        .raw(`SELECT ${SCORED_COLUMNS} FROM memories WHERE tenant_id = ? AND id IN (SELECT value FROM json_each(?))`)
         .all(tenantId, JSON.stringify(missing)) as unknown[][];
       const fresh = rows.map((values) => {
         const row = memoryRowOf(values);
-        return { record: toMemory(row), rowid: row.rowid };
+        return { record: this.scoredRecord(row), rowid: row.rowid };
       });
       this.records.remember(fresh);
       for (const { record } of fresh) found.set(record.id, record);
