@@ -4,12 +4,18 @@ import { WordRows } from '../embeddings/offline/word-rows.js';
 import { WORD_VECTOR_DEFAULTS } from '../embeddings/offline/word-vector-embedder.js';
 import { loadWordVectorTable, type WordVectorTable } from '../embeddings/offline/word-vector-table.js';
 import type { StoredWords } from '../spec/memory-store.js';
-import { dot as dotProduct } from '../util/vector-math.js';
 import { STOPWORDS } from './query-terms.js';
 
 export interface PreparedQuery {
   readonly words: readonly string[];
-  readonly vectors: ReadonlyArray<Float32Array | null>;
+  /**
+   * The unit vectors of the query words the vocabulary has, four words a block: block b holds
+   * `dims * 4` floats, dimension d of its k-th word at `b * dims * 4 + d * 4 + k` (a word's four
+   * dot products with a vocabulary row are summed in one pass over the row).
+   */
+  readonly blocks: Float32Array;
+  /** The query word of each block column (block b, word k at `b * 4 + k`); -1 pads the last block. */
+  readonly blockWords: Int32Array;
   readonly weights: readonly number[];
   readonly totalWeight: number;
   /** Vocabulary row of each query word, -1 for a word the table lacks (a name, an identifier). */
@@ -38,10 +44,10 @@ export class SoftMatcher {
    * LRU: lru-cache's bookkeeping cost more than the lookup it guards.
    */
   private readonly textWords = new Map<string, TextWords>();
-  /** A row's unit vector is computed here: caching them was 16k Float32Arrays (~6.5 MB) of live heap. */
-  private readonly scratch: Float32Array;
   private readonly maxProbability: number;
   private fingerprint: string | undefined;
+  /** Per vocabulary row, 1 / the norm of its int8 vector (inverseNorm). */
+  private inverseNorms: Float64Array | undefined;
 
   constructor(
     table?: WordVectorTable,
@@ -49,7 +55,6 @@ export class SoftMatcher {
   ) {
     this.table = table ?? loadWordVectorTable();
     this.maxProbability = this.table.probabilities[0] ?? 0.05;
-    this.scratch = new Float32Array(this.table.dimensions);
   }
 
   /**
@@ -105,13 +110,24 @@ export class SoftMatcher {
   prepare(query: string): PreparedQuery {
     const words = this.contentWords(query);
     const rows = Int32Array.from(words, (word) => this.table.rows.rowOf(word, 0, word.length));
-    const vectors = Array.from(rows, (row) => (row < 0 ? null : this.unitVector(row, new Float32Array(this.table.dimensions))));
+    const known = [...rows.keys()].filter((i) => (rows[i] as number) >= 0);
+    const dims = this.table.dimensions;
+    const blockWords = new Int32Array(Math.ceil(known.length / 4) * 4).fill(-1);
+    const blocks = new Float32Array(blockWords.length * dims);
+    const unit = new Float32Array(dims);
+    known.forEach((i, column) => {
+      blockWords[column] = i;
+      this.unitVector(rows[i] as number, unit);
+      const at = (column >> 2) * dims * 4 + (column & 3);
+      for (let d = 0; d < dims; d++) blocks[at + d * 4] = unit[d] as number;
+    });
     const weights = words.map((word) => this.weightOf(word));
     const unknown: number[] = [];
     for (let i = 0; i < rows.length; i++) if ((rows[i] as number) < 0) unknown.push(i);
     return {
       words,
-      vectors,
+      blocks,
+      blockWords,
       weights,
       totalWeight: weights.reduce((a, b) => a + b, 0),
       rows,
@@ -228,28 +244,73 @@ export class SoftMatcher {
     return covered / query.totalWeight;
   }
 
-  /** The similarity of the vocabulary word at `row` to each query word; null when it is 0 for all of them. */
+  /**
+   * The similarity of the vocabulary word at `row` to each query word; null when it is 0 for all
+   * of them. The cosine is the row's int8 vector dotted with the query words' unit vectors, four
+   * at a time (PreparedQuery.blocks), times the row's inverse norm: normalising each row first
+   * and taking one dot product per query word cost four times as much, and a search meets
+   * thousands of distinct rows.
+   */
   private similarities(query: PreparedQuery, row: number): Float32Array | null {
     const sims = new Float32Array(query.words.length);
-    const vector = this.unitVector(row, this.scratch);
-    const floor = this.options.floor;
     let any = false;
     for (let i = 0; i < query.words.length; i++) {
       if (query.rows[i] === row) {
         sims[i] = 1;
         any = true;
-        continue;
-      }
-      const other = query.vectors[i];
-      if (!other) continue;
-      const dot = dotProduct(vector, other);
-      // Below the floor, similarity is noise; above it, rescale to (0, 1].
-      if (dot > floor) {
-        sims[i] = (dot - floor) / (1 - floor);
-        any = true;
       }
     }
+    const dims = this.table.dimensions;
+    const vectors = this.table.vectors;
+    const blocks = query.blocks;
+    const words = query.blockWords;
+    const base = row * dims;
+    const inverse = this.inverseNorm(row);
+    for (let column = 0; column < words.length; column += 4) {
+      let a0 = 0;
+      let a1 = 0;
+      let a2 = 0;
+      let a3 = 0;
+      const at = column * dims;
+      for (let d = 0; d < dims; d++) {
+        const value = vectors[base + d] as number;
+        const o = at + d * 4;
+        a0 += value * (blocks[o] as number);
+        a1 += value * (blocks[o + 1] as number);
+        a2 += value * (blocks[o + 2] as number);
+        a3 += value * (blocks[o + 3] as number);
+      }
+      if (this.lift(query, sims, words[column] as number, row, a0 * inverse)) any = true;
+      if (this.lift(query, sims, words[column + 1] as number, row, a1 * inverse)) any = true;
+      if (this.lift(query, sims, words[column + 2] as number, row, a2 * inverse)) any = true;
+      if (this.lift(query, sims, words[column + 3] as number, row, a3 * inverse)) any = true;
+    }
     return any ? sims : null;
+  }
+
+  /** Sets query word i's similarity from a cosine above the floor (rescaled to (0, 1]); below it, similarity is noise. */
+  private lift(query: PreparedQuery, sims: Float32Array, i: number, row: number, cosine: number): boolean {
+    if (i < 0 || query.rows[i] === row) return false;
+    const floor = this.options.floor;
+    if (cosine <= floor) return false;
+    sims[i] = (cosine - floor) / (1 - floor);
+    return true;
+  }
+
+  /** 1 / the norm of the row's int8 vector (the row's scale cancels out of a cosine); computed for every row on first use. */
+  private inverseNorm(row: number): number {
+    if (this.inverseNorms === undefined) {
+      const { vectors, dimensions: dims } = this.table;
+      const count = vectors.length / dims;
+      const norms = new Float64Array(count);
+      for (let r = 0; r < count; r++) {
+        let sum = 0;
+        for (let d = 0; d < dims; d++) sum += (vectors[r * dims + d] as number) ** 2;
+        norms[r] = sum > 0 ? 1 / Math.sqrt(sum) : 0;
+      }
+      this.inverseNorms = norms;
+    }
+    return this.inverseNorms[row] as number;
   }
 
   /** The row's vector, scaled to unit length, written into `out`. */
