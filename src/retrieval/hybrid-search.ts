@@ -149,14 +149,18 @@ export async function hybridSearch(
   const vectorCandidates = Math.max(settings.minVectorCandidates, candidates);
   const wantKeyword = request.mode !== 'vector';
   const wantVector = request.mode !== 'keyword';
-  const [keyword, vector] = await Promise.all([
-    wantKeyword ? store.keywordSearch(request.filter, terms, candidates) : Promise.resolve([]),
-    wantVector
-      ? embedder
-          .embedOne(request.query)
-          .then((query) => store.vectorSearch(request.filter, query, embedder.modelId, vectorCandidates, { exact: request.exactVectors }))
-      : Promise.resolve([]),
-  ]);
+  const vectorHits = wantVector
+    ? embedder
+        .embedOne(request.query)
+        .then((query) => store.vectorSearch(request.filter, query, embedder.modelId, vectorCandidates, { exact: request.exactVectors }))
+    : Promise.resolve([]);
+  // The vector search goes first: the SQLite store's ANN search runs in its own thread, and the
+  // keyword search (synchronous, in this thread) waits one turn of the event loop, so that the
+  // query is embedded and posted to that thread and both searches run at once.
+  const keywordHits = wantKeyword
+    ? (wantVector ? nextTurn() : Promise.resolve()).then(() => store.keywordSearch(request.filter, terms, candidates))
+    : Promise.resolve([]);
+  const [keyword, vector] = await Promise.all([keywordHits, vectorHits]);
   const fused = fuse(keyword, vector, {
     method: settings.fusion,
     keywordWeight: settings.keywordWeight,
@@ -280,6 +284,10 @@ export async function hybridSearch(
     ranked = mmrOrder(keyed, vectors, request.mmrLambda, request.k).map((item) => item.hit);
   }
   return { hits: ranked.slice(0, request.k), threshold: settings.relevanceThreshold, terms };
+}
+
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 /**
