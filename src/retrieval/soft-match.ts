@@ -252,12 +252,11 @@ export class SoftMatcher {
    * thousands of distinct rows.
    */
   private similarities(query: PreparedQuery, row: number): Float32Array | null {
-    const sims = new Float32Array(query.words.length);
-    let any = false;
+    let sims: Float32Array | null = null;
     for (let i = 0; i < query.words.length; i++) {
       if (query.rows[i] === row) {
+        sims ??= new Float32Array(query.words.length);
         sims[i] = 1;
-        any = true;
       }
     }
     const dims = this.table.dimensions;
@@ -266,6 +265,7 @@ export class SoftMatcher {
     const words = query.blockWords;
     const base = row * dims;
     const inverse = this.inverseNorm(row);
+    const floor = this.options.floor;
     for (let column = 0; column < words.length; column += 4) {
       let a0 = 0;
       let a1 = 0;
@@ -280,21 +280,22 @@ export class SoftMatcher {
         a2 += value * (blocks[o + 2] as number);
         a3 += value * (blocks[o + 3] as number);
       }
-      if (this.lift(query, sims, words[column] as number, row, a0 * inverse)) any = true;
-      if (this.lift(query, sims, words[column + 1] as number, row, a1 * inverse)) any = true;
-      if (this.lift(query, sims, words[column + 2] as number, row, a2 * inverse)) any = true;
-      if (this.lift(query, sims, words[column + 3] as number, row, a3 * inverse)) any = true;
+      // Most rows resemble no query word: nothing is allocated for them.
+      if (a0 * inverse <= floor && a1 * inverse <= floor && a2 * inverse <= floor && a3 * inverse <= floor) continue;
+      sims ??= new Float32Array(query.words.length);
+      this.lift(query, sims, words[column] as number, row, a0 * inverse);
+      this.lift(query, sims, words[column + 1] as number, row, a1 * inverse);
+      this.lift(query, sims, words[column + 2] as number, row, a2 * inverse);
+      this.lift(query, sims, words[column + 3] as number, row, a3 * inverse);
     }
-    return any ? sims : null;
+    return sims;
   }
 
   /** Sets query word i's similarity from a cosine above the floor (rescaled to (0, 1]); below it, similarity is noise. */
-  private lift(query: PreparedQuery, sims: Float32Array, i: number, row: number, cosine: number): boolean {
-    if (i < 0 || query.rows[i] === row) return false;
+  private lift(query: PreparedQuery, sims: Float32Array, i: number, row: number, cosine: number): void {
     const floor = this.options.floor;
-    if (cosine <= floor) return false;
+    if (i < 0 || query.rows[i] === row || cosine <= floor) return;
     sims[i] = (cosine - floor) / (1 - floor);
-    return true;
   }
 
   /** 1 / the norm of the row's int8 vector (the row's scale cancels out of a cosine); computed for every row on first use. */

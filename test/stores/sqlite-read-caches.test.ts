@@ -235,6 +235,31 @@ describe('SQLite memory record cache', () => {
     expect(await ids({ includeSuperseded: true })).toEqual(['mem_2']);
   });
 
+  // Another connection's commit drops only the records index_log names (0007 logs every column):
+  // a second server process writing all the time must not empty this one's caches at every read.
+  it('forgets only the records another connection changed, whichever column it changed', async () => {
+    const [first, second] = await a.getMemories(T, ['mem_1', 'mem_2']);
+    await b.updateMemory(T, 'mem_1', { importance: 0.9, updatedAt: Date.now() });
+    const [changed, kept] = await a.getMemories(T, ['mem_1', 'mem_2']);
+    expect(changed?.importance).toBe(0.9);
+    expect(changed).not.toBe(first);
+    // The same object: answered from the cache, not read again.
+    expect(kept).toBe(second);
+    await b.updateMemory(T, 'mem_2', { validTo: T0, metadata: { moved: true }, updatedAt: Date.now() });
+    const [, after] = await a.getMemories(T, ['mem_1', 'mem_2']);
+    expect(after).toMatchObject({ validTo: T0, metadata: { moved: true } });
+    // And a message appended elsewhere (messages are not logged) still empties the session tails: see the tails tests.
+  });
+
+  it('empties the caches when another connection changed more memories than it forgets one by one', async () => {
+    const [, second] = await a.getMemories(T, ['mem_1', 'mem_2']);
+    await b.insertMemories(Array.from({ length: 2_001 }, (_, i) => memoryOf({ tenantId: T, userId: 'u' }, { id: `mem_bulk_${i}` })));
+    const [again] = await a.getMemories(T, ['mem_2']);
+    expect(again).toEqual(second);
+    expect(again).not.toBe(second);
+    expect(await a.countMemories({ tenantId: T, userId: 'u' })).toBe(2_003);
+  });
+
   // keywordScores takes rowids and filter columns from the cache: a record changed or removed
   // elsewhere must not be scored from what the cache held.
   it("keywordScores follows another connection's update and delete of cached records", async () => {

@@ -128,6 +128,28 @@ describe('SQLite exact search from cached scope vectors', () => {
     expect((await a.vectorSearch(scope, vectorOf(1), MODEL, 20)).map((hit) => hit.id)).not.toContain((memories[1] as NewMemory).id);
   });
 
+  // A reader that searched the scope but never hydrated its records: what another connection
+  // changed is found from the log (the rows' scopes read from the table, or, for a row gone
+  // that no cache held, every scope's vectors dropped).
+  it('sees another connection’s filter-column update and delete of rows it holds no record of', async () => {
+    for (const memory of memories.slice(0, 10)) await b.insertMemory(memory);
+    const c = new SqliteStore({ path: join(dir.dir, 'scopes.db') });
+    await c.open();
+    try {
+      const ids = async (filter: MemoryFilter, query: Float32Array): Promise<string[]> =>
+        (await c.vectorSearch(filter, query, MODEL, 20)).map((hit) => hit.id);
+      const [two, three] = [memories[2] as NewMemory, memories[3] as NewMemory];
+      expect(await ids({ ...scope, tags: ['green'] }, vectorOf(2))).toEqual([]);
+      await b.updateMemory(T, two.id, { tags: ['green'], updatedAt: NOW });
+      expect(await ids({ ...scope, tags: ['green'] }, vectorOf(2))).toEqual([two.id]);
+      expect(await ids(scope, vectorOf(3))).toContain(three.id);
+      await b.deleteMemories(T, [three.id]);
+      expect(await ids(scope, vectorOf(3))).not.toContain(three.id);
+    } finally {
+      await c.close();
+    }
+  });
+
   // getEmbeddings with a model answers from the cached scope for the records it holds (MMR after a search).
   it('getEmbeddings of a searched scope answers as the table does, through writes of both connections', async () => {
     const other = { tenantId: T, userId: 'u2' };

@@ -32,6 +32,22 @@ export class IndexLog {
     return rows.map(([rowid]) => rowid);
   }
 
+  /**
+   * The rowids of every entry in (after, upTo], whatever index it concerns (the record-only
+   * entries of migration 0007 too), or null when the log no longer reaches back that far or
+   * holds more than `limit` of them: the caller then drops what it caches.
+   */
+  rowidsBetween(after: number, upTo: number, limit: number): number[] | null {
+    if (upTo <= after) return [];
+    const oldest = (this.sql.raw('SELECT min(seq) FROM index_log').get() as [number | null])[0];
+    if (oldest !== null && oldest > after + 1) return null;
+    const rows = this.sql
+      .raw('SELECT memory_rowid FROM index_log WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?')
+      .all(after, upTo, limit + 1) as Array<[number]>;
+    if (rows.length > limit) return null;
+    return [...new Set(rows.map(([rowid]) => rowid))];
+  }
+
   /** Drops entries far behind the head. */
   prune(): void {
     const head = this.head();

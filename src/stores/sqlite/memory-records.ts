@@ -58,6 +58,23 @@ export class MemoryRecordCache {
     for (const id of ids) this.records.delete(key(tenantId, id));
   }
 
+  /** Forgets the records of these rowids; returns the cached ones' records, the other rowids under `missing`. */
+  forgetRowids(rowids: readonly number[]): { forgotten: MemoryRecord[]; missing: number[] } {
+    const forgotten: MemoryRecord[] = [];
+    const missing: number[] = [];
+    for (const rowid of rowids) {
+      const cached = this.byRowid.get(rowid);
+      if (cached === undefined) {
+        missing.push(rowid);
+        continue;
+      }
+      forgotten.push(cached.record);
+      this.records.delete(key(cached.record.tenantId, cached.record.id));
+      this.byRowid.delete(rowid);
+    }
+    return { forgotten, missing };
+  }
+
   clear(): void {
     this.records.clear();
     this.byRowid.clear();

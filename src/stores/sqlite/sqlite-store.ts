@@ -75,6 +75,8 @@ export const KEYWORD_WEIGHTS = { text: 1.0, context: 0.2 } as const;
 type TurnContextRow = Pick<MemoryRow, 'rowid' | 'tenant_id' | 'user_id' | 'text' | 'context'>;
 
 const MEMORY_COLUMNS = MEMORY_COLUMN_NAMES.join(', ');
+/** Memories another connection changed that checkCaches forgets one by one; past this, the caches are emptied. */
+const MAX_FOREIGN_CHANGES = 2_000;
 const MEMORY_COLUMNS_M = MEMORY_COLUMN_NAMES.map((column) => `m.${column}`).join(', ');
 /** The record columns and the stored content words: what a search reads of its candidates. */
 const SCORED_COLUMNS = [...MEMORY_COLUMN_NAMES, ...MEMORY_WORD_COLUMN_NAMES].join(', ');
@@ -123,6 +125,8 @@ export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1, Reembed
   private records!: MemoryRecordCache;
   /** PRAGMA data_version when the caches were last known good (it moves on other connections' commits). */
   private version = -1;
+  /** The index_log position the record and scope-vector caches reflect (checkCaches). */
+  private seen = 0;
   /** Content words stored with the records this store hands out (storedWords), by record. */
   private readonly words = new WeakMap<MemoryRecord, StoredWords>();
   /** Encodes the content words stored with each text (the search's soft matcher: its vocabulary). */
@@ -168,6 +172,7 @@ export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1, Reembed
     this.tails = new SessionTails();
     this.records = new MemoryRecordCache();
     this.log.prune();
+    this.seen = this.log.head();
     this.facts = new SqliteFacts(this.db, this.sql);
     const inMemory = this.options.path === ':memory:' || this.options.path === '';
     const threshold = this.options.exactSearchThreshold ?? 2_000;
@@ -321,25 +326,54 @@ export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1, Reembed
       .immediate();
   }
 
-  /** Before a read served from the caches: another connection's commit since the last check empties them. */
+  /**
+   * Before a read served from the caches: after another connection's commit (data_version moved),
+   * the records and scope vectors of the memories index_log names as changed since the caches'
+   * position go, and the session tails (messages are not logged) all go.
+   */
   private checkCaches(): void {
     const version = (this.sql.raw('PRAGMA data_version').get() as [number])[0];
-    if (version !== this.version) {
-      this.dropCaches();
-      this.version = version;
+    if (version === this.version) return;
+    this.version = version;
+    this.tails.clear();
+    const head = this.log.head();
+    const rowids = this.log.rowidsBetween(this.seen, head, MAX_FOREIGN_CHANGES);
+    if (rowids === null) {
+      this.dropCaches(head);
+      return;
     }
+    const { forgotten, missing } = this.records.forgetRowids(rowids);
+    const scopes = new Map<string, { tenantId: string; userId: string }>(
+      forgotten.map(({ tenantId, userId }) => [`${tenantId}\u0000${userId}`, { tenantId, userId }]),
+    );
+    let unknown = false;
+    if (missing.length > 0) {
+      const rows = this.sql
+        .raw('SELECT m.rowid, m.tenant_id, m.user_id FROM json_each(?) AS j CROSS JOIN memories m ON m.rowid = j.value')
+        .all(JSON.stringify(missing)) as Array<[number, string, string]>;
+      for (const [, tenantId, userId] of rows) scopes.set(`${tenantId}\u0000${userId}`, { tenantId, userId });
+      // A row deleted that no cache held: its scope is not known, every scope's vectors go.
+      unknown = rows.length < missing.length;
+    }
+    if (unknown) this.vectors.dropCached();
+    else for (const { tenantId, userId } of scopes.values()) this.vectors.changed(tenantId, userId);
+    this.seen = head;
   }
 
-  private dropCaches(): void {
+  /** Empties the caches; `head`, when known, is the log position they then reflect. */
+  private dropCaches(head: number = this.log.head()): void {
     this.tails.clear();
     this.records.clear();
     this.vectors.dropCached();
+    this.seen = head;
   }
 
-  /** After a committed write whose changes were applied to the in-process indexes. */
+  /** After a committed write whose changes were applied to the in-process indexes (and caches). */
   private advance(span: LogSpan): void {
     this.vectors.advance(span);
     this.keywords.advance(span);
+    // No other connection's entry between the caches' position and this write: they reflect it.
+    if (span.before === this.seen) this.seen = span.after;
   }
 
   /** Read-your-writes: a committed memory goes into the loaded in-process indexes at once. */
