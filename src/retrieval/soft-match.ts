@@ -230,7 +230,7 @@ export class SoftMatcher {
   get encodingFingerprint(): string {
     this.fingerprint ??= createHash('sha256')
       .update(
-        `strata-content-words@${ENCODING_VERSION}\n${endianness()}\n${this.table.manifest.assetHash}\n${[...STOPWORDS].sort().join(' ')}`,
+        `strata-content-words@${ENCODING_VERSION}\n${endianness()}\n${this.table.manifest.assetHash}\n${[...SOFT_STOP_WORDS].sort().join(' ')}`,
       )
       .digest('hex')
       .slice(0, 16);
@@ -374,8 +374,17 @@ interface TextWords {
   readonly unknown: readonly string[] | null;
 }
 
+/**
+ * The words the soft match skips: the stop words, and the role labels core writes before each
+ * line of a turn's neighbourhood and of a chunk ("user: ...", "assistant: ..."). A label says who
+ * spoke, not what about: "the user" of a question matched every user line's label, lifting
+ * the relevance of any user turn (a speaker's name, which tells people apart, stays a word).
+ * On the scenarios: recall@5 80.6 -> 81.6, containment 99.0 -> 100, recall@10 the same.
+ */
+const SOFT_STOP_WORDS: readonly string[] = [...STOPWORDS, 'user', 'assistant'];
+
 /** The stop words, looked up by range (a word inside a text, not cut out). */
-const STOP_ROWS = WordRows.of([...STOPWORDS]);
+const STOP_ROWS = WordRows.of(SOFT_STOP_WORDS);
 
 const MAX_WEIGHTS = 16_384;
 /** Longer texts are split each time rather than memoised. */

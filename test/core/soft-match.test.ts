@@ -36,6 +36,23 @@ describe('soft match', () => {
   });
 });
 
+describe('soft match and speaker labels', () => {
+  const matcher = defaultSoftMatcher();
+
+  it('does not count the role labels core writes before neighbourhood lines, and counts a speaker name', () => {
+    const query = matcher.prepare("What is the user's favourite wine?");
+    expect(query.words).toEqual(['favourite', 'wine']);
+    // The labels add nothing: the same lines without them score the same, and a query of labels alone has no words.
+    const question = matcher.prepare('what did the user and the assistant say about the harbour');
+    expect(question.words).toEqual(['say', 'harbour']);
+    expect(matcher.scoreWithContext(question, 'nothing', 'user: I love the harbour\nassistant: noted', 0.8)).toBe(
+      matcher.scoreWithContext(question, 'nothing', 'I love the harbour\nnoted', 0.8),
+    );
+    expect(matcher.prepare('the user and the assistant').words).toEqual([]);
+    expect(matcher.score(matcher.prepare('what did Ada recommend'), 'Ada: try the harbour cafe')).toBeGreaterThan(0.4);
+  });
+});
+
 describe('soft match word splitting', () => {
   const matcher = defaultSoftMatcher();
 
