@@ -150,6 +150,23 @@ describe('SQLite exact search from cached scope vectors', () => {
     }
   });
 
+  // SQLite reuses the highest rowid once its row is deleted: the log names the rowid, the record
+  // cached for it is of the old scope, and the scope the rowid is in now must drop its vectors too.
+  it('sees a memory of another scope that took the rowid of one deleted elsewhere', async () => {
+    const other = { tenantId: T, userId: 'u2' };
+    await a.insertMemory({ ...memoryOf(other), id: 'mem-u2-old', embedding: vectorOf(1), embeddingModel: MODEL });
+    const last = memories[0] as NewMemory;
+    await a.insertMemory(last);
+    const target = vectorOf(300);
+    expect((await a.vectorSearch(other, target, MODEL, 5)).map((hit) => hit.id)).toEqual(['mem-u2-old']);
+    await b.deleteMemories(T, [last.id]);
+    await b.insertMemory({ ...memoryOf(other), id: 'mem-u2-new', embedding: target, embeddingModel: MODEL });
+    const rowidOf = (id: string): number =>
+      (b.internals.db.prepare('SELECT rowid FROM memories WHERE id = ?').get(id) as { rowid: number }).rowid;
+    expect(rowidOf('mem-u2-new')).toBe(rowidOf('mem-u2-old') + 1);
+    expect((await a.vectorSearch(other, target, MODEL, 5)).map((hit) => hit.id)).toEqual(['mem-u2-new', 'mem-u2-old']);
+  });
+
   // getEmbeddings with a model answers from the cached scope for the records it holds (MMR after a search).
   it('getEmbeddings of a searched scope answers as the table does, through writes of both connections', async () => {
     const other = { tenantId: T, userId: 'u2' };

@@ -343,17 +343,23 @@ export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1, Reembed
       return;
     }
     const { forgotten, missing } = this.records.forgetRowids(rowids);
+    // The scopes the rows were in (the records cached) and are in now (the table: a rowid may
+    // have been reused by a memory of another scope).
     const scopes = new Map<string, { tenantId: string; userId: string }>(
       forgotten.map(({ tenantId, userId }) => [`${tenantId}\u0000${userId}`, { tenantId, userId }]),
     );
     let unknown = false;
-    if (missing.length > 0) {
+    if (rowids.length > 0) {
       const rows = this.sql
         .raw('SELECT m.rowid, m.tenant_id, m.user_id FROM json_each(?) AS j CROSS JOIN memories m ON m.rowid = j.value')
-        .all(JSON.stringify(missing)) as Array<[number, string, string]>;
-      for (const [, tenantId, userId] of rows) scopes.set(`${tenantId}\u0000${userId}`, { tenantId, userId });
+        .all(JSON.stringify(rowids)) as Array<[number, string, string]>;
+      const present = new Set<number>();
+      for (const [rowid, tenantId, userId] of rows) {
+        present.add(rowid);
+        scopes.set(`${tenantId}\u0000${userId}`, { tenantId, userId });
+      }
       // A row deleted that no cache held: its scope is not known, every scope's vectors go.
-      unknown = rows.length < missing.length;
+      unknown = missing.some((rowid) => !present.has(rowid));
     }
     if (unknown) this.vectors.dropCached();
     else for (const { tenantId, userId } of scopes.values()) this.vectors.changed(tenantId, userId);
