@@ -126,7 +126,7 @@ describe('SQLite stored content words', () => {
     db.prepare('UPDATE memories SET text_words = NULL').run();
     db.prepare("UPDATE content_words_state SET fingerprint = 'another-vocabulary'").run();
     db.close();
-    store = new SqliteStore({ path });
+    store = new SqliteStore({ path, contentWordsBackfill: false });
     await store.open();
     // Opened under another fingerprint: the state names this one now.
     const check = new Database(path, { readonly: true });
@@ -142,9 +142,40 @@ describe('SQLite stored content words', () => {
     const again = new Database(path);
     again.prepare("UPDATE content_words_state SET fingerprint = 'another-vocabulary'").run();
     again.close();
-    store = new SqliteStore({ path });
+    store = new SqliteStore({ path, contentWordsBackfill: false });
     await store.open();
     expect(column(other.id).text_words).toBeNull();
+  });
+
+  // 0008: memories without words (an older file, a change of encoding) get them in the background.
+  it('encodes the memories stored without words after open, in batches, logging no change of theirs', async () => {
+    const notes = Array.from({ length: 450 }, (_, i) => noteOf(`ferry ${i} to Zanzibar`, i % 3 === 0 ? `user: physician ${i}` : null));
+    await store.insertMemories(notes);
+    await store.close();
+    const db = new Database(path);
+    db.prepare('UPDATE memories SET text_words = NULL, context_words = NULL').run();
+    db.prepare('UPDATE content_words_state SET complete = 0').run();
+    const logged = (): number => db.prepare('SELECT count(*) FROM index_log').pluck().get() as number;
+    const before = logged();
+    store = new SqliteStore({ path });
+    await store.open();
+    await store.backfillContentWords();
+    for (const note of [notes[0], notes[200], notes[449]] as NewMemory[]) {
+      expect(column(note.id).text_words).toEqual(matcher.encode(note.text));
+      expect(column(note.id).context_words).toEqual(matcher.encode(note.context));
+    }
+    expect(db.prepare('SELECT count(*) FROM memories WHERE text_words IS NULL').pluck().get()).toBe(0);
+    expect(db.prepare('SELECT complete FROM content_words_state').pluck().get()).toBe(1);
+    // Not a change of the memories: other processes keep their caches.
+    expect(logged()).toBe(before);
+    db.close();
+    // A later open finds it complete and starts nothing; on demand it is a no-op.
+    await store.close();
+    store = new SqliteStore({ path, contentWordsBackfill: false });
+    await store.open();
+    await store.backfillContentWords();
+    const [record] = await store.getMemories(T, [(notes[7] as NewMemory).id]);
+    expectSame(scores(record as MemoryRecord));
   });
 });
 

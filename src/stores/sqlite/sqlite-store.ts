@@ -42,6 +42,7 @@ import type {
   SwitchResult,
 } from '../../spec/reembed-store.js';
 import { memoryValues } from '../archive-values.js';
+import { ContentWordsBackfill } from './content-words-backfill.js';
 import type { FilterCheck } from './filter-check.js';
 import { IndexLog, type LogSpan } from './index-log.js';
 import { memoryFilterSql } from './memory-filter-sql.js';
@@ -103,6 +104,12 @@ export interface SqliteStoreOptions {
    * `<path>.vectors`. None for `:memory:`.
    */
   readonly indexDir?: string;
+  /**
+   * Encode the memories stored without content words (older files, a change of encoding) in the
+   * background after open, a batch every 20 ms (content-words-backfill.ts). Default true; false
+   * leaves them to `backfillContentWords()`.
+   */
+  readonly contentWordsBackfill?: boolean;
 }
 
 /**
@@ -131,6 +138,8 @@ export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1, Reembed
   private readonly words = new WeakMap<MemoryRecord, StoredWords>();
   /** Encodes the content words stored with each text (the search's soft matcher: its vocabulary). */
   private matcher!: SoftMatcher;
+  /** Encodes, in the background, the memories stored without content words (null: none left). */
+  private backfill: ContentWordsBackfill | null = null;
   private opened = false;
   private readonly reembed = new SqliteReembed(
     () => this.internals,
@@ -167,6 +176,10 @@ export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1, Reembed
     migrate(this.db);
     this.matcher = defaultSoftMatcher();
     this.dropForeignWords();
+    if (this.options.contentWordsBackfill !== false && !ContentWordsBackfill.complete(this.db)) {
+      this.backfill = this.newBackfill();
+      this.backfill.start();
+    }
     this.sql = new StatementCache(this.db);
     this.log = new IndexLog(this.sql);
     this.tails = new SessionTails();
@@ -191,6 +204,8 @@ export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1, Reembed
   async close(): Promise<void> {
     if (!this.opened) return;
     this.opened = false;
+    this.backfill?.stop();
+    this.backfill = null;
     await this.vectors.close();
     this.keywords.persist();
     this.log.prune();
@@ -228,6 +243,26 @@ export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1, Reembed
       },
       advance: (span) => this.advance(span),
     };
+  }
+
+  /**
+   * Encodes the memories stored without content words now (0008), or waits for the background
+   * backfill to finish when one runs; resolves at once when none is left.
+   */
+  async backfillContentWords(): Promise<void> {
+    if (!this.opened) throw new StrataError('CLOSED', 'the SQLite store is not open');
+    if (this.backfill !== null) return this.backfill.settled();
+    if (ContentWordsBackfill.complete(this.db)) return;
+    const backfill = this.newBackfill();
+    while (backfill.runBatch()) {
+      // each batch commits on its own
+    }
+  }
+
+  private newBackfill(): ContentWordsBackfill {
+    return new ContentWordsBackfill(this.db, this.matcher, (error) =>
+      process.emitWarning(`content words backfill stopped: ${(error as Error).message}`, { code: 'STRATA_CONTENT_WORDS' }),
+    );
   }
 
   /** Deletes the database file and its sidecars (tests and `strata reset`). */
@@ -321,7 +356,8 @@ export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1, Reembed
           this.db.exec(
             'UPDATE memories SET text_words = NULL, context_words = NULL WHERE text_words IS NOT NULL OR context_words IS NOT NULL',
           );
-        this.db.prepare('INSERT OR REPLACE INTO content_words_state (id, fingerprint) VALUES (1, ?)').run(fingerprint);
+        // Not complete: the memories already stored (all of them after a change of encoding) are encoded in the background.
+        this.db.prepare('INSERT OR REPLACE INTO content_words_state (id, fingerprint, complete) VALUES (1, ?, 0)').run(fingerprint);
       })
       .immediate();
   }
