@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Embedder } from '../embeddings/embedder.js';
 import type { MemoryFilter, MemoryStoreV1, StoredWords } from '../spec/memory-store.js';
 import type { MemoryRecord } from '../spec/records.js';
@@ -284,10 +285,6 @@ export async function hybridSearch(
     ranked = mmrOrder(keyed, vectors, request.mmrLambda, request.k).map((item) => item.hit);
   }
   return { hits: ranked.slice(0, request.k), threshold: settings.relevanceThreshold, terms };
-}
-
-function nextTurn(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
 }
 
 /**

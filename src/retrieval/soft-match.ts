@@ -110,7 +110,11 @@ export class SoftMatcher {
   prepare(query: string): PreparedQuery {
     const words = this.contentWords(query);
     const rows = Int32Array.from(words, (word) => this.table.rows.rowOf(word, 0, word.length));
-    const known = [...rows.keys()].filter((i) => (rows[i] as number) >= 0);
+    const known: number[] = [];
+    const unknown: number[] = [];
+    rows.forEach((row, i) => {
+      (row >= 0 ? known : unknown).push(i);
+    });
     const dims = this.table.dimensions;
     const blockWords = new Int32Array(Math.ceil(known.length / 4) * 4).fill(-1);
     const blocks = new Float32Array(blockWords.length * dims);
@@ -122,8 +126,6 @@ export class SoftMatcher {
       for (let d = 0; d < dims; d++) blocks[at + d * 4] = unit[d] as number;
     });
     const weights = words.map((word) => this.weightOf(word));
-    const unknown: number[] = [];
-    for (let i = 0; i < rows.length; i++) if ((rows[i] as number) < 0) unknown.push(i);
     return {
       words,
       blocks,
@@ -317,14 +319,8 @@ export class SoftMatcher {
   /** The row's vector, scaled to unit length, written into `out`. */
   private unitVector(row: number, out: Float32Array): Float32Array {
     const dims = this.table.dimensions;
-    let norm = 0;
-    for (let d = 0; d < dims; d++) {
-      const value = this.table.vectors[row * dims + d] as number;
-      out[d] = value;
-      norm += value * value;
-    }
-    const inverse = norm > 0 ? 1 / Math.sqrt(norm) : 0;
-    for (let d = 0; d < dims; d++) out[d] = (out[d] as number) * inverse;
+    const inverse = this.inverseNorm(row);
+    for (let d = 0; d < dims; d++) out[d] = (this.table.vectors[row * dims + d] as number) * inverse;
     return out;
   }
 

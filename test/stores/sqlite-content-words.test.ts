@@ -6,6 +6,7 @@ import type { MemoryService } from '../../src/core/memory-service.js';
 import { defaultSoftMatcher } from '../../src/retrieval/soft-match.js';
 import type { NewMemory } from '../../src/spec/memory-store.js';
 import type { MemoryRecord } from '../../src/spec/records.js';
+import { ContentWordsBackfill } from '../../src/stores/sqlite/content-words-backfill.js';
 import { SqliteArchive } from '../../src/stores/sqlite/sqlite-archive.js';
 import { SqliteStore } from '../../src/stores/sqlite/sqlite-store.js';
 import { item, MODEL, memoryOf, unit } from '../../src/testing/store-fixtures.js';
@@ -147,7 +148,7 @@ describe('SQLite stored content words', () => {
     expect(column(other.id).text_words).toBeNull();
   });
 
-  // 0008: memories without words (an older file, a change of encoding) get them in the background.
+  // 0006's backfill: memories without words (an older file, a change of encoding) get them in the background.
   it('encodes the memories stored without words after open, in batches, logging no change of theirs', async () => {
     const notes = Array.from({ length: 450 }, (_, i) => noteOf(`ferry ${i} to Zanzibar`, i % 3 === 0 ? `user: physician ${i}` : null));
     await store.insertMemories(notes);
@@ -176,6 +177,34 @@ describe('SQLite stored content words', () => {
     await store.backfillContentWords();
     const [record] = await store.getMemories(T, [(notes[7] as NewMemory).id]);
     expectSame(scores(record as MemoryRecord));
+  });
+});
+
+describe('content words backfill failure', () => {
+  it('reports a failed batch and stops, leaving the memories to be scanned', async () => {
+    const dir = tempDir();
+    try {
+      const path = join(dir.dir, 'failing.db');
+      const store = new SqliteStore({ path, contentWordsBackfill: false });
+      await store.open();
+      await store.insertMemories([noteOf('the ferry to Zanzibar leaves at nine')]);
+      await store.close();
+      const db = new Database(path);
+      db.prepare('UPDATE memories SET text_words = NULL').run();
+      const errors: unknown[] = [];
+      const backfill = new ContentWordsBackfill(db, defaultSoftMatcher(), (error) => errors.push(error));
+      db.close();
+      backfill.start();
+      await backfill.settled();
+      expect(errors).toHaveLength(1);
+      expect((errors[0] as Error).message).toMatch(/not open/);
+      const check = new Database(path, { readonly: true });
+      expect(check.prepare('SELECT count(*) FROM memories WHERE text_words IS NULL').pluck().get()).toBe(1);
+      expect(check.prepare('SELECT complete FROM content_words_state').pluck().get()).toBe(0);
+      check.close();
+    } finally {
+      dir.cleanup();
+    }
   });
 });
 

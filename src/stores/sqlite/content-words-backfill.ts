@@ -7,7 +7,7 @@ const BATCH = 200;
 const PAUSE_MS = 20;
 
 /**
- * Gives the memories stored without content words (0006, 0008) their words, a batch at a time
+ * Gives the memories stored without content words (0006) their words, a batch at a time
  * in the background of a store that is open: in rowid order from a cursor, each row rewritten
  * only if its text and context are still what was encoded (a write in between stored its own
  * words). When a pass finds none left, `content_words_state.complete` is set and later opens
@@ -18,8 +18,11 @@ export class ContentWordsBackfill {
   private cursor = 0;
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
-  private done: Promise<void>;
+  private readonly done: Promise<void>;
   private finish!: () => void;
+  private readonly pending: Database.Statement;
+  private readonly update: Database.Statement;
+  private readonly markComplete: Database.Statement;
 
   constructor(
     private readonly db: Database.Database,
@@ -29,6 +32,15 @@ export class ContentWordsBackfill {
     this.done = new Promise((resolve) => {
       this.finish = resolve;
     });
+    this.pending = db
+      .prepare(
+        `SELECT rowid, text, context FROM memories
+          WHERE rowid > ? AND (text_words IS NULL OR (context_words IS NULL AND context IS NOT NULL AND context <> ''))
+          ORDER BY rowid LIMIT ?`,
+      )
+      .raw();
+    this.update = db.prepare('UPDATE memories SET text_words = ?, context_words = ? WHERE rowid = ? AND text = ? AND context IS ?');
+    this.markComplete = db.prepare('UPDATE content_words_state SET complete = 1 WHERE id = 1');
   }
 
   /** Whether the file says every memory has its words. */
@@ -57,21 +69,13 @@ export class ContentWordsBackfill {
   /** One batch; false when no memory is left without words (or the backfill stopped). */
   runBatch(): boolean {
     if (this.stopped) return false;
-    const rows = this.db
-      .prepare(
-        `SELECT rowid, text, context FROM memories
-          WHERE rowid > ? AND (text_words IS NULL OR (context_words IS NULL AND context IS NOT NULL AND context <> ''))
-          ORDER BY rowid LIMIT ?`,
-      )
-      .raw()
-      .all(this.cursor, BATCH) as Array<[number, string, string | null]>;
-    const update = this.db.prepare('UPDATE memories SET text_words = ?, context_words = ? WHERE rowid = ? AND text = ? AND context IS ?');
+    const rows = this.pending.all(this.cursor, BATCH) as Array<[number, string, string | null]>;
     this.db
       .transaction(() => {
         for (const [rowid, text, context] of rows) {
-          update.run(this.matcher.encode(text), this.matcher.encode(context), rowid, text, context);
+          this.update.run(this.matcher.encode(text), this.matcher.encode(context), rowid, text, context);
         }
-        if (rows.length < BATCH) this.db.prepare('UPDATE content_words_state SET complete = 1 WHERE id = 1').run();
+        if (rows.length < BATCH) this.markComplete.run();
       })
       .immediate();
     this.cursor = rows.at(-1)?.[0] ?? this.cursor;

@@ -24,8 +24,7 @@ export class IndexLog {
    * pruned past it): the caller rebuilds instead.
    */
   changedSince(seq: number, index: LoggedIndex): number[] | null {
-    const oldest = (this.sql.raw('SELECT min(seq) FROM index_log').get() as [number | null])[0];
-    if (oldest !== null && oldest > seq + 1) return null;
+    if (!this.reaches(seq)) return null;
     const rows = this.sql.raw('SELECT DISTINCT memory_rowid FROM index_log WHERE seq > ? AND (indexes & ?) != 0').all(seq, index) as Array<
       [number]
     >;
@@ -39,13 +38,18 @@ export class IndexLog {
    */
   rowidsBetween(after: number, upTo: number, limit: number): number[] | null {
     if (upTo <= after) return [];
-    const oldest = (this.sql.raw('SELECT min(seq) FROM index_log').get() as [number | null])[0];
-    if (oldest !== null && oldest > after + 1) return null;
+    if (!this.reaches(after)) return null;
     const rows = this.sql
       .raw('SELECT memory_rowid FROM index_log WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?')
       .all(after, upTo, limit + 1) as Array<[number]>;
     if (rows.length > limit) return null;
     return [...new Set(rows.map(([rowid]) => rowid))];
+  }
+
+  /** Whether the log still holds every entry after `seq` (it was not pruned past it). */
+  private reaches(seq: number): boolean {
+    const oldest = (this.sql.raw('SELECT min(seq) FROM index_log').get() as [number | null])[0];
+    return oldest === null || oldest <= seq + 1;
   }
 
   /** Drops entries far behind the head. */

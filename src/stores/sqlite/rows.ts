@@ -80,6 +80,12 @@ export const MEMORY_COLUMN_NAMES = [
   'superseded_by',
 ] as const satisfies ReadonlyArray<keyof MemoryRow>;
 
+/** Inserts a memory: memoryValues' columns (archive-values.ts, the archive's order), then its stored content words. */
+export const INSERT_MEMORY_SQL = `INSERT INTO memories (id, tenant_id, user_id, agent_id, namespace, session_id, kind, text, context, tags,
+    importance, source, content_hash, metadata, embedding, embedding_model, created_at, updated_at, valid_from, valid_to,
+    superseded_by, text_words, context_words)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+
 /** Read after MEMORY_COLUMN_NAMES where the records go to a search (memoryRowOf reads them when present). */
 export const MEMORY_WORD_COLUMN_NAMES = ['text_words', 'context_words'] as const satisfies ReadonlyArray<keyof MemoryRow>;
 

@@ -3,7 +3,7 @@ import { defaultSoftMatcher } from '../../retrieval/soft-match.js';
 import type { ArchivedFactRule, ArchiveRecords, ArchiveStoreV1 } from '../../spec/archive-store.js';
 import type { FactRecord, FactRule } from '../../spec/records.js';
 import { factValues, memoryValues, messageValues } from '../archive-values.js';
-import { type FactRow, toFact } from './rows.js';
+import { type FactRow, INSERT_MEMORY_SQL, toFact } from './rows.js';
 import type { SqliteInternals } from './sqlite-internals.js';
 
 const optional = (value: string): string | undefined => (value === '' ? undefined : value);
@@ -102,12 +102,7 @@ export class SqliteArchive implements ArchiveStoreV1 {
       for (const m of records.messages) {
         conflictOn('message', m.id, () => message.run(...messageValues(m)));
       }
-      const memory = sql.get(
-        `INSERT INTO memories (id, tenant_id, user_id, agent_id, namespace, session_id, kind, text, context, tags, importance, source,
-           content_hash, metadata, embedding, embedding_model, created_at, updated_at, valid_from, valid_to, superseded_by,
-           text_words, context_words)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      );
+      const memory = sql.get(INSERT_MEMORY_SQL);
       // Restored memories get their content words as written ones do (0006_content_words.sql).
       const words = defaultSoftMatcher();
       for (const m of records.memories) {

@@ -50,6 +50,7 @@ import { type CachedRecord, MemoryRecordCache } from './memory-records.js';
 import { migrate } from './migrate.js';
 import {
   blobToVector,
+  INSERT_MEMORY_SQL,
   MEMORY_COLUMN_NAMES,
   MEMORY_WORD_COLUMN_NAMES,
   type MemoryRow,
@@ -76,12 +77,13 @@ export const KEYWORD_WEIGHTS = { text: 1.0, context: 0.2 } as const;
 type TurnContextRow = Pick<MemoryRow, 'rowid' | 'tenant_id' | 'user_id' | 'text' | 'context'>;
 
 const MEMORY_COLUMNS = MEMORY_COLUMN_NAMES.join(', ');
-/** Memories another connection changed that checkCaches forgets one by one; past this, the caches are emptied. */
-const MAX_FOREIGN_CHANGES = 2_000;
 const MEMORY_COLUMNS_M = MEMORY_COLUMN_NAMES.map((column) => `m.${column}`).join(', ');
 /** The record columns and the stored content words: what a search reads of its candidates. */
-const SCORED_COLUMNS = [...MEMORY_COLUMN_NAMES, ...MEMORY_WORD_COLUMN_NAMES].join(', ');
-const SCORED_COLUMNS_M = [...MEMORY_COLUMN_NAMES, ...MEMORY_WORD_COLUMN_NAMES].map((column) => `m.${column}`).join(', ');
+const SCORED_COLUMN_NAMES = [...MEMORY_COLUMN_NAMES, ...MEMORY_WORD_COLUMN_NAMES];
+const SCORED_COLUMNS = SCORED_COLUMN_NAMES.join(', ');
+const SCORED_COLUMNS_M = SCORED_COLUMN_NAMES.map((column) => `m.${column}`).join(', ');
+/** Memories another connection changed that checkCaches forgets one by one; past this, the caches are emptied. */
+const MAX_FOREIGN_CHANGES = 2_000;
 
 export interface SqliteStoreOptions {
   /** Database file, or `:memory:`. */
@@ -246,7 +248,7 @@ export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1, Reembed
   }
 
   /**
-   * Encodes the memories stored without content words now (0008), or waits for the background
+   * Encodes the memories stored without content words now (0006), or waits for the background
    * backfill to finish when one runs; resolves at once when none is left.
    */
   async backfillContentWords(): Promise<void> {
@@ -652,12 +654,7 @@ export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1, Reembed
   private insertMemoryRow(memory: NewMemory): number {
     this.records.forget(memory.tenantId, [memory.id]);
     const info = this.sql
-      .get(
-        `INSERT INTO memories (id, tenant_id, user_id, agent_id, namespace, session_id, kind, text, context, tags,
-           importance, source, content_hash, metadata, embedding, embedding_model, created_at, updated_at, valid_from, valid_to,
-           superseded_by, text_words, context_words)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
+      .get(INSERT_MEMORY_SQL)
       // The archive's column order; a new memory was last updated when it was made and supersedes nothing yet.
       .run(
         ...memoryValues({ ...memory, updatedAt: memory.createdAt, supersededBy: null }),
