@@ -44,6 +44,7 @@ import type {
 import { memoryValues } from '../archive-values.js';
 import { ContentWordsBackfill } from './content-words-backfill.js';
 import type { FilterCheck } from './filter-check.js';
+import { GroupCommit, type Settled } from './group-commit.js';
 import { IndexLog, type LogSpan } from './index-log.js';
 import { memoryFilterSql } from './memory-filter-sql.js';
 import { type CachedRecord, MemoryRecordCache } from './memory-records.js';
@@ -75,6 +76,21 @@ export const KEYWORD_WEIGHTS = { text: 1.0, context: 0.2 } as const;
 
 /** What appendTurnContext's UPDATE returns: the keyword index re-reads the turn's text and new context. */
 type TurnContextRow = Pick<MemoryRow, 'rowid' | 'tenant_id' | 'user_id' | 'text' | 'context'>;
+interface AppendJob {
+  readonly tenantId: string;
+  readonly sessionId: string;
+  readonly batch: readonly AppendItem[];
+  readonly also: AppendAlso;
+}
+/** An append's rows written inside the group's transaction, for the in-process indexes after its commit. */
+interface StagedAppend {
+  readonly results: AppendResult[];
+  readonly previousSeq: number;
+  readonly added: ReadonlyArray<{ rowid: number; memory: NewMemory }>;
+  readonly chunkRows: ReadonlyArray<{ rowid: number; memory: NewMemory }>;
+  readonly extended: TurnContextRow | undefined;
+  readonly chunksStored: boolean;
+}
 
 const MEMORY_COLUMNS = MEMORY_COLUMN_NAMES.join(', ');
 const MEMORY_COLUMNS_M = MEMORY_COLUMN_NAMES.map((column) => `m.${column}`).join(', ');
@@ -143,6 +159,7 @@ export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1, Reembed
   /** Encodes, in the background, the memories stored without content words (null: none left). */
   private backfill: ContentWordsBackfill | null = null;
   private opened = false;
+  private readonly appends = new GroupCommit<AppendJob, AppendOutcome>((jobs) => this.appendGroup(jobs));
   private readonly reembed = new SqliteReembed(
     () => this.internals,
     () => this.vectors,
@@ -206,6 +223,7 @@ export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1, Reembed
   async close(): Promise<void> {
     if (!this.opened) return;
     this.opened = false;
+    await this.appends.flush();
     this.backfill?.stop();
     this.backfill = null;
     await this.vectors.close();
@@ -502,7 +520,39 @@ export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1, Reembed
     return (await this.appendMessagesWith(tenantId, sessionId, batch, {})).results;
   }
 
+  /**
+   * Appends go through a group commit (group-commit.ts): those submitted in one turn of the event
+   * loop share one transaction, each in its own savepoint, so that a server's concurrent writes
+   * pay for one commit. Each is checked and fails on its own, as alone.
+   */
   async appendMessagesWith(tenantId: string, sessionId: string, batch: readonly AppendItem[], also: AppendAlso): Promise<AppendOutcome> {
+    if (!this.opened) throw new StrataError('CLOSED', 'the SQLite store is not open');
+    return this.appends.submit({ tenantId, sessionId, batch, also });
+  }
+
+  /** One group of appends: one transaction, a savepoint each; then the in-process indexes take them in order. */
+  private async appendGroup(jobs: readonly AppendJob[]): Promise<Array<Settled<AppendOutcome>>> {
+    const staged: Array<Settled<StagedAppend>> = [];
+    const { span } = this.logged(() => {
+      for (const job of jobs) {
+        try {
+          staged.push({ ok: true, value: this.db.transaction(() => this.stageAppend(job))() });
+        } catch (error) {
+          staged.push({ ok: false, error });
+        }
+      }
+    });
+    const outcomes = staged.map(
+      (outcome, i): Settled<AppendOutcome> =>
+        outcome.ok ? { ok: true, value: this.appended(jobs[i] as AppendJob, outcome.value) } : outcome,
+    );
+    this.advance(span);
+    await this.vectors.settle();
+    return outcomes;
+  }
+
+  /** One append's rows, inside the group's transaction. */
+  private stageAppend({ tenantId, sessionId, batch, also }: AppendJob): StagedAppend {
     const byClientId = this.sql.get('SELECT * FROM messages WHERE tenant_id = ? AND session_id = ? AND client_msg_id = ?');
     const insertMessage = this.sql.get(
       `INSERT INTO messages (tenant_id, id, session_id, seq, role, name, content, metadata, created_at, client_msg_id, token_count)
@@ -511,88 +561,87 @@ export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1, Reembed
     const turnOf = this.sql.get(`SELECT id FROM memories WHERE tenant_id = ? AND session_id = ? AND kind = 'turn' AND source = ? LIMIT 1`);
     const added: Array<{ rowid: number; memory: NewMemory }> = [];
     const chunkRows: Array<{ rowid: number; memory: NewMemory }> = [];
-    let previousSeq = 0;
-    let extended: TurnContextRow | undefined;
-    let chunksStored = false;
-    const { value: results, span } = this.logged((): AppendResult[] => {
-      const session = this.sessionRow(tenantId, sessionId);
-      if (!session) {
-        throw new StrataError('SESSION_NOT_FOUND', `session ${sessionId} not found`, { details: { sessionId } });
-      }
-      let seq = session.last_seq;
-      previousSeq = seq;
-      let updatedAt = session.updated_at;
-      const results: AppendResult[] = [];
-      for (const { message, turn } of batch) {
-        if (message.clientMsgId !== null) {
-          const existing = byClientId.get(tenantId, sessionId, message.clientMsgId) as MessageRow | undefined;
-          if (existing) {
-            if (existing.content !== message.content || existing.role !== message.role) {
-              throw new StrataError('IDEMPOTENCY_CONFLICT', `clientMsgId ${message.clientMsgId} was already used for a different message`, {
-                details: { clientMsgId: message.clientMsgId, sessionId },
-              });
-            }
-            const memory = turnOf.get(tenantId, sessionId, JSON.stringify([existing.id])) as { id: string } | undefined;
-            results.push({ message: toMessage(existing), created: false, memoryId: memory?.id ?? null });
-            continue;
+    const session = this.sessionRow(tenantId, sessionId);
+    if (!session) {
+      throw new StrataError('SESSION_NOT_FOUND', `session ${sessionId} not found`, { details: { sessionId } });
+    }
+    const previousSeq = session.last_seq;
+    let seq = previousSeq;
+    let updatedAt = session.updated_at;
+    const results: AppendResult[] = [];
+    for (const { message, turn } of batch) {
+      if (message.clientMsgId !== null) {
+        const existing = byClientId.get(tenantId, sessionId, message.clientMsgId) as MessageRow | undefined;
+        if (existing) {
+          if (existing.content !== message.content || existing.role !== message.role) {
+            throw new StrataError('IDEMPOTENCY_CONFLICT', `clientMsgId ${message.clientMsgId} was already used for a different message`, {
+              details: { clientMsgId: message.clientMsgId, sessionId },
+            });
           }
+          const memory = turnOf.get(tenantId, sessionId, JSON.stringify([existing.id])) as { id: string } | undefined;
+          results.push({ message: toMessage(existing), created: false, memoryId: memory?.id ?? null });
+          continue;
         }
-        seq += 1;
-        insertMessage.run(
-          tenantId,
-          message.id,
-          sessionId,
-          seq,
-          message.role,
-          message.name,
-          message.content,
-          JSON.stringify(message.metadata),
-          message.createdAt,
-          message.clientMsgId,
-          message.tokenCount,
-        );
-        updatedAt = Math.max(updatedAt, message.createdAt);
-        let memoryId: string | null = null;
-        if (turn) {
-          const rowid = this.insertMemoryRow(turn);
-          added.push({ rowid, memory: turn });
-          memoryId = turn.id;
-        }
-        results.push({
-          message: { ...message, tenantId, sessionId, seq },
-          created: true,
-          memoryId,
-        });
       }
-      this.sql
-        .get('UPDATE sessions SET last_seq = ?, updated_at = ? WHERE tenant_id = ? AND id = ?')
-        .run(seq, updatedAt, tenantId, sessionId);
-      // In the order core writes them without this method: the previous turn's context, then the chunks.
-      if (also.previousTurn) {
-        const { memoryId, line, nextTurn } = also.previousTurn;
-        extended = this.appendTurnContextRow(tenantId, memoryId, line, nextTurn);
+      seq += 1;
+      insertMessage.run(
+        tenantId,
+        message.id,
+        sessionId,
+        seq,
+        message.role,
+        message.name,
+        message.content,
+        JSON.stringify(message.metadata),
+        message.createdAt,
+        message.clientMsgId,
+        message.tokenCount,
+      );
+      updatedAt = Math.max(updatedAt, message.createdAt);
+      let memoryId: string | null = null;
+      if (turn) {
+        const rowid = this.insertMemoryRow(turn);
+        added.push({ rowid, memory: turn });
+        memoryId = turn.id;
       }
-      const chunks = also.chunks;
-      if (chunks && previousSeq === chunks.afterSeq && results.every((result) => result.created)) {
-        for (const memory of chunks.memories) chunkRows.push({ rowid: this.insertMemoryRow(memory), memory });
-        chunksStored = true;
-      }
-      return results;
-    });
-    // The in-process indexes take the writes in the order of the three separate calls.
-    for (const { rowid, memory } of added) this.indexInserted(rowid, memory);
-    if (also.previousTurn) this.records.forget(tenantId, [also.previousTurn.memoryId]);
+      results.push({
+        message: { ...message, tenantId, sessionId, seq },
+        created: true,
+        memoryId,
+      });
+    }
+    this.sql
+      .get('UPDATE sessions SET last_seq = ?, updated_at = ? WHERE tenant_id = ? AND id = ?')
+      .run(seq, updatedAt, tenantId, sessionId);
+    // In the order core writes them without this method: the previous turn's context, then the chunks.
+    let extended: TurnContextRow | undefined;
+    if (also.previousTurn) {
+      const { memoryId, line, nextTurn } = also.previousTurn;
+      extended = this.appendTurnContextRow(tenantId, memoryId, line, nextTurn);
+    }
+    const chunks = also.chunks;
+    let chunksStored = false;
+    if (chunks && previousSeq === chunks.afterSeq && results.every((result) => result.created)) {
+      for (const memory of chunks.memories) chunkRows.push({ rowid: this.insertMemoryRow(memory), memory });
+      chunksStored = true;
+    }
+    return { results, previousSeq, added, chunkRows, extended, chunksStored };
+  }
+
+  /** After the group's commit: the in-process indexes take one append's rows, in the order of the three separate calls. */
+  private appended(job: AppendJob, staged: StagedAppend): AppendOutcome {
+    for (const { rowid, memory } of staged.added) this.indexInserted(rowid, memory);
+    if (job.also.previousTurn) this.records.forget(job.tenantId, [job.also.previousTurn.memoryId]);
+    const extended = staged.extended;
     if (extended) this.keywords.onInsert(extended.rowid, extended.tenant_id, extended.user_id, extended.text, extended.context);
-    for (const { rowid, memory } of chunkRows) this.indexInserted(rowid, memory);
-    this.advance(span);
+    for (const { rowid, memory } of staged.chunkRows) this.indexInserted(rowid, memory);
     this.tails.appended(
-      tenantId,
-      sessionId,
-      previousSeq,
-      results.flatMap((result) => (result.created ? [result.message] : [])),
+      job.tenantId,
+      job.sessionId,
+      staged.previousSeq,
+      staged.results.flatMap((result) => (result.created ? [result.message] : [])),
     );
-    await this.vectors.settle();
-    return { results, chunksStored };
+    return { results: staged.results, chunksStored: staged.chunksStored };
   }
 
   async listMessages(tenantId: string, sessionId: string, query: MessageQuery): Promise<MessageRecord[]> {
