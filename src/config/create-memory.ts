@@ -63,6 +63,8 @@ export interface CreateMemoryOptions {
   readonly exactSearchThreshold?: number | undefined;
   /** HNSW graphs on a worker thread (default) or on the caller's thread (false: less memory, slower writes; SQLite). */
   readonly annThread?: boolean | undefined;
+  /** Bytes of decoded memory records the SQLite store keeps in the process (default 4 MB). */
+  readonly recordCacheBytes?: number | undefined;
   readonly maxTextLength?: number | undefined;
   readonly clock?: (() => number) | undefined;
   /**
@@ -252,6 +254,7 @@ async function defaultStore(options: CreateMemoryOptions): Promise<MemoryStoreV1
     path: options.path ?? './strata.db',
     exactSearchThreshold: options.exactSearchThreshold,
     annThread: options.annThread,
+    recordCacheBytes: options.recordCacheBytes,
     maxTextLength: options.maxTextLength,
   });
 }

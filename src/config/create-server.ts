@@ -71,6 +71,7 @@ export async function createServer(settings: ServerSettings, options: CreateServ
     mode: modeFromFlags(settings.write, settings.read),
     readDeadlineMs: settings.readDeadlineMs,
     annThread: settings.annThread,
+    recordCacheBytes: settings.recordCacheMiB * 2 ** 20,
     redaction: settings.redaction,
     metrics,
     logger: settings.logLevel === 'silent' ? undefined : createTurnLogger({ level: settings.logLevel }),

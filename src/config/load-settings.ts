@@ -51,6 +51,7 @@ const ENV: ReadonlyArray<{ name: string; path: readonly [string] | readonly [str
     { name: 'STRATA_READ', path: ['read'], type: 'bool' },
     { name: 'STRATA_READ_DEADLINE_MS', path: ['readDeadlineMs'], type: 'int' },
     { name: 'STRATA_ANN_THREAD', path: ['annThread'], type: 'bool' },
+    { name: 'STRATA_RECORD_CACHE_MIB', path: ['recordCacheMiB'], type: 'int' },
     { name: 'STRATA_METRICS_TOKEN', path: ['metricsToken'], type: 'string' },
     { name: 'STRATA_OTLP_METRICS_URL', path: ['otlpMetricsUrl'], type: 'string' },
     { name: 'STRATA_REDACTION', path: ['redaction', 'enabled'], type: 'bool' },

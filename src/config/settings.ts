@@ -77,6 +77,12 @@ export const ServerSettingsSchema = z
     readDeadlineMs: int('readDeadlineMs', 0, 60_000).default(250),
     /** HNSW graphs on a worker thread (faster writes) or, false, on the serving thread (less memory); SQLite store. */
     annThread: bool('annThread').default(true),
+    /**
+     * Memory records kept decoded in the process, MiB (SQLite store). A server holds many users'
+     * working sets: a search hydrates a hundred-odd candidates of its user, and with fifty active
+     * users the library's 4 MiB default missed most of them.
+     */
+    recordCacheMiB: int('recordCacheMiB', 1, 4096).default(16),
     /** Bearer token for GET /metrics; without it /metrics needs an admin API key (or is open with auth off). */
     metricsToken: secret('metricsToken').optional(),
     /** Push the metrics to an OpenTelemetry collector too: its OTLP/HTTP metrics URL (http://collector:4318/v1/metrics). */
@@ -155,6 +161,7 @@ export const SettingsLayerSchema = z.strictObject({
   read: bool('read').optional(),
   readDeadlineMs: int('readDeadlineMs', 0, 60_000).optional(),
   annThread: bool('annThread').optional(),
+  recordCacheMiB: int('recordCacheMiB', 1, 4096).optional(),
   metricsToken: secret('metricsToken').optional(),
   otlpMetricsUrl: z.url({ protocol: /^https?$/, error: 'otlpMetricsUrl must be an http(s) URL' }).optional(),
   redaction: z

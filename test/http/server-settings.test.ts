@@ -47,6 +47,7 @@ describe('server settings', () => {
       read: true,
       readDeadlineMs: 250,
       annThread: true,
+      recordCacheMiB: 16,
       redaction: { enabled: true, style: 'tag', types: ['email', 'phone', 'card', 'iban', 'ip'], phoneCountries: ['US'] },
       store: 'sqlite',
       pgPoolMax: 10,
@@ -111,6 +112,13 @@ describe('server settings', () => {
   it('annThread: STRATA_ANN_THREAD, a boolean', () => {
     expect(loadSettings({ env: { STRATA_ANN_THREAD: 'false' } }).annThread).toBe(false);
     expect(problems(() => loadSettings({ env: { STRATA_ANN_THREAD: 'sometimes' } }))[0]).toMatch(/^STRATA_ANN_THREAD: /);
+  });
+
+  it('recordCacheMiB: STRATA_RECORD_CACHE_MIB, 1 to 4096', () => {
+    expect(loadSettings({ env: { STRATA_RECORD_CACHE_MIB: '64' } }).recordCacheMiB).toBe(64);
+    expect(problems(() => loadSettings({ env: { STRATA_RECORD_CACHE_MIB: '0' } }))).toEqual([
+      'STRATA_RECORD_CACHE_MIB: recordCacheMiB must be at least 1',
+    ]);
   });
 
   it('--no-auth binds to loopback only', () => {

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { MemoryFilter } from '../../src/spec/memory-store.js';
 import type { MessageRecord } from '../../src/spec/records.js';
+import { MemoryRecordCache } from '../../src/stores/sqlite/memory-records.js';
 import { SqliteRetention } from '../../src/stores/sqlite/sqlite-retention.js';
 import { SqliteStore } from '../../src/stores/sqlite/sqlite-store.js';
 import { memoryOf } from '../../src/testing/store-fixtures.js';
@@ -270,5 +271,27 @@ describe('SQLite memory record cache', () => {
     expect(await a.keywordScores(filter, ['text'], ['mem_1', 'mem_2'])).toEqual([]);
     expect((await a.keywordScores({ ...filter, includeSuperseded: true }, ['text'], ['mem_1'])).map((hit) => hit.id)).toEqual(['mem_1']);
     expect(await a.keywordScores({ tenantId: 'other-tenant', userId: 'u' }, ['text'], ['mem_1'])).toEqual([]);
+  });
+});
+
+describe('MemoryRecordCache budget', () => {
+  const scope = { tenantId: T, userId: 'u', agentId: undefined, namespace: undefined };
+  const records = Array.from({ length: 40 }, (_, i) => ({
+    record: { ...memoryOf(scope, { text: `note ${i}` }), updatedAt: T0, supersededBy: null },
+    rowid: i + 1,
+  }));
+  const kept = (cache: MemoryRecordCache) => records.filter(({ record }) => cache.has(T, record.id)).length;
+
+  it('keeps what its byte budget holds, the most recent first', () => {
+    // Each record is estimated at ~1.1 kB: 10 kB holds nine of them, 100 kB all forty.
+    const small = new MemoryRecordCache(10_000);
+    const large = new MemoryRecordCache(100_000);
+    small.remember(records);
+    large.remember(records);
+    expect(kept(small)).toBe(9);
+    expect(small.has(T, (records[39] as (typeof records)[number]).record.id)).toBe(true);
+    expect(small.atRowid(1)).toBeUndefined();
+    expect(kept(large)).toBe(40);
+    expect(large.atRowid(1)?.record.id).toBe((records[0] as (typeof records)[number]).record.id);
   });
 });

@@ -1,27 +1,36 @@
 import { LRUCache } from 'lru-cache';
 import type { MemoryRecord } from '../../spec/records.js';
 
+export const DEFAULT_RECORD_CACHE_BYTES = 4_000_000;
+
 /**
  * Memory records read recently, in this process, by tenant and id: a search hydrates its
  * hundred-odd candidates, and reading and decoding those rows was a fifth of a search's CPU.
  * Exact, not a time-to-live cache: the store drops an entry when this process writes that
  * memory, and everything when another connection commits (`PRAGMA data_version`), an erase
  * runs, or a sibling module (consolidation, retention, restore) commits through the store.
- * Records are shared read-only objects. Bounded by an estimate of the bytes held (4 MB: about 2,500 turns; at 100k memories a bigger one bought no CPU and cost resident memory).
+ * Records are shared read-only objects. Bounded by an estimate of the bytes held (default 4 MB:
+ * about 2,500 turns; at 100k memories of one user a bigger one bought no CPU and cost resident
+ * memory, 16 MB +21 MiB peak RSS). Many users' searches need more: on the HTTP bench (50 users,
+ * 60-170 memories each) 16 MB took a mixed request from 2.2/1.7 to 1.7/1.4 ms of server CPU.
  */
 export class MemoryRecordCache {
   /** The same entries by rowid: keyword and ANN candidates come as rowids. */
   private readonly byRowid = new Map<number, CachedRecord>();
-  private readonly records = new LRUCache<string, CachedRecord>({
-    // Bytes a record holds on the V8 heap, roughly: its strings (two bytes a character at worst)
-    // and about a kilobyte of objects (metadata, tags, source, the record itself).
-    maxSize: 4_000_000,
-    sizeCalculation: ({ record: m }) => 2 * (m.text.length + (m.context?.length ?? 0)) + 1_000 + 64 * m.source.length,
-    // Evicted, deleted, replaced or cleared: out of the rowid map too (unless a newer entry took the rowid).
-    dispose: (cached) => {
-      if (this.byRowid.get(cached.rowid) === cached) this.byRowid.delete(cached.rowid);
-    },
-  });
+  private readonly records: LRUCache<string, CachedRecord>;
+
+  constructor(maxBytes = DEFAULT_RECORD_CACHE_BYTES) {
+    this.records = new LRUCache<string, CachedRecord>({
+      // Bytes a record holds on the V8 heap, roughly: its strings (two bytes a character at worst)
+      // and about a kilobyte of objects (metadata, tags, source, the record itself).
+      maxSize: maxBytes,
+      sizeCalculation: ({ record: m }) => 2 * (m.text.length + (m.context?.length ?? 0)) + 1_000 + 64 * m.source.length,
+      // Evicted, deleted, replaced or cleared: out of the rowid map too (unless a newer entry took the rowid).
+      dispose: (cached) => {
+        if (this.byRowid.get(cached.rowid) === cached) this.byRowid.delete(cached.rowid);
+      },
+    });
+  }
 
   /** The cached records of these ids with their rowids (in the order asked), and the ids not cached. */
   locate(tenantId: string, ids: readonly string[]): { found: CachedRecord[]; missing: string[] } {

@@ -116,6 +116,11 @@ export interface SqliteStoreOptions {
    * 2,100 -> 2,700 msgs/s) for a second V8 heap and malloc arena (peak RSS +20-120 MiB).
    */
   readonly annThread?: boolean | undefined;
+  /**
+   * Budget of the decoded records kept for searches (memory-records.ts), bytes estimated as held
+   * on the V8 heap; default 4 MB (about 2,500 turns). More for a server with many active users.
+   */
+  readonly recordCacheBytes?: number | undefined;
   readonly maxTextLength?: number;
   /**
    * Directory for the persisted in-process indexes (HNSW graphs, keyword index); default
@@ -202,7 +207,7 @@ export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1, Reembed
     this.sql = new StatementCache(this.db);
     this.log = new IndexLog(this.sql);
     this.tails = new SessionTails();
-    this.records = new MemoryRecordCache();
+    this.records = new MemoryRecordCache(this.options.recordCacheBytes);
     this.log.prune();
     this.seen = this.log.head();
     this.facts = new SqliteFacts(this.db, this.sql);
