@@ -100,6 +100,8 @@ async function serve(): Promise<void> {
   const { loadSettings } = await import('../src/config/load-settings.js');
   const { createServer, prepareDataDir } = await import('../src/config/create-server.js');
   const settings = loadSettings({
+    // STRATA_* variables as `strata serve` reads them (STRATA_RECORD_CACHE_MIB=64 ...); the flags below win.
+    env: process.env,
     flags: {
       data: args.data,
       port: 0,

@@ -18,3 +18,19 @@ export function dot(a: Float32Array, b: Float32Array): number {
   for (; i < n; i++) sum += (a[i] as number) * (b[i] as number);
   return sum;
 }
+
+/** `dot(a, b.subarray(offset, offset + a.length))` without making the view: the same sum, bit for bit. */
+export function dotAt(a: Float32Array, b: Float32Array, offset: number): number {
+  const n = a.length;
+  const end = n - (n % 4);
+  let sum = 0;
+  let i = 0;
+  for (; i < end; i += 4) {
+    sum += (a[i] as number) * (b[offset + i] as number);
+    sum += (a[i + 1] as number) * (b[offset + i + 1] as number);
+    sum += (a[i + 2] as number) * (b[offset + i + 2] as number);
+    sum += (a[i + 3] as number) * (b[offset + i + 3] as number);
+  }
+  for (; i < n; i++) sum += (a[i] as number) * (b[offset + i] as number);
+  return sum;
+}

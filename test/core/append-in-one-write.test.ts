@@ -104,8 +104,8 @@ describe('addMessages in one write (SQLite appendMessagesWith)', () => {
     expect(one.state.filter((m) => m.kind === 'episode').map((m) => m.id)).toEqual(['chunk:m4', 'chunk:m7', 'chunk:m10', 'chunk:m13']);
     for (const query of ['oak floor planks', 'electrician', 'brass handles cabinets']) {
       const found = async (memory: MemoryService) =>
-        // Scores to 9 digits: recency moves with the clock between the two runs.
-        (await memory.search(query, { userId: 'u', k: 5 })).results.map((r) => [r.memory.text, r.score.toFixed(9)]);
+        // Scores to 6 digits: recency moves with the clock between the two runs (9 digits failed once in a loaded full run).
+        (await memory.search(query, { userId: 'u', k: 5 })).results.map((r) => [r.memory.text, r.score.toFixed(6)]);
       expect(await found(one.memory)).toEqual(await found(three.memory));
     }
   });

@@ -295,3 +295,30 @@ describe('MemoryRecordCache budget', () => {
     expect(large.atRowid(1)?.record.id).toBe((records[0] as (typeof records)[number]).record.id);
   });
 });
+
+describe('MemoryRecordCache tenants', () => {
+  const of = (tenantId: string, rowid: number) => ({
+    record: {
+      ...memoryOf({ tenantId, userId: 'u', agentId: undefined, namespace: undefined }, { id: 'mem_same', text: tenantId }),
+      updatedAt: T0,
+      supersededBy: null,
+    },
+    rowid,
+  });
+
+  it('answers a tenant only with its own record, whatever another tenant holds under the same id', () => {
+    const cache = new MemoryRecordCache();
+    cache.remember([of('a', 1)]);
+    expect(cache.locate('b', ['mem_same'])).toEqual({ found: [], missing: ['mem_same'] });
+    expect(cache.has('b', 'mem_same')).toBe(false);
+    cache.forget('b', ['mem_same']);
+    expect(cache.locate('a', ['mem_same']).found.map(({ record }) => record.text)).toEqual(['a']);
+    // The other tenant's record takes the id's place; the first one's rowid no longer answers.
+    cache.remember([of('b', 2)]);
+    expect(cache.atRowid(1)).toBeUndefined();
+    expect(cache.locate('a', ['mem_same']).missing).toEqual(['mem_same']);
+    expect(cache.locate('b', ['mem_same']).found.map(({ record }) => record.text)).toEqual(['b']);
+    cache.forget('b', ['mem_same']);
+    expect(cache.has('b', 'mem_same')).toBe(false);
+  });
+});

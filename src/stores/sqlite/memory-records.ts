@@ -9,7 +9,9 @@ export const DEFAULT_RECORD_CACHE_BYTES = 4_000_000;
  * Exact, not a time-to-live cache: the store drops an entry when this process writes that
  * memory, and everything when another connection commits (`PRAGMA data_version`), an erase
  * runs, or a sibling module (consolidation, retention, restore) commits through the store.
- * Records are shared read-only objects. Bounded by an estimate of the bytes held (default 4 MB:
+ * Keyed by id alone, each hit checked against the tenant asked: ids are unique within a tenant
+ * and, made by Strata, everywhere (a key made of tenant and id was a new string to hash on every
+ * lookup: a search makes several hundred). Records are shared read-only objects. Bounded by an estimate of the bytes held (default 4 MB:
  * about 2,500 turns; at 100k memories of one user a bigger one bought no CPU and cost resident
  * memory, 16 MB +21 MiB peak RSS). Many users' searches need more: on the HTTP bench (50 users,
  * 60-170 memories each) 16 MB took a mixed request from 2.2/1.7 to 1.7/1.4 ms of server CPU.
@@ -37,8 +39,8 @@ export class MemoryRecordCache {
     const found: CachedRecord[] = [];
     const missing: string[] = [];
     for (const id of ids) {
-      const cached = this.records.get(key(tenantId, id));
-      if (cached) found.push(cached);
+      const cached = this.records.get(id);
+      if (cached !== undefined && cached.record.tenantId === tenantId) found.push(cached);
       else missing.push(id);
     }
     return { found, missing };
@@ -47,24 +49,24 @@ export class MemoryRecordCache {
   /** The cached record of a rowid, if any (touching its recency). */
   atRowid(rowid: number): CachedRecord | undefined {
     const cached = this.byRowid.get(rowid);
-    return cached && this.records.get(key(cached.record.tenantId, cached.record.id));
+    return cached && this.records.get(cached.record.id) === cached ? cached : undefined;
   }
 
   /** Whether a record is cached (without touching its recency). */
   has(tenantId: string, id: string): boolean {
-    return this.records.has(key(tenantId, id));
+    return this.records.peek(id)?.record.tenantId === tenantId;
   }
 
   remember(records: readonly CachedRecord[]): void {
     for (const cached of records) {
-      this.records.set(key(cached.record.tenantId, cached.record.id), cached);
+      this.records.set(cached.record.id, cached);
       // An entry alone over the budget is not kept.
-      if (this.records.peek(key(cached.record.tenantId, cached.record.id)) === cached) this.byRowid.set(cached.rowid, cached);
+      if (this.records.peek(cached.record.id) === cached) this.byRowid.set(cached.rowid, cached);
     }
   }
 
   forget(tenantId: string, ids: readonly string[]): void {
-    for (const id of ids) this.records.delete(key(tenantId, id));
+    for (const id of ids) if (this.records.peek(id)?.record.tenantId === tenantId) this.records.delete(id);
   }
 
   /** Forgets the records of these rowids; returns the cached ones' records, the other rowids under `missing`. */
@@ -78,7 +80,7 @@ export class MemoryRecordCache {
         continue;
       }
       forgotten.push(cached.record);
-      this.records.delete(key(cached.record.tenantId, cached.record.id));
+      if (this.records.peek(cached.record.id) === cached) this.records.delete(cached.record.id);
       this.byRowid.delete(rowid);
     }
     return { forgotten, missing };
@@ -93,8 +95,4 @@ export class MemoryRecordCache {
 export interface CachedRecord {
   readonly record: MemoryRecord;
   readonly rowid: number;
-}
-
-function key(tenantId: string, id: string): string {
-  return `${tenantId}\u0000${id}`;
 }
