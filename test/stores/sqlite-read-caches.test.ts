@@ -107,6 +107,40 @@ describe('SQLite session tails', () => {
     expect(await newest(a, 6)).toEqual([]);
   });
 
+  it("keeps the tails another connection's commit left alone and re-checks the rest", async () => {
+    await a.ensureSession({ id: 's2', tenantId: T, userId: 'u', metadata: {}, createdAt: T0 });
+    await append(a, 's', 5);
+    await append(a, 's2', 3);
+    const before = await newest(a, 5);
+    expect((await a.listMessages(T, 's2', { limit: 3, order: 'desc' })).map((m) => m.seq)).toEqual([3, 2, 1]);
+    await append(b, 's2', 1);
+    // s: untouched by b's commit, the same answer; s2: b's message is the newest.
+    expect(await newest(a, 5)).toEqual(before);
+    expect(await newest(a, 5)).toEqual(await fromTable(5));
+    expect((await a.listMessages(T, 's2', { limit: 3, order: 'desc' })).map((m) => m.content)).toEqual([
+      'message 4 of s2',
+      'message 3 of s2',
+      'message 2 of s2',
+    ]);
+    // a appends after b: its tail of s2 follows on from the table's.
+    await append(a, 's2', 1);
+    const s2 = await a.listMessages(T, 's2', { afterSeq: 0, limit: 100, order: 'asc' });
+    expect((await a.listMessages(T, 's2', { limit: 5, order: 'desc' })).map((m) => m.seq)).toEqual(
+      s2
+        .slice(-5)
+        .reverse()
+        .map((m) => m.seq),
+    );
+  });
+
+  it('drops every tail when another connection deleted a message, even one inside a tail', async () => {
+    await append(a, 's', 6);
+    expect(await newest(a, 6)).toHaveLength(6);
+    // Not the newest: only the count of deletions tells the tail is stale.
+    await new SqliteRetention(b).deleteMessages(T, ['msg_s_3']);
+    expect((await newest(a, 6)).map((m) => m.seq)).toEqual([6, 5, 4, 2, 1]);
+  });
+
   it('forgets what retention deleted through the same connection', async () => {
     await append(a, 's', 6);
     expect(await newest(a, 6)).toHaveLength(6);

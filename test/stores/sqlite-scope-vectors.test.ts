@@ -128,6 +128,24 @@ describe('SQLite exact search from cached scope vectors', () => {
     expect((await a.vectorSearch(scope, vectorOf(1), MODEL, 20)).map((hit) => hit.id)).not.toContain((memories[1] as NewMemory).id);
   });
 
+  // Another connection's new memories are appended to the cached scope (not a reread of the
+  // scope on every foreign commit); an update of one it appended drops the scope as any update.
+  it('takes another connection’s new memories into the cached scope, every filter as the rows', async () => {
+    for (const memory of memories.slice(0, 20)) await a.insertMemory(memory);
+    const query = vectorOf(7.3);
+    await a.vectorSearch(scope, query, MODEL, 8);
+    for (const memory of memories.slice(20)) await b.insertMemory(memory);
+    await b.insertMemory({ ...memoryOf(scope), id: 'mem-no-vector' });
+    for (const [name, extra] of filters) {
+      const filter = { ...scope, ...extra };
+      expect(await a.vectorSearch(filter, query, MODEL, 8), name).toEqual(await viaSql(filter, query, 8));
+    }
+    const late = memories[30] as NewMemory;
+    await b.updateMemory(T, late.id, { tags: ['late'], updatedAt: NOW });
+    expect((await a.vectorSearch({ ...scope, tags: ['late'] }, query, MODEL, 8)).map((hit) => hit.id)).toEqual([late.id]);
+    expect(await a.vectorSearch(scope, query, MODEL, 40)).toEqual(await viaSql(scope, query, 40));
+  });
+
   // A reader that searched the scope but never hydrated its records: what another connection
   // changed is found from the log (the rows' scopes read from the table, or, for a row gone
   // that no cache held, every scope's vectors dropped).

@@ -69,9 +69,9 @@ export class MemoryRecordCache {
     for (const id of ids) if (this.records.peek(id)?.record.tenantId === tenantId) this.records.delete(id);
   }
 
-  /** Forgets the records of these rowids; returns the cached ones' records, the other rowids under `missing`. */
-  forgetRowids(rowids: readonly number[]): { forgotten: MemoryRecord[]; missing: number[] } {
-    const forgotten: MemoryRecord[] = [];
+  /** Forgets the records of these rowids; returns the cached ones, the other rowids under `missing`. */
+  forgetRowids(rowids: readonly number[]): { forgotten: CachedRecord[]; missing: number[] } {
+    const forgotten: CachedRecord[] = [];
     const missing: number[] = [];
     for (const rowid of rowids) {
       const cached = this.byRowid.get(rowid);
@@ -79,7 +79,7 @@ export class MemoryRecordCache {
         missing.push(rowid);
         continue;
       }
-      forgotten.push(cached.record);
+      forgotten.push(cached);
       if (this.records.peek(cached.record.id) === cached) this.records.delete(cached.record.id);
       this.byRowid.delete(rowid);
     }

@@ -31,6 +31,12 @@ export class ScopeVectors {
     this.rows.push(row);
   }
 
+  /** The memory at `position` as it is now (its filter columns, its vector). */
+  replace(position: number, row: FilterColumns, vector: Float32Array): void {
+    this.rows[position] = row;
+    this.vectors.set(vector.subarray(0, this.dims), position * this.dims);
+  }
+
   /** The memory's position in `vectors` (in units of `dims`), -1 when the scope holds no vector for it. */
   positionOf(id: string): number {
     if (!this.positions) this.positions = new Map(this.ids.map((each, i) => [each, i]));
@@ -50,6 +56,8 @@ export class ScopeVectorCache {
   // An entry's size is its vector count; lru-cache drops the least recently searched beyond the
   // budget, and an entry that alone exceeds it is not kept.
   private readonly entries: LRUCache<string, ScopeVectors>;
+  /** The models any entry was ever cached for (one, but during a re-embedding). */
+  private readonly models = new Set<string>();
 
   constructor(maxVectors: number) {
     this.entries = new LRUCache({ maxSize: maxVectors, sizeCalculation: (entry) => Math.max(1, entry.size) });
@@ -66,6 +74,7 @@ export class ScopeVectorCache {
 
   /** Keeps a scope's entry just read from the table (unless it alone is over the budget). */
   set(model: string, tenantId: string, userId: string, entry: ScopeVectors): void {
+    this.models.add(model);
     this.entries.set(keyOf(model, tenantId, userId), entry);
   }
 
@@ -82,6 +91,36 @@ export class ScopeVectorCache {
     // Put back: lru-cache counts an entry's size when it is added, not when the same value is set again.
     this.entries.delete(key);
     this.entries.set(key, entry);
+  }
+
+  /**
+   * A memory another connection wrote, as the table holds it now (`model` and `vector` null when
+   * it has none). True when the cached entries account for it: its scope has none, or the
+   * scope's entry of its model takes it (appended, or in place of what it held: every append
+   * rewrites the previous turn's context, which changes nothing here). False when the caller
+   * must drop the scope: it lost its vector, or the scope has an entry of another model.
+   */
+  placeForeign(id: string, row: FilterColumns, model: string | null, vector: Float32Array | null): boolean {
+    let own: ScopeVectors | undefined;
+    for (const cached of this.models) {
+      const entry = this.entries.peek(keyOf(cached, row.tenantId, row.userId));
+      if (!entry) continue;
+      if (cached !== model) return false;
+      own = entry;
+    }
+    if (!own) return true;
+    const position = own.positionOf(id);
+    if (vector === null || model === null) return position < 0;
+    if (vector.length !== own.dims) return false;
+    if (position >= 0) {
+      own.replace(position, row, vector);
+      return true;
+    }
+    own.push(id, row, vector);
+    const key = keyOf(model, row.tenantId, row.userId);
+    this.entries.delete(key);
+    this.entries.set(key, own);
+    return true;
   }
 
   /** Any other change to a memory of the scope (update, delete): its entries (every model) go. */

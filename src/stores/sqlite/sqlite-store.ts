@@ -68,7 +68,7 @@ import { SqliteFacts } from './sqlite-facts.js';
 import type { SqliteInternals } from './sqlite-internals.js';
 import { SqliteKeywords } from './sqlite-keywords.js';
 import { SqliteReembed } from './sqlite-reembed.js';
-import { SqliteVectors } from './sqlite-vectors.js';
+import { FOREIGN_ROW_COLUMNS, type ForeignRow, SqliteVectors } from './sqlite-vectors.js';
 import { StatementCache } from './statement-cache.js';
 
 /** BM25 weights of the two indexed columns (as `bm25(memories_fts, text, context)` had them). */
@@ -155,6 +155,8 @@ export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1, Reembed
   private records!: MemoryRecordCache;
   /** PRAGMA data_version when the caches were last known good (it moves on other connections' commits). */
   private version = -1;
+  /** message_deletes.n when this store last looked (another connection's commit with deletions empties the tails). */
+  private deletesSeen = 0;
   /** The index_log position the record and scope-vector caches reflect (checkCaches). */
   private seen = 0;
   /** Content words stored with the records this store hands out (storedWords), by record. */
@@ -210,6 +212,7 @@ export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1, Reembed
     this.records = new MemoryRecordCache(this.options.recordCacheBytes);
     this.log.prune();
     this.seen = this.log.head();
+    this.deletesSeen = this.messageDeletes();
     this.facts = new SqliteFacts(this.db, this.sql);
     const inMemory = this.options.path === ':memory:' || this.options.path === '';
     const threshold = this.options.exactSearchThreshold ?? 2_000;
@@ -396,7 +399,12 @@ export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1, Reembed
     const version = (this.sql.raw('PRAGMA data_version').get() as [number])[0];
     if (version === this.version) return;
     this.version = version;
-    this.tails.clear();
+    const deletes = this.messageDeletes();
+    if (deletes === this.deletesSeen) this.tails.unverify();
+    else {
+      this.deletesSeen = deletes;
+      this.tails.clear();
+    }
     const head = this.log.head();
     const rowids = this.log.rowidsBetween(this.seen, head, MAX_FOREIGN_CHANGES);
     if (rowids === null) {
@@ -404,23 +412,26 @@ export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1, Reembed
       return;
     }
     const { forgotten, missing } = this.records.forgetRowids(rowids);
-    // The scopes the rows were in (the records cached) and are in now (the table: a rowid may
-    // have been reused by a memory of another scope).
-    const scopes = new Map<string, { tenantId: string; userId: string }>(
-      forgotten.map(({ tenantId, userId }) => [`${tenantId}\u0000${userId}`, { tenantId, userId }]),
-    );
+    // The cached scope vectors take the rows as they are now (scope-vectors.ts placeForeign).
+    // A scope goes when they cannot, and the scope of a cached record whose row is gone or is
+    // another memory now (SQLite reuses the highest rowid once its row is deleted).
+    const scopes = new Map<string, { tenantId: string; userId: string }>();
+    const drop = (tenantId: string, userId: string): void => {
+      scopes.set(`${tenantId}\u0000${userId}`, { tenantId, userId });
+    };
     let unknown = false;
     if (rowids.length > 0) {
       const rows = this.sql
-        .raw('SELECT m.rowid, m.tenant_id, m.user_id FROM json_each(?) AS j CROSS JOIN memories m ON m.rowid = j.value')
-        .all(JSON.stringify(rowids)) as Array<[number, string, string]>;
-      const present = new Set<number>();
-      for (const [rowid, tenantId, userId] of rows) {
-        present.add(rowid);
-        scopes.set(`${tenantId}\u0000${userId}`, { tenantId, userId });
-      }
+        .raw(`SELECT ${FOREIGN_ROW_COLUMNS} FROM json_each(?) AS j CROSS JOIN memories m ON m.rowid = j.value`)
+        .all(JSON.stringify(rowids)) as ForeignRow[];
+      const present = new Map(rows.map((row) => [row[0], row]));
       // A row deleted that no cache held: its scope is not known, every scope's vectors go.
       unknown = missing.some((rowid) => !present.has(rowid));
+      for (const { record, rowid } of forgotten) {
+        const row = present.get(rowid);
+        if (!row || row[1] !== record.id || row[2] !== record.tenantId || row[3] !== record.userId) drop(record.tenantId, record.userId);
+      }
+      for (const scope of this.vectors.placeForeign(rows)) drop(scope.tenantId, scope.userId);
     }
     if (unknown) this.vectors.dropCached();
     else for (const { tenantId, userId } of scopes.values()) this.vectors.changed(tenantId, userId);
@@ -649,6 +660,23 @@ export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1, Reembed
     return { results: staged.results, chunksStored: staged.chunksStored };
   }
 
+  /**
+   * The session's messages after `newest` (all of them when undefined), oldest first; null when
+   * `newest` is no longer at its seq or more than a tail holds came after it.
+   */
+  private messagesAfter(tenantId: string, sessionId: string, newest: MessageRecord | undefined): MessageRecord[] | null {
+    const rows = this.sql
+      .get('SELECT * FROM messages WHERE tenant_id = ? AND session_id = ? AND seq >= ? ORDER BY seq LIMIT ?')
+      .all(tenantId, sessionId, newest?.seq ?? 0, TAIL_LENGTH + 2) as MessageRow[];
+    if (newest !== undefined && rows.shift()?.id !== newest.id) return null;
+    return rows.length > TAIL_LENGTH ? null : rows.map(toMessage);
+  }
+
+  /** Messages deleted from the file so far, by any connection (0008_message_deletes.sql). */
+  private messageDeletes(): number {
+    return (this.sql.raw('SELECT n FROM message_deletes WHERE id = 1').get() as [number])[0];
+  }
+
   async listMessages(tenantId: string, sessionId: string, query: MessageQuery): Promise<MessageRecord[]> {
     const clauses = ['tenant_id = ?', 'session_id = ?'];
     const params: unknown[] = [tenantId, sessionId];
@@ -663,7 +691,7 @@ export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1, Reembed
     const tailRead = query.order === 'desc' && query.afterSeq === undefined && query.beforeSeq === undefined && query.limit <= TAIL_LENGTH;
     if (tailRead) {
       this.checkCaches();
-      const cached = this.tails.newest(tenantId, sessionId, query.limit);
+      const cached = this.tails.newest(tenantId, sessionId, query.limit, (newest) => this.messagesAfter(tenantId, sessionId, newest));
       if (cached) return cached;
       const rows = this.sql
         .get('SELECT * FROM messages WHERE tenant_id = ? AND session_id = ? ORDER BY seq DESC LIMIT ?')

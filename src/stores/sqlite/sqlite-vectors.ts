@@ -12,6 +12,27 @@ import { blobToVector } from './rows.js';
 import { ScopeVectorCache, ScopeVectors } from './scope-vectors.js';
 import type { StatementCache } from './statement-cache.js';
 
+/** The columns `placeForeign` reads of a row, `m` the memories alias. */
+export const FOREIGN_ROW_COLUMNS =
+  'm.rowid, m.id, m.tenant_id, m.user_id, m.embedding_model, m.embedding, m.agent_id, m.namespace, m.session_id, m.kind, m.tags, m.content_hash, m.created_at, m.superseded_by, m.valid_to';
+export type ForeignRow = [
+  rowid: number,
+  id: string,
+  tenantId: string,
+  userId: string,
+  model: string | null,
+  embedding: Buffer | null,
+  agentId: string,
+  namespace: string,
+  sessionId: string | null,
+  kind: string,
+  tags: string,
+  contentHash: string,
+  createdAt: number,
+  supersededBy: string | null,
+  validTo: number | null,
+];
+
 export interface SqliteVectorsOptions {
   readonly exactThreshold: number;
   readonly indexDir: string | null;
@@ -64,6 +85,49 @@ export class SqliteVectors {
     if (count !== undefined) this.scopeCounts.set(key, count + 1);
     this.anns.get(memory.embeddingModel)?.add(rowid, scopeKey(memory.tenantId, memory.userId), memory.embedding);
     this.scopeVectors.inserted(memory.embeddingModel, memory, memory.embedding);
+  }
+
+  /**
+   * Another connection's commit wrote these rows (memories as the table holds them now, in
+   * FOREIGN_ROW_COLUMNS' order). Returns the scopes whose cached vectors could not take them
+   * (scope-vectors.ts placeForeign): the caller drops those.
+   */
+  placeForeign(rows: readonly ForeignRow[]): Array<{ tenantId: string; userId: string }> {
+    const unplaced: Array<{ tenantId: string; userId: string }> = [];
+    for (const [
+      ,
+      id,
+      tenantId,
+      userId,
+      model,
+      blob,
+      agentId,
+      namespace,
+      sessionId,
+      kind,
+      tags,
+      contentHash,
+      createdAt,
+      supersededBy,
+      validTo,
+    ] of rows) {
+      const row: FilterColumns = {
+        tenantId,
+        userId,
+        agentId,
+        namespace,
+        sessionId,
+        kind: kind as FilterColumns['kind'],
+        tags: JSON.parse(tags) as string[],
+        contentHash,
+        createdAt,
+        supersededBy,
+        validTo,
+      };
+      const vector = blob === null || model === null ? null : blobToVector(blob);
+      if (!this.scopeVectors.placeForeign(id, row, model, vector)) unplaced.push({ tenantId, userId });
+    }
+    return unplaced;
   }
 
   /** After a committed change to a memory's filter columns (tags, validity, kind...): exact search rereads its scope. */
