@@ -13,8 +13,9 @@ import { ScopeVectorCache, ScopeVectors } from './scope-vectors.js';
 import type { StatementCache } from './statement-cache.js';
 
 /** The columns `placeForeign` reads of a row, `m` the memories alias. */
-export const FOREIGN_ROW_COLUMNS =
-  'm.rowid, m.id, m.tenant_id, m.user_id, m.embedding_model, m.embedding, m.agent_id, m.namespace, m.session_id, m.kind, m.tags, m.content_hash, m.created_at, m.superseded_by, m.valid_to';
+/** The filter columns of a scope's cached row, in the order filterColumnsAt reads them. */
+const FILTER_COLUMNS = 'm.agent_id, m.namespace, m.session_id, m.kind, m.tags, m.content_hash, m.created_at, m.superseded_by, m.valid_to';
+export const FOREIGN_ROW_COLUMNS = `m.rowid, m.id, m.tenant_id, m.user_id, m.embedding_model, m.embedding, ${FILTER_COLUMNS}`;
 export type ForeignRow = [
   rowid: number,
   id: string,
@@ -94,38 +95,11 @@ export class SqliteVectors {
    */
   placeForeign(rows: readonly ForeignRow[]): Array<{ tenantId: string; userId: string }> {
     const unplaced: Array<{ tenantId: string; userId: string }> = [];
-    for (const [
-      ,
-      id,
-      tenantId,
-      userId,
-      model,
-      blob,
-      agentId,
-      namespace,
-      sessionId,
-      kind,
-      tags,
-      contentHash,
-      createdAt,
-      supersededBy,
-      validTo,
-    ] of rows) {
-      const row: FilterColumns = {
-        tenantId,
-        userId,
-        agentId,
-        namespace,
-        sessionId,
-        kind: kind as FilterColumns['kind'],
-        tags: JSON.parse(tags) as string[],
-        contentHash,
-        createdAt,
-        supersededBy,
-        validTo,
-      };
+    for (const values of rows) {
+      const [, id, tenantId, userId, model, blob] = values;
       const vector = blob === null || model === null ? null : blobToVector(blob);
-      if (!this.scopeVectors.placeForeign(id, row, model, vector)) unplaced.push({ tenantId, userId });
+      if (!this.scopeVectors.placeForeign(id, filterColumnsAt(tenantId, userId, values, 6), model, vector))
+        unplaced.push({ tenantId, userId });
     }
     return unplaced;
   }
@@ -268,30 +242,15 @@ export class SqliteVectors {
     if (hit) return hit.dims === dims ? hit : undefined;
     if (this.scopeCount(model, filter) > this.options.exactThreshold) return undefined;
     const rows = this.sql
-      .raw(
-        `SELECT id, embedding, agent_id, namespace, session_id, kind, tags, content_hash, created_at, superseded_by, valid_to
-           FROM memories WHERE tenant_id = ? AND user_id = ? AND embedding_model = ?`,
-      )
+      .raw(`SELECT id, embedding, ${FILTER_COLUMNS} FROM memories m WHERE tenant_id = ? AND user_id = ? AND embedding_model = ?`)
       .all(tenantId, userId, model) as Array<
       [string, Buffer, string, string, string | null, string, string, string, number, string | null, number | null]
     >;
     const entry = new ScopeVectors(dims);
-    for (const [id, blob, agentId, namespace, sessionId, kind, tags, contentHash, createdAt, supersededBy, validTo] of rows) {
+    for (const values of rows) {
+      const [id, blob] = values;
       if (blob.length !== dims * 4) return undefined;
-      const row: FilterColumns = {
-        tenantId,
-        userId,
-        agentId,
-        namespace,
-        sessionId,
-        kind: kind as FilterColumns['kind'],
-        tags: JSON.parse(tags) as string[],
-        contentHash,
-        createdAt,
-        supersededBy,
-        validTo,
-      };
-      entry.push(id, row, blobToVector(blob));
+      entry.push(id, filterColumnsAt(tenantId, userId, values, 2), blobToVector(blob));
     }
     this.scopeVectors.set(model, tenantId, userId, entry);
     return entry;
@@ -551,6 +510,23 @@ export class SqliteVectors {
     }
     return count;
   }
+}
+
+/** A scope's filter columns from a raw row holding agent_id ... valid_to (FILTER_COLUMNS) from `at`. */
+function filterColumnsAt(tenantId: string, userId: string, values: readonly unknown[], at: number): FilterColumns {
+  return {
+    tenantId,
+    userId,
+    agentId: values[at] as string,
+    namespace: values[at + 1] as string,
+    sessionId: values[at + 2] as string | null,
+    kind: values[at + 3] as FilterColumns['kind'],
+    tags: JSON.parse(values[at + 4] as string) as string[],
+    contentHash: values[at + 5] as string,
+    createdAt: values[at + 6] as number,
+    supersededBy: values[at + 7] as string | null,
+    validTo: values[at + 8] as number | null,
+  };
 }
 
 function countKey(model: string, tenantId: string, userId: string): string {
