@@ -662,9 +662,18 @@ export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1, Reembed
 
   /**
    * The session's messages after `newest` (all of them when undefined), oldest first; null when
-   * `newest` is no longer at its seq or more than a tail holds came after it.
+   * `newest` is no longer at its seq or more than a tail holds came after it. Called only while
+   * no message was deleted since the tail was read (the tails go at a deletion): a seq then
+   * names one message for good.
    */
   private messagesAfter(tenantId: string, sessionId: string, newest: MessageRecord | undefined): MessageRecord[] | null {
+    // Most often nothing came: the session's last seq, from messages_by_seq alone, tells.
+    const [last] = this.sql.raw('SELECT max(seq) FROM messages WHERE tenant_id = ? AND session_id = ?').get(tenantId, sessionId) as [
+      number | null,
+    ];
+    const seen = newest?.seq ?? 0;
+    if ((last ?? 0) === seen) return [];
+    if ((last ?? 0) < seen) return null;
     const rows = this.sql
       .get('SELECT * FROM messages WHERE tenant_id = ? AND session_id = ? AND seq >= ? ORDER BY seq LIMIT ?')
       .all(tenantId, sessionId, newest?.seq ?? 0, TAIL_LENGTH + 2) as MessageRow[];
