@@ -161,36 +161,44 @@ export async function hybridSearch(
   const keywordHits = wantKeyword
     ? (wantVector ? nextTurn() : Promise.resolve()).then(() => store.keywordSearch(request.filter, terms, candidates))
     : Promise.resolve([]);
-  const [keyword, vector] = await Promise.all([keywordHits, vectorHits]);
+  const matcher = defaultSoftMatcher();
+  const prepared = matcher.prepare(request.query);
+  // The candidates' records, and their content words when the store keeps them: scored without scanning the texts.
+  const memories = new Map<string, MemoryRecord>();
+  const stored = new Map<MemoryRecord, StoredWords>();
+  const hydrate = async (ids: readonly string[]): Promise<MemoryRecord[]> => {
+    const records = ids.length === 0 ? [] : await store.getMemories(request.filter.tenantId, ids);
+    for (const record of records) memories.set(record.id, record);
+    store.storedWords?.(records).forEach((words, i) => {
+      if (words) stored.set(records[i] as MemoryRecord, words);
+    });
+    return records;
+  };
+  const softScores = new Map<MemoryRecord, number>();
+  const softOf = (memory: MemoryRecord): number => {
+    let score = softScores.get(memory);
+    if (score === undefined) {
+      score = matcher.scoreWithContext(prepared, memory.text, memory.context, settings.contextSoftWeight, stored.get(memory));
+      softScores.set(memory, score);
+    }
+    return score;
+  };
+  // While the vector search is out (the SQLite store's ANN search runs on its own thread), the
+  // keyword candidates are hydrated and soft-matched: this thread would otherwise wait for it.
+  const keywordReady = keywordHits.then(async (hits) => {
+    if (wantVector) for (const record of await hydrate(hits.map((hit) => hit.id))) softOf(record);
+    return hits;
+  });
+  const [keyword, vector] = await Promise.all([keywordReady, vectorHits]);
   const fused = fuse(keyword, vector, {
     method: settings.fusion,
     keywordWeight: settings.keywordWeight,
     rrfK: settings.rrfK,
   });
-  const matcher = defaultSoftMatcher();
-  const prepared = matcher.prepare(request.query);
-  const memories = new Map(
-    (
-      await store.getMemories(
-        request.filter.tenantId,
-        fused.map((c) => c.id),
-      )
-    ).map((m) => [m.id, m]),
-  );
+  await hydrate(fused.flatMap((candidate) => (memories.has(candidate.id) ? [] : [candidate.id])));
   const halfLifeMs = settings.recencyHalfLifeDays * 86_400_000;
   const present = asksForPresentState(request.query);
   const answerType = settings.answerTypeWeight > 0 ? expectedAnswerType(request.query) : null;
-  // The candidates' content words, when the store keeps them: scored without scanning the texts.
-  const stored = new Map<MemoryRecord, StoredWords>();
-  if (store.storedWords) {
-    const records = [...memories.values()];
-    store.storedWords(records).forEach((words, i) => {
-      if (words) stored.set(records[i] as MemoryRecord, words);
-    });
-  }
-  const softOf = (memory: MemoryRecord): number => {
-    return matcher.scoreWithContext(prepared, memory.text, memory.context, settings.contextSoftWeight, stored.get(memory));
-  };
   const recencyOf = (memory: MemoryRecord): number => 0.5 ** (Math.max(0, request.now - memory.createdAt) / halfLifeMs);
   const scored = fused.flatMap((candidate) => {
     const memory = memories.get(candidate.id);
