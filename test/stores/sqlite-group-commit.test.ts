@@ -28,6 +28,10 @@ describe('GroupCommit', () => {
     const broken = new GroupCommit<number, number>(async () => {
       throw new Error('commit failed');
     });
+    const short = new GroupCommit<number, number>(async () => [{ ok: true, value: 1 }]);
+    const answered = await Promise.allSettled([short.submit(1), short.submit(2)]);
+    // A run that settles fewer jobs than it was given fails the rest rather than leaving them waiting.
+    expect(answered.map((s) => s.status)).toEqual(['fulfilled', 'rejected']);
     const all = await Promise.allSettled([broken.submit(1), broken.submit(2)]);
     expect(all.map((s) => (s.status === 'rejected' ? (s.reason as Error).message : 'fulfilled'))).toEqual([
       'commit failed',

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { MemoryFilter, NewMemory, ScoredId } from '../../src/spec/memory-store.js';
 import { ScopeVectorCache, ScopeVectors } from '../../src/stores/sqlite/scope-vectors.js';
 import { SqliteStore } from '../../src/stores/sqlite/sqlite-store.js';
-import { MODEL, memoryOf, unit } from '../../src/testing/store-fixtures.js';
+import { MODEL, memoryOf, OTHER_MODEL, unit } from '../../src/testing/store-fixtures.js';
 import { tempDir } from '../helpers/memory.js';
 
 // Below the exact-search threshold the SQLite store scores a user's vectors from an in-process
@@ -254,5 +254,33 @@ describe('ScopeVectorCache budget', () => {
     expect(cache.get(MODEL, T, 'b')?.ids.at(-1)).toBe('new');
     cache.inserted(MODEL, memoryOf({ tenantId: T, userId: 'b' }), unit(1, 2, 3));
     expect(cache.get(MODEL, T, 'b')).toBeUndefined();
+  });
+
+  it('places another connection’s rows: appends, replaces, and says when the scope must go', () => {
+    const cache = new ScopeVectorCache(100);
+    cache.set(MODEL, T, 'a', entry(3));
+    const row = { ...memoryOf({ tenantId: T, userId: 'a' }), supersededBy: null };
+    let reads = 0;
+    const read = (vector: Float32Array | null) => () => {
+      reads++;
+      return { row, vector };
+    };
+    // A scope with no entry: nothing to do, and the row is not decoded.
+    expect(cache.placeForeign('m9', T, 'elsewhere', MODEL, read(unit(1, 0)))).toBe(true);
+    expect(reads).toBe(0);
+    expect(cache.placeForeign('new', T, 'a', MODEL, read(unit(0, 1)))).toBe(true);
+    expect(cache.get(MODEL, T, 'a')?.ids).toEqual(['m0', 'm1', 'm2', 'new']);
+    expect(cache.placeForeign('m1', T, 'a', MODEL, read(unit(1, 1)))).toBe(true);
+    const a = cache.get(MODEL, T, 'a') as ScopeVectors;
+    expect([...a.vectors.subarray(2, 4)]).toEqual([...unit(1, 1)]);
+    expect(a.rows[1]).toBe(row);
+    // A row of no model in a scope cached for one: the scope goes (as for another model's row).
+    // A row of the model without a vector: nothing to place unless the entry held its vector.
+    expect(cache.placeForeign('plain', T, 'a', null, read(null))).toBe(false);
+    cache.set(MODEL, T, 'a', entry(3));
+    expect(cache.placeForeign('m1', T, 'a', MODEL, read(null))).toBe(false);
+    expect(cache.placeForeign('m4', T, 'a', MODEL, read(null))).toBe(true);
+    expect(cache.placeForeign('m5', T, 'a', MODEL, read(unit(1, 2, 3)))).toBe(false);
+    expect(cache.placeForeign('m6', T, 'a', OTHER_MODEL, read(unit(1, 0)))).toBe(false);
   });
 });

@@ -11,8 +11,8 @@ export const DEFAULT_RECORD_CACHE_BYTES = 4_000_000;
  * runs, or a sibling module (consolidation, retention, restore) commits through the store.
  * Keyed by id alone, each hit checked against the tenant asked: ids are unique within a tenant
  * and, made by Strata, everywhere (a key made of tenant and id was a new string to hash on every
- * lookup: a search makes several hundred). Records are shared read-only objects. Bounded by an estimate of the bytes held (default 4 MB:
- * about 2,500 turns; at 100k memories of one user a bigger one bought no CPU and cost resident
+ * lookup: a search makes several hundred). Records are shared read-only objects. Bounded by an
+ * estimate of the bytes held (default 4 MB: about 2,500 turns; at 100k memories of one user a bigger one bought no CPU and cost resident
  * memory, 16 MB +21 MiB peak RSS). Many users' searches need more: on the HTTP bench (50 users,
  * 60-170 memories each) 16 MB took a mixed request from 2.2/1.7 to 1.7/1.4 ms of server CPU.
  */

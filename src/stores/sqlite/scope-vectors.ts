@@ -87,7 +87,11 @@ export class ScopeVectorCache {
       this.dropScope(memory.tenantId, memory.userId);
       return;
     }
-    entry.push(memory.id, filterColumns(memory), vector);
+    this.append(key, entry, memory.id, filterColumns(memory), vector);
+  }
+
+  private append(key: string, entry: ScopeVectors, id: string, row: FilterColumns, vector: Float32Array): void {
+    entry.push(id, row, vector);
     // Put back: lru-cache counts an entry's size when it is added, not when the same value is set again.
     this.entries.delete(key);
     this.entries.set(key, entry);
@@ -100,26 +104,28 @@ export class ScopeVectorCache {
    * rewrites the previous turn's context, which changes nothing here). False when the caller
    * must drop the scope: it lost its vector, or the scope has an entry of another model.
    */
-  placeForeign(id: string, row: FilterColumns, model: string | null, vector: Float32Array | null): boolean {
+  placeForeign(
+    id: string,
+    tenantId: string,
+    userId: string,
+    model: string | null,
+    read: () => { row: FilterColumns; vector: Float32Array | null },
+  ): boolean {
     let own: ScopeVectors | undefined;
     for (const cached of this.models) {
-      const entry = this.entries.peek(keyOf(cached, row.tenantId, row.userId));
+      const entry = this.entries.peek(keyOf(cached, tenantId, userId));
       if (!entry) continue;
       if (cached !== model) return false;
       own = entry;
     }
-    if (!own) return true;
+    // An entry found is of `model` (any other returned above): without one, nothing to place.
+    if (!own || model === null) return true;
     const position = own.positionOf(id);
-    if (vector === null || model === null) return position < 0;
+    const { row, vector } = read();
+    if (vector === null) return position < 0;
     if (vector.length !== own.dims) return false;
-    if (position >= 0) {
-      own.replace(position, row, vector);
-      return true;
-    }
-    own.push(id, row, vector);
-    const key = keyOf(model, row.tenantId, row.userId);
-    this.entries.delete(key);
-    this.entries.set(key, own);
+    if (position >= 0) own.replace(position, row, vector);
+    else this.append(keyOf(model, tenantId, userId), own, id, row, vector);
     return true;
   }
 

@@ -59,12 +59,12 @@ export class SessionTails {
         this.tails.delete(k);
         return undefined;
       }
-      if (added.length > 0) {
+      if (added.length === 0) tail.verified = this.generation;
+      else {
         const messages = [...tail.messages, ...added];
         tail = { messages: messages.slice(-TAIL_LENGTH), all: tail.all && messages.length <= TAIL_LENGTH, verified: this.generation };
         this.tails.set(k, tail);
       }
-      tail.verified = this.generation;
     }
     if (tail.messages.length < limit && !tail.all) return undefined;
     return tail.messages.slice(-limit).reverse();

@@ -167,6 +167,8 @@ export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1, Reembed
   private backfill: ContentWordsBackfill | null = null;
   private opened = false;
   private readonly appends = new GroupCommit<AppendJob, AppendOutcome>((jobs) => this.appendGroup(jobs));
+  /** stageAppend in a savepoint of the group's transaction (better-sqlite3 nests a transaction so). */
+  private stageInSavepoint!: (job: AppendJob) => StagedAppend;
   private readonly reembed = new SqliteReembed(
     () => this.internals,
     () => this.vectors,
@@ -207,6 +209,7 @@ export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1, Reembed
       this.backfill.start();
     }
     this.sql = new StatementCache(this.db);
+    this.stageInSavepoint = this.db.transaction((job: AppendJob) => this.stageAppend(job));
     this.log = new IndexLog(this.sql);
     this.tails = new SessionTails();
     this.records = new MemoryRecordCache(this.options.recordCacheBytes);
@@ -552,7 +555,7 @@ export class SqliteStore implements MemoryStoreV1, EmbeddedMemoryScanV1, Reembed
     const { span } = this.logged(() => {
       for (const job of jobs) {
         try {
-          staged.push({ ok: true, value: this.db.transaction(() => this.stageAppend(job))() });
+          staged.push({ ok: true, value: this.stageInSavepoint(job) });
         } catch (error) {
           staged.push({ ok: false, error });
         }

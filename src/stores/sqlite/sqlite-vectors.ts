@@ -12,9 +12,9 @@ import { blobToVector } from './rows.js';
 import { ScopeVectorCache, ScopeVectors } from './scope-vectors.js';
 import type { StatementCache } from './statement-cache.js';
 
-/** The columns `placeForeign` reads of a row, `m` the memories alias. */
 /** The filter columns of a scope's cached row, in the order filterColumnsAt reads them. */
 const FILTER_COLUMNS = 'm.agent_id, m.namespace, m.session_id, m.kind, m.tags, m.content_hash, m.created_at, m.superseded_by, m.valid_to';
+/** The columns `placeForeign` reads of a row, `m` the memories alias. */
 export const FOREIGN_ROW_COLUMNS = `m.rowid, m.id, m.tenant_id, m.user_id, m.embedding_model, m.embedding, ${FILTER_COLUMNS}`;
 export type ForeignRow = [
   rowid: number,
@@ -97,9 +97,12 @@ export class SqliteVectors {
     const unplaced: Array<{ tenantId: string; userId: string }> = [];
     for (const values of rows) {
       const [, id, tenantId, userId, model, blob] = values;
-      const vector = blob === null || model === null ? null : blobToVector(blob);
-      if (!this.scopeVectors.placeForeign(id, filterColumnsAt(tenantId, userId, values, 6), model, vector))
-        unplaced.push({ tenantId, userId });
+      // Decoded only for a scope that is cached: most rows of another process's commit are not.
+      const read = () => ({
+        row: filterColumnsAt(tenantId, userId, values, 6),
+        vector: blob === null || model === null ? null : blobToVector(blob),
+      });
+      if (!this.scopeVectors.placeForeign(id, tenantId, userId, model, read)) unplaced.push({ tenantId, userId });
     }
     return unplaced;
   }
