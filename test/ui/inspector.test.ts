@@ -89,6 +89,8 @@ describe.skipIf(!chromium.available)(`memory inspector in Chromium ${chromium.re
     expect(await page.evaluate('getComputedStyle(document.activeElement).outlineStyle')).toBe('solid');
     await page.keyboard.press('Enter');
     await page.waitForURL(/#\/users\/ada$/);
+    // The route renders after its fetch: the old page's heading may still be up when the URL changes.
+    await page.locator('h1', { hasText: 'User ada' }).first().waitFor({ timeout: 5_000 });
     expect(await h1(page).textContent()).toBe('User ada');
     // Keyboard users land on the new page's heading.
     await page.waitForFunction("document.activeElement?.tagName === 'H1'", null, { timeout: 5_000 });
